@@ -1,0 +1,55 @@
+# Two commands from nothing but Python 3.11: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+PORT ?= 5006
+
+.PHONY: install demo test lint format lab bench chromium clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# BERTopic's documented lightweight install: the package without its declared dependencies
+# (which pull sentence-transformers and torch); its light dependencies come from pyproject.toml.
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet --no-deps "bertopic>=0.17"
+	$(PIP) install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# Until the dashboard lands: load the demo logs and print their summary.
+demo: install
+	$(VENV)/bin/workbench demo --summary
+
+lint: install
+	$(VENV)/bin/ruff check workbench tests benchmarks
+	$(VENV)/bin/ruff format --check workbench tests benchmarks
+
+format: install
+	$(VENV)/bin/ruff format workbench tests benchmarks
+	$(VENV)/bin/ruff check --fix workbench tests benchmarks
+
+test: install chromium
+	$(VENV)/bin/ruff check workbench tests benchmarks
+	$(VENV)/bin/ruff format --check workbench tests benchmarks
+	$(PY) -m pytest
+
+lab: install
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: install
+	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .workbench-cache

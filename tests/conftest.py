@@ -1,0 +1,31 @@
+"""Shared fixtures: small deterministic demo logs and the real public data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_DATA = REPO.parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    """../shared/data/real, or skip: the real public data sets are not part of the repo."""
+    if not REAL_DATA.is_dir():
+        pytest.skip(f"real public data not found at {REAL_DATA} (it lives outside the repo)")
+    return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_small():
+    """5,000 demo records over 30 days (seed 0). Treat as read-only: copy before mutating."""
+    from workbench.datasets import demo_logs
+
+    return demo_logs(n=5_000, days=30, seed=0)
