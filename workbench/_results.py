@@ -44,7 +44,9 @@ class Result:
         return head + meta + self.frame.head(50).to_html(index=False, na_rep="")
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.title!r}, {len(self.frame)} rows)\n{self.frame.head(20)}"
+        return (
+            f"{type(self).__name__}({self.title!r}, {len(self.frame)} rows)\n{self.frame.head(20)}"
+        )
 
 
 def _short(v: Any) -> bool:

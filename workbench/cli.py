@@ -16,7 +16,10 @@ from workbench.errors import WorkbenchError
 COMMANDS: dict[str, tuple[str, str]] = {
     "load": ("workbench.io._cli", "load a log file, print its summary, optionally write Parquet"),
     "demo": ("workbench.datasets", "write the demo logs to a file"),
-    "validate": ("workbench.validation._cli", "validate logs against a policy (exit 1 if it fails)"),
+    "validate": (
+        "workbench.validation._cli",
+        "validate logs against a policy (exit 1 if it fails)",
+    ),
     "drift": ("workbench.drift._cli", "compare a reference and a current log file"),
     "monitor": ("workbench.drift._cli_monitor", "drift and control-chart alerts per window"),
     "clusters": ("workbench.cluster._cli", "cluster failing outputs into topics"),

@@ -49,8 +49,14 @@ class SchemaError(WorkbenchError, ValueError):
 class ConfigError(WorkbenchError, ValueError):
     """A bad policy, spec, mapping or settings file: names the file, the key and what is allowed."""
 
-    def __init__(self, reason: str, *, file: str | None = None, key: str | None = None,
-                 allowed: object | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        file: str | None = None,
+        key: str | None = None,
+        allowed: object | None = None,
+    ) -> None:
         self.reason, self.file, self.key, self.allowed = reason, file, key, allowed
         parts = [p for p in (file, f"key '{key}'" if key else None) if p]
         msg = f"{': '.join(parts)}: {reason}" if parts else reason

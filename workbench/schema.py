@@ -92,9 +92,16 @@ def _s() -> pd.StringDtype:
 
 COLUMNS: tuple[Column, ...] = (
     Column(RECORD_ID, _s(), True, "Unique id of the LLM call.", nullable=False),
-    Column(TRACE_ID, _s(), False, "Trace the call belongs to (one user request may make several calls)."),
+    Column(
+        TRACE_ID,
+        _s(),
+        False,
+        "Trace the call belongs to (one user request may make several calls).",
+    ),
     Column(SESSION_ID, _s(), False, "User session or conversation id."),
-    Column(TIMESTAMP, TIMESTAMP_DTYPE, True, "Start time of the call, tz-aware UTC.", nullable=False),
+    Column(
+        TIMESTAMP, TIMESTAMP_DTYPE, True, "Start time of the call, tz-aware UTC.", nullable=False
+    ),
     Column(APP, _s(), False, "Application or route that made the call."),
     Column(MODEL, _s(), False, "Model name as the provider reported it."),
     Column(PROMPT_VERSION, _s(), False, "Version of the prompt template / app config."),
@@ -105,7 +112,12 @@ COLUMNS: tuple[Column, ...] = (
     Column(CONTEXT, _s(), False, "Retrieved context given to the model (RAG)."),
     Column(OUTPUT, _s(), False, "Model output text."),
     Column(TOOL_CALLS, _s(), False, "Tool calls the model made, as JSON."),
-    Column(FINISH_REASON, _s(), False, "Why generation stopped: stop, length, tool_calls, content_filter, ..."),
+    Column(
+        FINISH_REASON,
+        _s(),
+        False,
+        "Why generation stopped: stop, length, tool_calls, content_filter, ...",
+    ),
     Column(STATUS, _s(), False, "ok or error."),
     Column(ERROR, _s(), False, "Error message when status is error."),
     Column(LATENCY_MS, pd.Float64Dtype(), False, "End-to-end latency in milliseconds."),
@@ -120,7 +132,9 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 DTYPES: dict[str, object] = {c.name: c.dtype for c in COLUMNS}
-STRING_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if isinstance(c.dtype, pd.StringDtype))
+STRING_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in COLUMNS if isinstance(c.dtype, pd.StringDtype)
+)
 NUMERIC_COLUMNS: tuple[str, ...] = (LATENCY_MS, TOKENS_IN, TOKENS_OUT, COST, FEEDBACK_SCORE)
 CATEGORICAL_COLUMNS: tuple[str, ...] = (APP, MODEL, PROMPT_VERSION, VARIANT, FINISH_REASON, STATUS)
 TEXT_COLUMNS: tuple[str, ...] = (INPUT, CONTEXT, OUTPUT)
@@ -128,7 +142,9 @@ TEXT_COLUMNS: tuple[str, ...] = (INPUT, CONTEXT, OUTPUT)
 
 def is_derived(name: str) -> bool:
     """True for namespaced derived columns (rule__, score__, reason__, truth__, topic)."""
-    return name == TOPIC or name.startswith((RULE_PREFIX, SCORE_PREFIX, REASON_PREFIX, TRUTH_PREFIX))
+    return name == TOPIC or name.startswith(
+        (RULE_PREFIX, SCORE_PREFIX, REASON_PREFIX, TRUTH_PREFIX)
+    )
 
 
 def empty_logframe() -> pd.DataFrame:
@@ -189,7 +205,9 @@ def pandera_schema():
     import pandera.pandas as pa
 
     columns = {
-        c.name: pa.Column(c.dtype, nullable=c.nullable, required=c.required, unique=c.name == RECORD_ID)
+        c.name: pa.Column(
+            c.dtype, nullable=c.nullable, required=c.required, unique=c.name == RECORD_ID
+        )
         for c in COLUMNS
     }
     return pa.DataFrameSchema(columns, strict=False, name="LogFrame")
@@ -216,5 +234,7 @@ def columns_markdown() -> str:
     """The contract as a Markdown table (kept in the README)."""
     lines = ["| column | dtype | required | description |", "|---|---|---|---|"]
     for c in COLUMNS:
-        lines.append(f"| `{c.name}` | {c.dtype} | {'yes' if c.required else 'no'} | {c.description} |")
+        lines.append(
+            f"| `{c.name}` | {c.dtype} | {'yes' if c.required else 'no'} | {c.description} |"
+        )
     return "\n".join(lines)

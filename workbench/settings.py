@@ -50,9 +50,12 @@ class Settings(BaseModel):
             return cls(**values)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise ConfigError(err["msg"], file=str(path) if path else "settings",
-                              key=".".join(map(str, err["loc"])),
-                              allowed=err.get("ctx", {}).get("expected")) from None
+            raise ConfigError(
+                err["msg"],
+                file=str(path) if path else "settings",
+                key=".".join(map(str, err["loc"])),
+                allowed=err.get("ctx", {}).get("expected"),
+            ) from None
 
     def api_key(self) -> str | None:
         """The API key from the environment variable named by ``llm_api_key_env``."""
