@@ -1,0 +1,58 @@
+"""Drift: what changed between a reference and a current window, and since when.
+
+Pure statistics live one per module (:mod:`~workbench.drift.ks`, :mod:`~workbench.drift.psi`,
+:mod:`~workbench.drift.chisquare`, :mod:`~workbench.drift.jensen_shannon`,
+:mod:`~workbench.drift.wasserstein`) and register themselves with a default threshold.
+Detectors ``fit`` a reference into mergeable summaries and ``compute`` current windows;
+:func:`compare` builds a per-column :class:`DriftReport`; :func:`drift_over_time` does it per
+window; :mod:`workbench.drift.control` has control charts with run rules; :mod:`~workbench.drift.alerts`
+turns a YAML policy into alert rows. Everything is imported lazily.
+
+>>> import workbench.drift as drift
+>>> sorted(drift.available())[:3]
+['chi2', 'jensen_shannon', 'jensen_shannon_categorical']
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "available": "workbench.drift._registry:available",
+    "get_statistic": "workbench.drift._registry:get",
+    "ks_2samp": "workbench.drift.ks:ks_2samp",
+    "psi_categorical": "workbench.drift.psi:psi_categorical",
+    "chi2_categorical": "workbench.drift.chisquare:chi2_categorical",
+    "jensen_shannon_categorical": "workbench.drift.jensen_shannon:jensen_shannon_categorical",
+    "wasserstein_normalised": "workbench.drift.wasserstein:wasserstein_normalised",
+    "NumericSummary": "workbench.drift._summary:NumericSummary",
+    "CategoricalSummary": "workbench.drift._summary:CategoricalSummary",
+    "NumericDriftDetector": "workbench.drift._detectors:NumericDriftDetector",
+    "CategoricalDriftDetector": "workbench.drift._detectors:CategoricalDriftDetector",
+    "TextDriftDetector": "workbench.drift._text:TextDriftDetector",
+    "domain_classifier_test": "workbench.drift._text:domain_classifier_test",
+    "compare": "workbench.drift._report:compare",
+    "DriftReport": "workbench.drift._report:DriftReport",
+    "ReferenceProfile": "workbench.drift._report:ReferenceProfile",
+    "drift_over_time": "workbench.drift._over_time:drift_over_time",
+    "DriftOverTime": "workbench.drift._over_time:DriftOverTime",
+    "AlertPolicy": "workbench.drift.alerts:AlertPolicy",
+    "evaluate_alerts": "workbench.drift.alerts:evaluate_alerts",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'workbench.drift' has no attribute {name!r}")
+    module, attr = target.split(":")
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
