@@ -1,0 +1,55 @@
+"""A/B prompt experiments: spec, plan, run (offline or online), analyse, promote the winner.
+
+Everything is imported lazily, so ``import workbench.experiments`` is cheap.
+
+>>> from workbench import experiments
+>>> sorted(experiments.__all__)[:3]
+['ArmConfig', 'DemoProvider', 'DeploymentConfig']
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "ExperimentSpec": "_spec",
+    "ArmConfig": "_spec",
+    "MetricSpec": "_spec",
+    "ModelSettings": "_spec",
+    "ContextSettings": "_spec",
+    "plan": "_plan",
+    "PlanResult": "_plan",
+    "analyze": "_analysis",
+    "ExperimentResult": "_analysis",
+    "Completion": "_providers",
+    "OpenAIProvider": "_providers",
+    "DemoProvider": "_providers",
+    "RequestCache": "_cache",
+    "run": "_runner",
+    "RunResult": "_runner",
+    "build_requests": "_runner",
+    "assign_variant": "_online",
+    "write_split_config": "_online",
+    "promote": "_promote",
+    "Promotion": "_promote",
+    "DeploymentConfig": "_promote",
+    "load_config": "_promote",
+    "config_history": "_promote",
+    "config_diff": "_promote",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'workbench.experiments' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"workbench.experiments.{mod}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
