@@ -1,0 +1,141 @@
+"""``build_app``: the dashboard for one browser session (template, filters, pages).
+
+Every call builds fresh per-session state on top of a shared, cached :class:`Dataset`, so sessions
+never see each other's filters while heavy work is done once per process. Panel is imported here,
+inside functions only.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.settings import Settings
+
+PAGES = ("Overview", "Validation", "Drift", "Failure clusters", "Experiments", "Data")
+
+
+@dataclass
+class Session:
+    """What the pages of one browser session share: settings, filter state and callbacks."""
+
+    settings: Settings
+    state: Any  # AppState
+    logs: Path | None = None
+    demo_n: int = 20_000
+    demo_seed: int = 0
+    tabs: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def notify(self, message: str, level: str = "info") -> None:
+        import panel as pn
+
+        notifications = getattr(pn.state, "notifications", None)
+        if notifications is not None:
+            getattr(notifications, level, notifications.info)(message, duration=6000)
+
+    def goto(self, page: str) -> None:
+        if self.tabs is not None and page in PAGES:
+            self.tabs.active = PAGES.index(page)
+
+
+def build_app(
+    settings: Settings | None = None,
+    *,
+    logs: str | os.PathLike | None = None,
+    demo_n: int = 20_000,
+    demo_seed: int = 0,
+    title: str = "LLM workbench",
+):
+    """Build the dashboard for one session; with no ``logs``, on ``demo_logs(n=demo_n)``.
+
+    Use with ``panel serve`` through ``workbench/app/serve_app.py`` or call ``.servable()``.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Data and config directories, upload limit (default: ``Settings.from_env()``).
+    logs : path, optional
+        A log file any loader reads. ``None`` serves the demo logs.
+    demo_n, demo_seed : int
+        Size and seed of the demo logs.
+
+    Examples
+    --------
+    >>> from workbench.app import build_app
+    >>> callable(build_app)
+    True
+    """
+    import panel as pn
+
+    from workbench.app._state import AppState
+    from workbench.app._widgets import sidebar
+
+    _configure_panel()
+    settings = settings or Settings.from_env()
+    state = AppState()
+    session = Session(
+        settings=settings,
+        state=state,
+        logs=Path(logs) if logs else None,
+        demo_n=demo_n,
+        demo_seed=demo_seed,
+    )
+    error = _load_initial(session)
+    tabs = pn.Tabs(dynamic=True, sizing_mode="stretch_width", name="pages")
+    session.tabs = tabs
+    for name in PAGES:
+        tabs.append((name, _page(name, session)))
+    main = [tabs]
+    if error:
+        main.insert(0, pn.pane.Alert(error, alert_type="danger"))
+    # Bootstrap design: every resource is served locally (the Fast design pulls a web font)
+    template = pn.template.BootstrapTemplate(
+        title=title,
+        sidebar=[sidebar(session)],
+        main=main,
+        sidebar_width=300,
+        header_background="#2f5d8a",
+    )
+    return template
+
+
+def _configure_panel() -> None:
+    import panel as pn
+
+    if "tabulator" not in pn.extension._loaded_extensions:
+        pn.extension("tabulator", notifications=True, sizing_mode="stretch_width")
+
+
+def _load_initial(session: Session) -> str | None:
+    from workbench.app._sources import open_source
+
+    try:
+        session.state.dataset = open_source(
+            session.logs, demo_n=session.demo_n, demo_seed=session.demo_seed
+        )
+    except Exception as exc:  # shown on the page: the Data page can still load another source
+        return f"Could not load {session.logs or 'the demo logs'}: {type(exc).__name__}: {exc}"
+    return None
+
+
+def _page(name: str, session: Session):
+    import importlib
+
+    module = {
+        "Overview": "_overview",
+        "Validation": "_validation",
+        "Drift": "_drift",
+        "Failure clusters": "_clusters",
+        "Experiments": "_experiments",
+        "Data": "_data",
+    }[name]
+    try:
+        mod = importlib.import_module(f"workbench.app.{module}")
+        return mod.page(session)
+    except Exception as exc:  # one broken page must not take the others down
+        from workbench.app._ui import unavailable
+
+        return unavailable(name, f"{type(exc).__name__}: {exc}")

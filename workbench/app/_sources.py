@@ -1,0 +1,68 @@
+"""Where a dashboard's data comes from: the demo generator or a log file, loaded once per process.
+
+>>> key = source_key(None, demo_n=1000, demo_seed=0)
+>>> key
+('demo', 1000, 0)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from workbench.app._dataset import Dataset, get_dataset
+
+
+def source_key(
+    path: str | os.PathLike | None, *, demo_n: int = 20_000, demo_seed: int = 0
+) -> tuple:
+    """Cache key of a source: the demo parameters, or the resolved path with its size and mtime."""
+    if path is None:
+        return ("demo", int(demo_n), int(demo_seed))
+    p = Path(path).resolve()
+    st = p.stat()
+    return ("file", str(p), st.st_size, st.st_mtime_ns)
+
+
+def open_source(
+    path: str | os.PathLike | None = None,
+    *,
+    demo_n: int = 20_000,
+    demo_seed: int = 0,
+    policy: Any = None,
+) -> Dataset:
+    """The shared :class:`Dataset` for a log file, or for the demo logs when ``path`` is None."""
+    key = source_key(path, demo_n=demo_n, demo_seed=demo_seed)
+    if path is None:
+        return get_dataset(key, lambda: _demo(demo_n, demo_seed, policy))
+    return get_dataset(key, lambda: _file(Path(path), policy))
+
+
+def _demo(n: int, seed: int, policy: Any) -> Dataset:
+    from workbench.datasets import demo_logs
+
+    frame = demo_logs(n=n, seed=seed)
+    return Dataset.from_frame(
+        frame,
+        label=f"demo logs ({n:,} records, seed {seed})",
+        policy=policy,
+        format="demo",
+        load_summary=f"Synthetic demo logs from workbench.datasets.demo_logs(n={n}, seed={seed}).",
+    )
+
+
+def _file(path: Path, policy: Any) -> Dataset:
+    from workbench.io import load
+
+    result = load(path)
+    summary = result.summary()
+    summary = summary if isinstance(summary, str) else str(summary)
+    return Dataset.from_frame(
+        result.frame,
+        label=path.name,
+        policy=policy,
+        format=getattr(result, "format", None),
+        quarantine=getattr(result, "quarantine", None),
+        load_summary=summary,
+    )

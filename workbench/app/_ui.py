@@ -1,0 +1,65 @@
+"""Small view helpers shared by the pages (Panel imported inside functions)."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+
+def unavailable(what: str, detail: str = ""):
+    """A clear panel saying a page or feature is not available yet, and why."""
+    import panel as pn
+
+    text = f"**{what} is not available yet.**"
+    if detail:
+        text += f"\n\n{html.escape(detail)}"
+    return pn.pane.Alert(text, alert_type="warning", css_classes=["wb-unavailable"])
+
+
+def fmt(value: Any, kind: str = "int") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if kind == "pct":
+        return f"{100 * value:.1f}%"
+    if kind == "ms":
+        return f"{value:,.0f} ms"
+    if kind == "usd":
+        return f"${value:,.2f}"
+    return f"{value:,}"
+
+
+def kpi_cards(items: list[tuple[str, str, str]]) -> str:
+    """HTML for a row of KPI cards: (id, label, formatted value). Ids make them testable."""
+    cards = "".join(
+        f'<div class="wb-card"><div class="wb-label">{html.escape(label)}</div>'
+        f'<div class="wb-kpi" id="kpi-{key}" data-kpi="{key}">{html.escape(value)}</div></div>'
+        for key, label, value in items
+    )
+    return f'<div class="wb-cards">{cards}</div>'
+
+
+KPI_CSS = """
+.wb-cards {display: flex; flex-wrap: wrap; gap: 12px;}
+.wb-card {border: 1px solid #d8dee6; border-radius: 6px; padding: 8px 14px; min-width: 130px;
+          background: #fafbfc;}
+.wb-label {font-size: 12px; color: #5a6570; text-transform: uppercase; letter-spacing: .04em;}
+.wb-kpi {font-size: 22px; font-weight: 600; color: #1f2d3a;}
+mark {background: #ffe08a; padding: 0 2px;}
+"""
+
+
+def tabulator(frame, **kwargs):
+    """A read-only Tabulator with house defaults."""
+    import panel as pn
+
+    opts = dict(
+        disabled=True,
+        show_index=False,
+        pagination="local",
+        page_size=15,
+        sizing_mode="stretch_width",
+        layout="fit_data_table",
+    )
+    opts.update(kwargs)
+    return pn.widgets.Tabulator(frame, **opts)
