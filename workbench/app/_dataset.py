@@ -87,7 +87,7 @@ class Dataset:
             frame, report, error = _run_validation(frame, policy)
         codes, levels = {}, {}
         for col in FILTER_COLUMNS:
-            codes[col], levels[col] = _factorize(frame[col] if col in frame else None, len(frame))
+            codes[col], levels[col] = _factorize(frame.get(col), len(frame))
         ts = frame[S.TIMESTAMP].to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT"))
         day = ts.astype("datetime64[D]")
         uniq, day_code = np.unique(day, return_inverse=True)
