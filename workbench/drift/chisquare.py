@@ -26,7 +26,9 @@ import numpy as np
 from workbench.drift._registry import StatisticSpec, register
 
 
-def chi2_from_counts(reference_counts: np.ndarray, current_counts: np.ndarray) -> tuple[float, float]:
+def chi2_from_counts(
+    reference_counts: np.ndarray, current_counts: np.ndarray
+) -> tuple[float, float]:
     """Chi-square homogeneity test of two count vectors over the same categories.
 
     Categories with zero count on both sides are dropped (they carry no information and would

@@ -28,7 +28,9 @@ from workbench.drift._registry import StatisticSpec, register
 from workbench.drift.psi import DEFAULT_BINS, bin_counts, category_counts, quantile_edges
 
 
-def js_from_counts(reference_counts: np.ndarray, current_counts: np.ndarray, base: float = 2.0) -> float:
+def js_from_counts(
+    reference_counts: np.ndarray, current_counts: np.ndarray, base: float = 2.0
+) -> float:
     """Jensen-Shannon distance of two count vectors over the same bins."""
     p = np.asarray(reference_counts, dtype=np.float64)
     q = np.asarray(current_counts, dtype=np.float64)

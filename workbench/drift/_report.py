@@ -1,0 +1,400 @@
+"""Reference-vs-current drift report over the columns of a frame.
+
+:class:`ReferenceProfile` fits one detector per column of a reference frame (numeric,
+categorical or text, inferred from the dtype and the LogFrame contract) and computes any current
+frame against it; :func:`compare` does both in one call. P-values are corrected for the number
+of tests in the report (Holm or Benjamini-Hochberg, via statsmodels); a p-value test declares
+drift when its *adjusted* p-value is below its threshold, a distance when it is above its
+threshold.
+
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(0)
+>>> ref = pd.DataFrame({"x": rng.normal(size=500), "c": rng.choice(list("ab"), 500)})
+>>> cur = pd.DataFrame({"x": rng.normal(1, 1, size=500), "c": rng.choice(list("ab"), 500)})
+>>> report = compare(ref, cur)
+>>> report.drifted_columns()
+['x']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+import workbench.schema as S
+from workbench._results import Result
+from workbench.errors import ConfigError, NotFittedError
+
+Correction = Literal["holm", "fdr_bh", "none"]
+CORRECTIONS = ("holm", "fdr_bh", "none")
+COLUMNS = (
+    "column",
+    "kind",
+    "test",
+    "statistic",
+    "p_value",
+    "adjusted_p_value",
+    "threshold",
+    "decision",
+    "drifted",
+    "status",
+    "note",
+    "n_reference",
+    "n_current",
+)
+# never compared by default: identifiers, time, ground truth and JSON blobs
+_SKIP = {
+    S.RECORD_ID,
+    S.TRACE_ID,
+    S.SESSION_ID,
+    S.TIMESTAMP,
+    S.MODEL_PARAMS,
+    S.TOOL_CALLS,
+    S.METADATA,
+    S.LABELS,
+}
+_TEXT = set(S.TEXT_COLUMNS) | {S.SYSTEM_PROMPT, S.ERROR}
+
+
+def infer_kind(series: pd.Series, name: str = "") -> str | None:
+    """``"numeric"``, ``"categorical"``, ``"text"`` or None (not compared by default)."""
+    if name in _SKIP or name.startswith(S.TRUTH_PREFIX):
+        return None
+    dt = series.dtype
+    if pd.api.types.is_bool_dtype(dt) or name.startswith(S.RULE_PREFIX) or name == S.TOPIC:
+        return "categorical"
+    if isinstance(dt, pd.CategoricalDtype):
+        return "categorical"
+    if pd.api.types.is_numeric_dtype(dt):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(dt):
+        return None
+    if name in _TEXT:
+        return "text"
+    if name in S.CATEGORICAL_COLUMNS or name.startswith(S.REASON_PREFIX):
+        return "categorical"
+    sample = series.dropna().head(2000).astype(str)
+    if len(sample) == 0:
+        return "categorical"
+    if sample.str.len().mean() > 40 and sample.nunique() > 0.5 * len(sample):
+        return "text"
+    return "categorical"
+
+
+def _detector(kind: str, options: dict[str, Any]) -> Any:
+    from workbench.drift._detectors import CategoricalDriftDetector, NumericDriftDetector
+
+    opts = dict(options.get(kind, {}))
+    if kind == "numeric":
+        return NumericDriftDetector(**opts)
+    if kind == "categorical":
+        return CategoricalDriftDetector(**opts)
+    from workbench.drift._text import TextDriftDetector
+
+    return TextDriftDetector(**opts)
+
+
+def adjust_p_values(p: np.ndarray, correction: str = "holm") -> np.ndarray:
+    """Multiple-testing adjusted p-values (NaN entries stay NaN and do not count as tests)."""
+    if correction not in CORRECTIONS:
+        raise ConfigError(
+            f"unknown correction {correction!r}", key="correction", allowed=CORRECTIONS
+        )
+    p = np.asarray(p, dtype=float)
+    out = np.full(len(p), np.nan)
+    ok = np.isfinite(p)
+    if not ok.any():
+        return out
+    if correction == "none":
+        out[ok] = p[ok]
+        return out
+    from statsmodels.stats.multitest import multipletests
+
+    out[ok] = multipletests(p[ok], method=correction)[1]
+    return out
+
+
+@dataclass(frozen=True)
+class DriftReport(Result):
+    """Tidy drift result: one row per (column, test).
+
+    Columns: column, kind, test, statistic, p_value, adjusted_p_value, threshold, decision
+    (``p_value`` or ``distance``), drifted (True/False, or missing when the test could not run
+    or was not judged), status (``ok``/``not_run``/``not_judged``), note, n_reference, n_current.
+    """
+
+    distributions: dict[str, Any] = field(default_factory=dict)
+
+    def drifted_columns(self) -> list[str]:
+        """Columns with at least one test that found drift."""
+        d = self.frame[self.frame["drifted"].fillna(False).astype(bool)]
+        return list(dict.fromkeys(d["column"]))
+
+    def summary(self) -> pd.DataFrame:
+        """One row per column: tests run, tests not run, drifted."""
+        f = self.frame
+        g = f.groupby("column", sort=False)
+        return pd.DataFrame(
+            {
+                "kind": g["kind"].first(),
+                "tests_run": g["status"].apply(lambda s: int((s == "ok").sum())),
+                "tests_not_run": g["status"].apply(lambda s: int((s != "ok").sum())),
+                "drifted": g["drifted"].apply(lambda s: bool(s.fillna(False).astype(bool).any())),
+            }
+        ).reset_index()
+
+    def plot(self, columns: list[str] | None = None, max_columns: int = 12) -> Any:
+        """Reference vs current shares per bin (numeric) or category, one panel per column."""
+        import holoviews as hv
+        import hvplot.pandas  # noqa: F401
+
+        cols = columns or (self.drifted_columns() or list(self.distributions))
+        panels = []
+        for col in cols[:max_columns]:
+            d = self.distributions.get(col)
+            if not d:
+                continue
+            if d["kind"] == "numeric":
+                e = d["edges"]
+                labels = (
+                    [f"< {e[0]:.3g}"]
+                    + [f"[{a:.3g}, {b:.3g})" for a, b in zip(e[:-1], e[1:])]
+                    + [f">= {e[-1]:.3g}"]
+                    if e
+                    else ["all"]
+                )
+            else:
+                labels = [str(c) for c in d["categories"]]
+            long = pd.DataFrame(
+                {
+                    "bin": labels * 2,
+                    "share": list(d["reference"]) + list(d["current"]),
+                    "window": ["reference"] * len(labels) + ["current"] * len(labels),
+                }
+            )
+            panels.append(
+                long.hvplot.bar(
+                    x="bin", y="share", by="window", rot=45, title=col, height=280, width=420
+                )
+            )
+        if not panels:
+            return hv.Div("<p>no distributions to plot</p>")
+        return hv.Layout(panels).cols(2)
+
+
+class ReferenceProfile:
+    """Fitted detectors for every compared column of a reference frame.
+
+    Parameters
+    ----------
+    columns : columns to compare (default: every column with an inferred kind).
+    kinds : override the inferred kind per column, e.g. ``{"topic": "categorical"}``.
+    options : detector parameters per kind, e.g. ``{"numeric": {"bins": 20}}``.
+    correction : ``"holm"`` (default), ``"fdr_bh"`` or ``"none"``.
+    """
+
+    def __init__(
+        self,
+        columns: list[str] | None = None,
+        kinds: dict[str, str] | None = None,
+        options: dict[str, dict[str, Any]] | None = None,
+        correction: Correction = "holm",
+    ) -> None:
+        self.columns = columns
+        self.kinds = kinds
+        self.options = options
+        self.correction = correction
+
+    def fit(self, reference: pd.DataFrame) -> ReferenceProfile:
+        if self.correction not in CORRECTIONS:
+            raise ConfigError(
+                f"unknown correction {self.correction!r}", key="correction", allowed=CORRECTIONS
+            )
+        cols = self.columns if self.columns is not None else list(reference.columns)
+        self.kinds_: dict[str, str | None] = {}
+        self.detectors_: dict[str, Any] = {}
+        self.missing_: list[str] = []
+        for c in cols:
+            if c not in reference.columns:
+                self.missing_.append(c)
+                continue
+            kind = (self.kinds or {}).get(c) or infer_kind(reference[c], c)
+            if kind is None:
+                continue
+            self.kinds_[c] = kind
+            self.detectors_[c] = _detector(kind, self.options or {}).fit(reference[c])
+        self.n_reference_ = len(reference)
+        return self
+
+    def compute(
+        self,
+        current: pd.DataFrame,
+        correction: Correction | None = None,
+        title: str = "drift report",
+    ) -> DriftReport:
+        """Every column's tests against the reference, corrected for multiple testing."""
+        from workbench.drift._detectors import _row
+        from workbench.drift._summary import CategoricalSummary, NumericSummary
+
+        if not hasattr(self, "detectors_"):
+            raise NotFittedError("call fit(reference) before compute(current)")
+        correction = correction or self.correction
+        rows: list[dict[str, Any]] = []
+        dists: dict[str, Any] = {}
+        for c in self.missing_:
+            rows.append(
+                {
+                    "column": c,
+                    "kind": None,
+                    **_row(
+                        "any",
+                        float("nan"),
+                        "p_value",
+                        0,
+                        len(current) if c in current.columns else 0,
+                        note="column missing from the reference frame",
+                    ),
+                }
+            )
+        for c, det in self.detectors_.items():
+            kind = self.kinds_[c]
+            if c not in current.columns:
+                rows.append(
+                    {
+                        "column": c,
+                        "kind": kind,
+                        **_row(
+                            "any",
+                            float("nan"),
+                            "p_value",
+                            det_n(det),
+                            0,
+                            note="column missing from the current frame",
+                        ),
+                    }
+                )
+                continue
+            if kind == "numeric":
+                summ = NumericSummary.from_array(current[c])
+                out = det.compute_summary(summ)
+                if summ.n:
+                    dists[c] = det.distribution(summ)
+            elif kind == "categorical":
+                summ = CategoricalSummary.from_values(current[c])
+                out = det.compute_summary(summ)
+                if summ.n:
+                    dists[c] = det.distribution(summ)
+            else:
+                out = det.compute(current[c])
+            rows.extend({"column": c, "kind": kind, **r} for r in out)
+        extra = [
+            c
+            for c in current.columns
+            if c not in self.detectors_
+            and c not in self.missing_
+            and (self.columns is None or c in self.columns)
+            and infer_kind(current[c], c) is not None
+            and c not in self.kinds_
+        ]
+        for c in extra:
+            rows.append(
+                {
+                    "column": c,
+                    "kind": infer_kind(current[c], c),
+                    **_row(
+                        "any",
+                        float("nan"),
+                        "p_value",
+                        0,
+                        len(current),
+                        note="column missing from the reference frame",
+                    ),
+                }
+            )
+        frame = _finish(rows, correction)
+        meta = {
+            "correction": correction,
+            "n_reference": self.n_reference_,
+            "n_current": len(current),
+            "columns_drifted": int(
+                frame.loc[frame["drifted"].fillna(False).astype(bool), "column"].nunique()
+            ),
+        }
+        return DriftReport(frame, title=title, meta=meta, distributions=dists)
+
+    # -- persistence -------------------------------------------------------------------------
+    def to_json(self) -> str:
+        """The fitted profile (numeric and categorical summaries) as JSON."""
+        if not hasattr(self, "detectors_"):
+            raise NotFittedError("call fit(reference) before to_json()")
+        dets = {c: d.to_dict() for c, d in self.detectors_.items() if hasattr(d, "to_dict")}
+        return json.dumps(
+            {
+                "params": {
+                    "columns": self.columns,
+                    "kinds": self.kinds,
+                    "options": self.options,
+                    "correction": self.correction,
+                },
+                "n_reference": self.n_reference_,
+                "detectors": dets,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ReferenceProfile:
+        from workbench.drift._detectors import CategoricalDriftDetector, NumericDriftDetector
+
+        d = json.loads(text)
+        prof = cls(**d["params"])
+        prof.n_reference_ = d["n_reference"]
+        prof.detectors_, prof.kinds_, prof.missing_ = {}, {}, []
+        for c, dd in d["detectors"].items():
+            klass = NumericDriftDetector if dd["kind"] == "numeric" else CategoricalDriftDetector
+            prof.detectors_[c] = klass.from_dict(dd)
+            prof.kinds_[c] = dd["kind"]
+        return prof
+
+
+def det_n(det: Any) -> int:
+    s = getattr(det, "summary_", None)
+    return int(s.n) if s is not None else int(getattr(det, "n_reference_", 0))
+
+
+def _finish(rows: list[dict[str, Any]], correction: str) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=list(COLUMNS))
+    frame["adjusted_p_value"] = (
+        adjust_p_values(frame["p_value"].to_numpy(float), correction) if len(frame) else []
+    )
+    is_p = (frame["decision"] == "p_value") & frame["status"].eq("ok")
+    frame.loc[is_p, "drifted"] = frame.loc[is_p, "adjusted_p_value"] < frame.loc[is_p, "threshold"]
+    frame["drifted"] = frame["drifted"].astype("boolean")
+    return frame[list(COLUMNS)]
+
+
+def compare(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    columns: list[str] | None = None,
+    correction: Correction = "holm",
+    kinds: dict[str, str] | None = None,
+    options: dict[str, dict[str, Any]] | None = None,
+) -> DriftReport:
+    """Drift of every (or each named) column of ``current`` against ``reference``.
+
+    Parameters
+    ----------
+    reference, current : frames (LogFrames or any frames).
+    columns : columns to compare; default every column with an inferred kind (identifiers,
+        timestamps, ``truth__*`` and JSON columns are skipped).
+    correction : ``"holm"``, ``"fdr_bh"`` or ``"none"``: p-value adjustment over all tests.
+    kinds : kind override per column (``"numeric"``, ``"categorical"``, ``"text"``).
+    options : detector parameters per kind, e.g. ``{"text": {"domain_classifier": False}}``.
+    """
+    return ReferenceProfile(columns, kinds, options, correction).fit(reference).compute(current)
