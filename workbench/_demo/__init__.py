@@ -1,0 +1,1 @@
+"""Private engine of the demo data (templates, slots, rendering); see workbench.datasets."""

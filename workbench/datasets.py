@@ -1,0 +1,572 @@
+"""Demo data: a deterministic synthetic production log of an online shop's support assistant.
+
+``demo_logs`` returns a LogFrame with ground-truth columns (``truth__failure_mode``,
+``truth__drifted``, ``truth__intent``); ``simulate_call`` runs the same simulated app on one
+arbitrary input and config (the experiments' offline "demo provider"). Both share one engine
+(``workbench._demo``): same templates, same failure-rate model, same latency and cost model.
+
+The app: ``support-assistant`` (and ``billing-assistant`` for billing intents) answers from
+retrieved knowledge-base snippets (``context``). Prompt ``v1`` (variant A) and ``v2`` (variant B)
+run 50/50; v2's system prompt tells the model to cite only the context and never repeat personal
+data, so it has fewer ``pii`` and ``invented_policy`` failures. From ``drift_day`` on, GDPR
+data-deletion requests appear, messages get longer, 60% of traffic moves to ``gpt-4.1-mini``
+(slower, and it invents policies about five times as often).
+
+Examples
+--------
+>>> from workbench.datasets import demo_logs, simulate_call
+>>> logs = demo_logs(n=500, days=10, seed=1, drift_day=7)
+>>> len(logs), logs["record_id"].is_unique
+(500, True)
+>>> sorted(logs["truth__failure_mode"].unique())[:3]
+['invalid_json', 'invented_policy', 'none']
+>>> r = simulate_call("Where is my order #1234567?", config={"model": "gpt-4o-mini"}, seed=3)
+>>> sorted(r)
+['cost', 'failure_mode', 'finish_reason', 'latency_ms', 'latency_ms_model', 'output', 'tokens_in', 'tokens_out']
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import workbench.schema as S
+
+FAILURE_MODES: tuple[str, ...] = (
+    "none",
+    "invented_policy",
+    "pii",
+    "refusal",
+    "invalid_json",
+    "wrong_language",
+    "truncated",
+)
+
+#: Config keys ``simulate_call`` understands, with their defaults.
+SIMULATE_DEFAULTS: dict[str, Any] = {
+    "system_prompt": None,  # None: the v1 system prompt of the demo app
+    "prompt_template": "{context}\n\nCustomer: {input}",
+    "model": "gpt-4o-mini",
+    "temperature": 0.7,
+    "max_tokens": 512,
+    "context_top_k": 3,
+}
+
+_DEMO_TOP_K = 3
+_NEW_MODEL_SHARE = 0.6
+_ERROR_RATE = 0.004
+_FEEDBACK_SHARE = 0.2
+_PII_INPUT_SHARE = 0.2
+_PII_KIND_P = np.array([0.5, 0.3, 0.2])
+_PREAMBLE_P = (0.06, 0.55)  # before / after the drift
+_POSTSCRIPT_P = (0.25, 0.6)
+_BILLING_APP_SHARE = 0.7  # billing intents served by the billing assistant
+_HOUR_WEIGHTS = np.array(
+    [
+        1,
+        0.6,
+        0.4,
+        0.3,
+        0.3,
+        0.5,
+        1,
+        2,
+        3.5,
+        4.5,
+        5,
+        5.2,
+        5,
+        4.8,
+        4.6,
+        4.5,
+        4.4,
+        4.6,
+        5,
+        5.4,
+        5.2,
+        4.2,
+        3,
+        1.8,
+    ]
+)
+_CHANNELS = ("web", "app", "email")
+_LOCALES = ("en-US", "en-US", "en-US", "en-GB", "en-CA")
+
+
+def demo_logs(
+    n: int = 50_000,
+    days: int = 30,
+    seed: int = 0,
+    start: str | dt.date = "2026-01-01",
+    drift_day: int | None = 20,
+) -> pd.DataFrame:
+    """Synthetic support-assistant logs as a LogFrame plus ``truth__*`` columns.
+
+    Parameters
+    ----------
+    n : number of calls (rows).
+    days : length of the period in days; traffic has a daily pattern and no trend.
+    seed : same seed, same frame (to the byte).
+    start : first day (UTC midnight), ISO date.
+    drift_day : day index (0-based) from whose midnight the drift starts; ``None`` or a value
+        ``>= days`` gives a log without drift.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Contract columns in contract order, then ``truth__failure_mode`` (one of
+        ``FAILURE_MODES``), ``truth__drifted`` (bool) and ``truth__intent``. Rows are sorted by
+        timestamp; ``record_id`` is ``demo-<seed>-<row number>``.
+
+    Examples
+    --------
+    >>> logs = demo_logs(n=300, days=5, seed=0, drift_day=3)
+    >>> bool(logs["truth__drifted"].any()), str(logs["timestamp"].dt.tz)
+    (True, 'UTC')
+    """
+    from workbench._demo import _engine as E
+    from workbench._demo import _text as T
+    from workbench._demo._render import Pool, render
+    from workbench._demo._slots import draw_slots
+
+    if n < 0 or days < 1:
+        from workbench.errors import ConfigError
+
+        raise ConfigError(f"demo_logs needs n >= 0 and days >= 1 (got n={n}, days={days})")
+    start_date = dt.date.fromisoformat(str(start))
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 20260101]))
+
+    # -- time: sessions of 1-4 calls, a daily traffic pattern, no trend ------------------------
+    n_sessions = max(1, int(np.ceil(n / 1.5)) + 8)
+    sess_len = np.minimum(1 + rng.poisson(0.5, n_sessions), 4)
+    while sess_len.sum() < n:
+        sess_len[rng.integers(0, n_sessions)] += 1
+    sess_day = rng.integers(0, days, n_sessions)
+    hour = rng.choice(24, size=n_sessions, p=_HOUR_WEIGHTS / _HOUR_WEIGHTS.sum())
+    sess_sec = sess_day * 86_400 + hour * 3600 + rng.integers(0, 3600, n_sessions)
+    session = np.repeat(np.arange(n_sessions), sess_len)[:n]
+    turn = _turn_index(sess_len)[:n]
+    gaps = rng.integers(15, 240, n) * (turn > 0)
+    offset = _cumsum_by_group(gaps, session)
+    seconds = np.minimum(sess_sec[session] + offset, days * 86_400 - 1)
+    micros = rng.integers(0, 1_000_000, n)
+    order = np.lexsort((micros, seconds))
+    session, turn, seconds, micros = session[order], turn[order], seconds[order], micros[order]
+    day = seconds // 86_400
+    drifted = (day >= drift_day) if drift_day is not None else np.zeros(n, dtype=bool)
+
+    # -- what was asked, on which app, prompt and model ---------------------------------------
+    weights = np.array([it.weight for it in T.INTENTS])
+    stable_w = np.where([it.after_drift_only for it in T.INTENTS], 0.0, weights)
+    intent = np.where(
+        drifted,
+        rng.choice(len(weights), size=n, p=weights / weights.sum()),
+        rng.choice(len(weights), size=n, p=stable_w / stable_w.sum()),
+    ).astype(np.int64)
+    n_intents = np.where(
+        drifted, len(T.INTENTS), len(T.INTENTS) - sum(it.after_drift_only for it in T.INTENTS)
+    )
+    is_billing = np.array([it.app == T.BILLING for it in T.INTENTS])[intent]
+    app = np.where(is_billing & (rng.random(n) < _BILLING_APP_SHARE), T.BILLING, T.SUPPORT)
+    variant_b = rng.random(n) < 0.5
+    version = np.where(variant_b, "v2", "v1")
+    new_model = drifted & (rng.random(n) < _NEW_MODEL_SHARE)
+    model = np.where(new_model, E.NEW_MODEL, E.DEFAULT_MODEL)
+    has_pii = rng.random(n) < _PII_INPUT_SHARE
+    pii_kind = np.where(has_pii, rng.choice(3, size=n, p=_PII_KIND_P), -1)
+
+    # -- failure modes from the shared rate model --------------------------------------------
+    f1, f2 = E.prompt_features(T.SYSTEM_PROMPTS["v1"]), E.prompt_features(T.SYSTEM_PROMPTS["v2"])
+    prof_old, prof_new = E.profile(E.DEFAULT_MODEL), E.profile(E.NEW_MODEL)
+    is_action = E.tables().is_action[intent]
+    probs = E.failure_probs(
+        pii_guard=np.where(variant_b, f2.pii_guard, f1.pii_guard),
+        cite_guard=np.where(variant_b, f2.cite_guard, f1.cite_guard),
+        json_guard=np.where(variant_b, f2.json_guard, f1.json_guard),
+        temperature=np.full(n, 0.7),
+        max_tokens=np.full(n, 512),
+        top_k=np.full(n, _DEMO_TOP_K),
+        invented_factor=np.where(new_model, prof_new.invented_factor, prof_old.invented_factor),
+        has_pii=has_pii,
+        is_action=is_action,
+    )
+    mode = E.draw_modes(rng, probs)
+    is_error = rng.random(n) < _ERROR_RATE
+    mode = np.where(is_error, E.NONE, mode)
+
+    # -- text ---------------------------------------------------------------------------------
+    slots = draw_slots(rng, n, day, start_date)
+    user_input = E.render_inputs(
+        rng,
+        intent,
+        slots,
+        preamble_p=np.where(drifted, _PREAMBLE_P[1], _PREAMBLE_P[0]),
+        postscript_p=np.where(drifted, _POSTSCRIPT_P[1], _POSTSCRIPT_P[0]),
+        pii_kind=pii_kind,
+    )
+    context = E.render_context(rng, intent, np.full(n, _DEMO_TOP_K), slots, n_intents)
+    output, finish = E.render_outputs(rng, intent, mode, pii_kind, slots)
+
+    # -- cost and timing ----------------------------------------------------------------------
+    sys_prompt = np.where(variant_b, T.SYSTEM_PROMPTS["v2"], T.SYSTEM_PROMPTS["v1"])
+    sys_tokens = np.where(variant_b, len(T.SYSTEM_PROMPTS["v2"]), len(T.SYSTEM_PROMPTS["v1"])) // 4
+    tokens_in = sys_tokens + E.token_count(user_input) + E.token_count(context) + 12
+    tokens_out = E.token_count(output)
+    med = np.where(new_model, prof_new.latency_median_ms, prof_old.latency_median_ms)
+    sig = np.where(new_model, prof_new.latency_sigma, prof_old.latency_sigma)
+    mpt = np.where(new_model, prof_new.ms_per_token, prof_old.ms_per_token)
+    latency = E.latency_ms(rng, med, sig, mpt, tokens_out)
+    cost = E.cost_usd(
+        tokens_in,
+        tokens_out,
+        np.where(new_model, prof_new.price_in, prof_old.price_in),
+        np.where(new_model, prof_new.price_out, prof_old.price_out),
+    )
+    err_kind = rng.integers(0, len(T.ERRORS), n)
+    latency = np.where(
+        is_error, np.where(err_kind == 1, 30_000.0, np.round(rng.uniform(80, 900, n), 1)), latency
+    )
+
+    # -- feedback, labels, metadata -----------------------------------------------------------
+    rated = rng.random(n) < _FEEDBACK_SHARE
+    thumbs_up = rng.random(n) < np.where(mode == E.NONE, 0.86, 0.3)
+    feedback = np.where(rated & ~is_error, thumbs_up.astype(float), np.nan)
+    labels = np.where(feedback == 0.0, '["thumbs_down"]', None)
+    labels = np.where((feedback != 0.0) & (rng.random(n) < 0.02), '["reviewed"]', labels)
+
+    intent_names = np.array(T.INTENT_NAMES, dtype=object)
+    channel = rng.integers(0, len(_CHANNELS), n)
+    locale = rng.integers(0, len(_LOCALES), n)
+    meta_slots = {
+        "intent": Pool(T.INTENT_NAMES, intent),
+        "expects_json": Pool(("false", "true"), is_action.astype(np.int8)),
+        "channel": Pool(_CHANNELS, channel),
+        "locale": Pool(_LOCALES, locale),
+        "turn": Pool(("1", "2", "3", "4"), np.minimum(turn, 3)),
+    }
+    metadata = render(
+        [
+            '{{"intent": "{intent}", "expects_json": {expects_json}, "channel": "{channel}", '
+            f'"locale": "{{locale}}", "turn": {{turn}}, "kb_top_k": {_DEMO_TOP_K}}}}}'
+        ],
+        np.zeros(n, dtype=np.int64),
+        meta_slots,
+    )
+    params = {
+        m: json.dumps({"temperature": 0.7, "max_tokens": 512, "top_p": 1.0})
+        for m in (E.DEFAULT_MODEL, E.NEW_MODEL)
+    }
+
+    ids = np.arange(n)
+    frame = pd.DataFrame(
+        {
+            S.RECORD_ID: _ids(f"demo-{seed}-", ids, 7),
+            S.TRACE_ID: _ids("trc-", rng.integers(10**11, 10**12, n), 0),
+            S.SESSION_ID: _ids("ses-", (rng.integers(10**9, 10**10, n_sessions))[session], 0),
+            S.TIMESTAMP: pd.to_datetime(seconds * 1_000_000 + micros, unit="us", utc=True)
+            + (pd.Timestamp(start_date, tz="UTC") - pd.Timestamp(0, tz="UTC")),
+            S.APP: app,
+            S.MODEL: model,
+            S.PROMPT_VERSION: version,
+            S.VARIANT: np.where(variant_b, "B", "A"),
+            S.MODEL_PARAMS: np.vectorize(params.get, otypes=[object])(model) if n else [],
+            S.SYSTEM_PROMPT: sys_prompt,
+            S.INPUT: _strings(user_input),
+            S.CONTEXT: _strings(context),
+            S.OUTPUT: _strings(output),
+            S.FINISH_REASON: np.where(is_error, None, finish),
+            S.STATUS: np.where(is_error, S.STATUS_ERROR, S.STATUS_OK),
+            S.ERROR: np.where(is_error, np.array(T.ERRORS, dtype=object)[err_kind], None),
+            S.LATENCY_MS: latency,
+            S.TOKENS_IN: tokens_in,
+            S.TOKENS_OUT: tokens_out,
+            S.COST: cost,
+            S.FEEDBACK_SCORE: feedback,
+            S.LABELS: labels,
+            S.METADATA: _strings(metadata),
+        }
+    )
+    frame.loc[is_error, [S.OUTPUT]] = pd.NA
+    frame[S.TOKENS_OUT] = frame[S.TOKENS_OUT].astype("Int64").mask(is_error)
+    frame[S.COST] = (
+        frame[S.COST]
+        .astype("Float64")
+        .mask(is_error, pd.Series(np.round(tokens_in * 0.0, 8), index=frame.index))
+    )
+    frame = S.conform(frame)
+    frame[S.TRUTH_FAILURE_MODE] = pd.array(
+        np.array(FAILURE_MODES, dtype=object)[mode], dtype=S.string_dtype()
+    )
+    frame[S.TRUTH_DRIFTED] = drifted.astype(bool)
+    frame[S.TRUTH_INTENT] = pd.array(intent_names[intent], dtype=S.string_dtype())
+    return frame
+
+
+def _turn_index(lengths: np.ndarray) -> np.ndarray:
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.arange(int(lengths.sum())) - starts
+
+
+def _cumsum_by_group(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    total = np.cumsum(values)
+    first = np.concatenate(([True], group[1:] != group[:-1]))
+    base = np.maximum.accumulate(np.where(first, np.arange(len(values)), 0))
+    return total - total[base] + values[base] * 0
+
+
+def _ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
+    import pyarrow as pa
+
+    from workbench._demo._render import int_str, join
+
+    arr = join(
+        [
+            pa.array([prefix] * 1, type=pa.large_string()).take(
+                pa.array(np.zeros(len(numbers), dtype=np.int64))
+            ),
+            int_str(numbers, width),
+        ]
+    )
+    return _strings(arr)
+
+
+def _strings(arr) -> pd.Series:
+    import pyarrow as pa
+
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr.cast(pa.large_string())])))
+
+
+# -- simulate one call --------------------------------------------------------------------------
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_PHONE = re.compile(r"(?:\+?1[ -]?)?\(?\b\d{3}\)?[ -]\d{3}[ -]\d{4}\b")
+_CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
+_ORDER = re.compile(r"#\d{5,9}\b")
+
+
+def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0) -> dict[str, Any]:
+    """Simulate one call of the demo app on ``user_input`` under an app ``config``.
+
+    Deterministic in (input, config, seed). The same engine as ``demo_logs`` decides the reply:
+    the input is routed to an intent by keywords, slot values (order number, email, phone,
+    card) are read from the input where present, and the failure mode is drawn from the shared
+    rate model, driven by the config:
+
+    - ``system_prompt`` (str; default: the demo app's v1 prompt): an instruction never to repeat
+      personal data (emails, phone numbers, card numbers) cuts ``pii`` by 4x; "answer only from
+      the context/snippets" cuts ``invented_policy`` by ~3x; "valid JSON" lowers ``invalid_json``.
+    - ``prompt_template`` (str, may contain ``{context}`` and ``{input}``): counted in tokens_in;
+      guard phrases in it count like those in the system prompt.
+    - ``model`` (str): latency, price and hallucination profile (``gpt-4o-mini``,
+      ``gpt-4.1-mini`` invents policies 5x as often, ``gpt-4o``; other names get a generic profile).
+    - ``temperature`` (float, default 0.7): failure rates scale as ``0.5 + 0.5 * T / 0.7``.
+    - ``max_tokens`` (int, default 512): below 256 planted truncation rises; any reply longer
+      than ``max_tokens`` is cut (``finish_reason="length"``, failure_mode ``"truncated"``).
+    - ``context_top_k`` (int, default 3): 0 retrieves nothing (4x ``invented_policy``), 1 misses
+      facts (1.5x); more snippets cost input tokens.
+
+    Other keys are ignored. Returns ``output, finish_reason, tokens_in, tokens_out, latency_ms,
+    cost, failure_mode`` (and ``latency_ms_model``, the latency without network noise).
+
+    Examples
+    --------
+    >>> a = simulate_call("How do I reset my password?", config={"temperature": 0.2}, seed=1)
+    >>> a == simulate_call("How do I reset my password?", config={"temperature": 0.2}, seed=1)
+    True
+    """
+    from workbench._demo import _engine as E
+    from workbench._demo import _text as T
+    from workbench._demo._render import LSTR
+    from workbench._demo._slots import draw_slots, override
+    from workbench.errors import ConfigError
+
+    cfg = {**SIMULATE_DEFAULTS, **(config or {})}
+    system_prompt = (
+        cfg["system_prompt"] if cfg["system_prompt"] is not None else T.SYSTEM_PROMPTS["v1"]
+    )
+    try:
+        temperature = float(cfg["temperature"])
+        max_tokens = int(cfg["max_tokens"])
+        top_k = int(cfg["context_top_k"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"simulate_call config has a value of the wrong type: {exc}") from None
+    if temperature < 0 or max_tokens < 1 or top_k < 0:
+        raise ConfigError(
+            "simulate_call config out of range: temperature >= 0, max_tokens >= 1, context_top_k >= 0 "
+            f"(got {temperature}, {max_tokens}, {top_k})"
+        )
+    key = json.dumps(
+        {"input": user_input, "config": cfg, "seed": seed}, sort_keys=True, default=str
+    )
+    digest = int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+    rng = np.random.default_rng(digest)
+
+    intent = np.array([route_intent(user_input)], dtype=np.int64)
+    slots = draw_slots(rng, 1, np.zeros(1, dtype=np.int64), dt.date(2026, 1, 1))
+    found = {
+        "email": _EMAIL.search(user_input),
+        "phone": _PHONE.search(user_input),
+        "card": _find_card(user_input),
+        "order_id": _ORDER.search(user_input),
+    }
+    for name, match in found.items():
+        if match:
+            override(slots, name, match if isinstance(match, str) else match.group(0))
+    kinds = [k for k in ("email", "phone", "card") if found[k]]
+    has_pii = bool(kinds)
+    pii_kind = np.array([("email", "phone", "card").index(kinds[0]) if kinds else -1])
+
+    feats = E.prompt_features(system_prompt, cfg["prompt_template"])
+    prof = E.profile(str(cfg["model"]))
+    probs = E.failure_probs(
+        pii_guard=np.array([feats.pii_guard]),
+        cite_guard=np.array([feats.cite_guard]),
+        json_guard=np.array([feats.json_guard]),
+        temperature=np.array([temperature]),
+        max_tokens=np.array([max_tokens]),
+        top_k=np.array([top_k]),
+        invented_factor=np.array([prof.invented_factor]),
+        has_pii=np.array([has_pii]),
+        is_action=E.tables().is_action[intent],
+    )
+    mode = E.draw_modes(rng, probs)
+    output_arr, finish = E.render_outputs(rng, intent, mode, pii_kind, slots)
+    context = E.render_context(rng, intent, np.array([top_k]), slots, len(T.INTENTS))
+    output = output_arr[0].as_py()
+    finish_reason = str(finish[0])
+    failure = FAILURE_MODES[int(mode[0])]
+    if (len(output) + 3) // 4 > max_tokens:
+        output = E.cut_mid_sentence(output, max_tokens * 4)
+        finish_reason = "length"
+        failure = "truncated" if failure == "none" else failure
+    import pyarrow as pa
+
+    ctx = context[0].as_py() or ""
+    prompt = str(cfg["prompt_template"]).replace("{context}", ctx).replace("{input}", user_input)
+    if "{input}" not in str(cfg["prompt_template"]):
+        prompt += "\n" + user_input
+    tokens_in = int(E.token_count(pa.array([system_prompt + "\n" + prompt], type=LSTR))[0])
+    tokens_out = int(E.token_count(pa.array([output], type=LSTR))[0])
+    model_ms = prof.latency_median_ms + prof.ms_per_token * tokens_out
+    latency = float(E.latency_ms(rng, np.array([prof.latency_median_ms]), np.array([prof.latency_sigma]),
+                                 np.array([prof.ms_per_token]), np.array([tokens_out]))[0])  # fmt: skip
+    cost = float(
+        E.cost_usd(np.array([tokens_in]), np.array([tokens_out]), prof.price_in, prof.price_out)[0]
+    )
+    return {
+        "output": output,
+        "finish_reason": finish_reason,
+        "tokens_in": tokens_in,
+        "tokens_out": tokens_out,
+        "latency_ms": latency,
+        "latency_ms_model": round(model_ms, 1),
+        "cost": cost,
+        "failure_mode": failure,
+    }
+
+
+def route_intent(text: str) -> int:
+    """Index (into the demo's intents) of the intent whose keywords ``text`` matches best."""
+    from workbench._demo import _text as T
+
+    t = text.lower()
+    scores = [sum(len(k) for k in it.keywords if k in t) for it in T.INTENTS]
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    if scores[best] == 0:
+        return T.INTENT_NAMES.index("product_question")
+    return best
+
+
+def _find_card(text: str) -> str | None:
+    from workbench._demo._slots import luhn_valid
+
+    for m in _CARD.finditer(text):
+        if luhn_valid(m.group(0)):
+            return m.group(0).strip()
+    return None
+
+
+# -- CLI: workbench demo -----------------------------------------------------------------------
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``workbench demo``."""
+    parser.add_argument("--n", type=int, default=50_000, help="number of calls (default 50000)")
+    parser.add_argument("--days", type=int, default=30, help="days covered (default 30)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--drift-day", type=int, default=20, help="day the drift starts (default 20)"
+    )
+    parser.add_argument("--out", help="write to FILE.parquet, .jsonl or .csv")
+    parser.add_argument(
+        "--summary", action="store_true", help="print a summary of the generated logs"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate the demo logs, write them if ``--out`` is given, print a summary."""
+    from workbench.errors import BadInputError
+
+    frame = demo_logs(n=args.n, days=args.days, seed=args.seed, drift_day=args.drift_day)
+    if args.out:
+        path = str(args.out)
+        if not path.endswith((".parquet", ".jsonl", ".csv")):
+            raise BadInputError(f"--out {path}: use a .parquet, .jsonl or .csv file name")
+        write(frame, path)
+        print(f"wrote {len(frame):,} rows to {path}")
+    if args.summary or not args.out:
+        print(summary(frame))
+    return 0
+
+
+def write(frame: pd.DataFrame, path: str) -> None:
+    """Write a frame atomically as Parquet, JSON lines or CSV (chosen by the file suffix)."""
+    import io
+
+    from workbench._atomic import write_atomic
+
+    if path.endswith(".parquet"):
+        buf = io.BytesIO()
+        frame.to_parquet(buf, index=False)
+        write_atomic(path, buf.getvalue())
+    elif path.endswith(".jsonl"):
+        write_atomic(path, to_jsonl(frame))
+    else:
+        out = frame.copy()
+        out[S.TIMESTAMP] = out[S.TIMESTAMP].map(lambda t: t.isoformat())
+        write_atomic(path, out.to_csv(index=False))
+
+
+def to_jsonl(frame: pd.DataFrame) -> str:
+    """JSON lines with ISO-8601 UTC timestamps and nulls for missing values."""
+    out = frame.copy()
+    out[S.TIMESTAMP] = out[S.TIMESTAMP].map(lambda t: t.isoformat().replace("+00:00", "Z"))
+    return out.to_json(orient="records", lines=True, force_ascii=False)
+
+
+def summary(frame: pd.DataFrame) -> str:
+    """Rows, time span, apps, models, prompt versions and failure-mode counts."""
+
+    def counts(col: str) -> str:
+        vc = frame[col].value_counts(dropna=False)
+        return ", ".join(f"{k} {v:,}" for k, v in vc.items())
+
+    lines = [
+        f"rows: {len(frame):,}",
+        f"time span: {frame[S.TIMESTAMP].min()} .. {frame[S.TIMESTAMP].max()}"
+        if len(frame)
+        else "time span: -",
+        f"apps: {counts(S.APP)}",
+        f"models: {counts(S.MODEL)}",
+        f"prompt versions: {counts(S.PROMPT_VERSION)}",
+        f"status: {counts(S.STATUS)}",
+    ]
+    if S.TRUTH_FAILURE_MODE in frame:
+        lines.append(f"failure modes: {counts(S.TRUTH_FAILURE_MODE)}")
+    if S.TRUTH_DRIFTED in frame and frame[S.TRUTH_DRIFTED].any():
+        lines.append(f"drift from: {frame.loc[frame[S.TRUTH_DRIFTED], S.TIMESTAMP].min()}")
+    return "\n".join(lines)
