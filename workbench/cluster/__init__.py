@@ -1,0 +1,46 @@
+"""Failure clustering: topics of failing LLM outputs on BERTopic, topics over time, topic-mix drift.
+
+Heavy libraries (BERTopic, UMAP, HDBSCAN, scikit-learn) are imported only when a model is fitted.
+
+>>> from workbench.cluster import FailureClusterer
+>>> FailureClusterer(seed=1).seed
+1
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "FailureClusterer": "workbench.cluster._clusterer:FailureClusterer",
+    "TfidfEmbedder": "workbench.cluster._embed:TfidfEmbedder",
+    "SentenceTransformerEmbedder": "workbench.cluster._embed:SentenceTransformerEmbedder",
+    "EmbeddingCache": "workbench.cluster._embed:EmbeddingCache",
+    "make_embedder": "workbench.cluster._embed:make_embedder",
+    "topic_mix_drift": "workbench.cluster._mix:topic_mix_drift",
+    "save_clusterer": "workbench.cluster._persist:save_clusterer",
+    "load_clusterer": "workbench.cluster._persist:load_clusterer",
+    "score_clusters": "workbench.cluster._quality:score_clusters",
+    "TopicTable": "workbench.cluster._results:TopicTable",
+    "TopicBreakdown": "workbench.cluster._results:TopicBreakdown",
+    "TopicsOverTime": "workbench.cluster._results:TopicsOverTime",
+    "TopicMap": "workbench.cluster._results:TopicMap",
+    "TopicDrift": "workbench.cluster._results:TopicDrift",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'workbench.cluster' has no attribute {name!r}")
+    module, attr = target.split(":")
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,138 @@
+"""``workbench clusters LOGS``: cluster failing outputs into topics and print the topic table.
+
+Examples
+--------
+>>> import argparse
+>>> p = argparse.ArgumentParser(); configure(p)
+>>> p.parse_args(["logs.jsonl", "--text", "input"]).text
+'input'
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "logs", help="log file (any format `workbench load` reads, or Parquet/CSV/JSONL)"
+    )
+    parser.add_argument(
+        "--policy",
+        help="validation policy YAML; its failing rows are clustered "
+        "(without it: rows failing the rule__ columns already in the file)",
+    )
+    parser.add_argument(
+        "--text", default="output", help="text to cluster: output (default), input or a column"
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="cluster every row, not only the failing ones"
+    )
+    parser.add_argument(
+        "--out", help="write the topic table to this Parquet file (refuses to overwrite)"
+    )
+    parser.add_argument("--assignments", help="write record_id -> topic to this Parquet file")
+    parser.add_argument("--save-model", help="save the fitted clusterer to this new directory")
+    parser.add_argument(
+        "--min-topic-size", type=int, default=None, help="smallest topic (default: adaptive)"
+    )
+    parser.add_argument(
+        "--max-fit-docs",
+        type=int,
+        default=20_000,
+        help="past this many texts, fit on a stratified sample (default 20000)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--top", type=int, default=30, help="topics to print (default 30)")
+    parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+
+
+def _load_frame(path: str):
+    import pandas as pd
+
+    from workbench.errors import BadInputError
+
+    p = Path(path)
+    if not p.exists():
+        raise BadInputError("no such file", file=path)
+    try:
+        from workbench.io import load
+    except ImportError:
+        load = None
+    if load is not None:
+        res = load(path)
+        return getattr(res, "frame", res)
+    suffix = "".join(p.suffixes).lower()
+    if suffix.endswith(".parquet"):
+        return pd.read_parquet(p)
+    if suffix.endswith((".jsonl", ".jsonl.gz")):
+        return pd.read_json(p, lines=True)
+    if suffix.endswith((".csv", ".csv.gz")):
+        return pd.read_csv(p)
+    raise BadInputError(f"unsupported log format {suffix!r}", file=path)
+
+
+def _apply_policy(frame, policy: str):
+    from workbench.validation import validate
+
+    res = validate(frame, policy)
+    for attr in ("frame", "logs", "to_frame"):
+        val = getattr(res, attr, None)
+        if val is not None:
+            return val() if callable(val) else val
+    return res
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from workbench._atomic import write_atomic
+    from workbench.cluster._clusterer import FailureClusterer
+
+    frame = _load_frame(args.logs)
+    if args.policy:
+        frame = _apply_policy(frame, args.policy)
+    fc = FailureClusterer(
+        min_topic_size=args.min_topic_size,
+        max_fit_docs=args.max_fit_docs,
+        seed=args.seed,
+        verbose=not args.quiet,
+    )
+    fc.fit(frame, text=args.text, where="all" if args.all else None)
+    table = fc.topic_table()
+    f = table.to_frame()
+    info = fc.fit_info_
+    print(
+        f"{info['n_docs']:,} texts from {info['n_selected']:,} of {info['n_rows']:,} rows -> "
+        f"{info['n_topics']} topics, {info['n_outliers']:,} outliers, {info['n_empty']:,} empty"
+    )
+    cols = [
+        c
+        for c in ("topic", "name", "size", "share", "failure_rate", "top_validators")
+        if c in f.columns
+    ]
+    with pd.option_context("display.width", 160, "display.max_colwidth", 50):
+        print(
+            f[cols]
+            .head(args.top)
+            .to_string(
+                index=False, formatters={"share": "{:.1%}".format, "failure_rate": "{:.2%}".format}
+            )
+        )
+    import io
+
+    for target, data in (
+        (args.out, f),
+        (args.assignments, fc.assignments_[["record_id", "topic"]]),
+    ):
+        if target:
+            buf = io.BytesIO()
+            data.to_parquet(buf, index=False)
+            write_atomic(target, buf.getvalue(), overwrite=False)
+            print(f"wrote {target}", file=sys.stderr)
+    if args.save_model:
+        fc.save(args.save_model)
+        print(f"saved model to {args.save_model}", file=sys.stderr)
+    return 0
