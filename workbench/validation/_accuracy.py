@@ -1,0 +1,153 @@
+"""Accuracy: groundedness of the output against the retrieved context.
+
+Numbers, money amounts, dates, identifiers (``POL-1234``, ``§ 4.2``-like codes) and, optionally,
+capitalised names in the output that appear neither in the context nor in the user's input are
+unsupported claims; the rule fails on any, and the reason lists them. The score is the lexical
+support of the output: the mean over its sentences of the share of content words found in the
+context.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({
+...     "context": ["Refunds are accepted within 30 days of delivery."],
+...     "output": ["Under policy RF-2291 you can return it within 45 days."],
+... })
+>>> GroundednessValidator().check(frame)["reason__groundedness"].tolist()
+['unsupported: RF-2291, 45']
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import numpy as np
+
+import workbench.schema as S
+from workbench.validation._base import BaseValidator, Outcome, register
+from workbench.validation._batch import Rx, contains
+from workbench.validation._quality import _terms
+
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_SPANS = re.compile(
+    r"(?P<date>\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    rf"|\b{_MONTHS} \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?\b|\b\d{{1,2}} {_MONTHS}(?: \d{{4}})?\b)"
+    r"|(?P<id>\b[A-Z]{1,5}[-_#]?\d[\dA-Z]*(?:[-_.][\dA-Z]+)*\b|#\d{3,}\b)"
+    r"|(?P<money>[$€£]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP|dollars|euros)\b)"
+    r"|(?P<number>\b\d[\d,]*(?:\.\d+)?%?)"
+)
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_CLAIM_HINT = Rx(r"[0-9]|[$€£]|[A-Z][a-z]+\s+[A-Z][a-z]+")
+
+
+def _norm_number(text: str) -> str:
+    s = re.sub(r"[^\d.]", "", text).rstrip(".")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s.lstrip("0") or "0"
+
+
+def _numbers(text: str) -> set[str]:
+    return {_norm_number(m) for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+
+
+def unsupported_spans(
+    output: str, context: str, user_input: str = "", *, names: bool = False, ignore_below: float = 2
+) -> list[str]:
+    """Claims (numbers, money, dates, ids, optionally names) in ``output`` not in the sources.
+
+    >>> unsupported_spans("Ships in 3 days for $12.50.", "Shipping: 3 days, $12.5 flat.")
+    []
+    """
+    sources = f"{context}\n{user_input}"
+    low = sources.lower()
+    nums = _numbers(sources)
+    out: list[str] = []
+    for m in _SPANS.finditer(output):
+        kind, span = m.lastgroup, m.group(0)
+        if kind in ("number", "money"):
+            value = _norm_number(span)
+            try:
+                small = float(value) < ignore_below
+            except ValueError:
+                small = False
+            if small or value in nums:
+                continue
+        elif (
+            span.lower() in low
+            or kind == "date"
+            and _numbers(span) <= nums
+            and any(c.isalpha() for c in span)
+        ):
+            continue
+        out.append(span)
+    if names:
+        out += [n for n in _NAME.findall(output) if n.lower() not in low]
+    return list(dict.fromkeys(out))
+
+
+def support_score(output: str, context: str) -> float:
+    """Mean over the output's sentences of the share of its content words found in ``context``.
+
+    >>> support_score("Refunds take 5 days. Bananas are yellow.", "Refunds take 5 business days.")
+    0.5
+    """
+    ctx = _terms(context)
+    shares = []
+    for sentence in _SENTENCE.split(output):
+        terms = _terms(sentence)
+        if terms:
+            shares.append(sum(1 for w in terms if w in ctx) / len(terms))
+    return float(np.mean(shares)) if shares else 1.0
+
+
+@register("groundedness")
+class GroundednessValidator(BaseValidator):
+    """Claims in the output that the retrieved context (or the user's input) does not support.
+
+    Parameters
+    ----------
+    context_column : str
+        Where the retrieved context is; rows without one are skipped.
+    check_names : bool
+        Also flag capitalised multi-word names absent from the sources (noisier).
+    ignore_below : float
+        Numbers under this value (list markers, "1 item") are not claims.
+    min_support : float, optional
+        Also fail when the lexical support score is under this value.
+    """
+
+    worse_when: ClassVar[str] = "lower"
+
+    context_column: str = S.CONTEXT
+    check_names: bool = False
+    ignore_below: float = 2
+    min_support: float | None = None
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        ctx = batch.text(self.context_column)
+        no_ctx = rows & ~ctx.ok
+        out.mark(no_ctx, f"skipped: no {self.context_column}")
+        rows &= ctx.ok
+        # only outputs with a digit, a currency sign or a two-word name can hold a span claim
+        claims = contains(t, _CLAIM_HINT) if self.min_support is None else np.ones(batch.n, bool)
+        py, cpy, ipy = t.py, ctx.py, batch.text(S.INPUT).py
+        score_all = True
+        for i in np.flatnonzero(rows):
+            o, c = py[i], cpy[i]
+            if score_all:
+                out.score[i] = support_score(o, c)
+            if not claims[i]:
+                continue
+            spans = unsupported_spans(
+                o, c, ipy[i] or "", names=self.check_names, ignore_below=self.ignore_below
+            )
+            if spans:
+                out.passed[i] = 0.0
+                out.reason[i] = "unsupported: " + ", ".join(spans[:8])
+            elif self.min_support is not None and out.score[i] < self.min_support:
+                out.passed[i] = 0.0
+                out.reason[i] = f"support {out.score[i]:.2f} < {self.min_support}"
+        return out

@@ -1,0 +1,316 @@
+"""The Validator protocol, the base class of the built-ins, and the registry of validator types.
+
+A validator is built from a config dict (``{"type": "pii", "severity": "block", ...}``); its
+constructor only stores those keys (they are dataclass fields, so config keys equal constructor
+arguments and ``to_config`` round-trips). ``check(frame)`` returns three columns per row:
+``rule__<name>`` (pass, or NA when the validator could not run on the row), ``score__<name>`` and
+``reason__<name>`` (``"error: ..."`` when it could not run, ``"skipped: ..."`` when the row is
+outside the validator's ``when`` scope).
+
+>>> import pandas as pd
+>>> v = build_validator({"type": "banned_terms", "terms": ["guarantee"]})
+>>> v.check(pd.DataFrame({"output": ["We guarantee it.", "Fine.", None]}))["rule__banned_terms"].tolist()
+[False, True, <NA>]
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, fields
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+import workbench.schema as S
+from workbench.errors import ConfigError
+from workbench.validation._batch import Batch, TextColumn
+
+Severity = Literal["block", "warn"]
+SEVERITIES: tuple[str, ...] = ("block", "warn")
+
+_REGISTRY: dict[str, type[BaseValidator]] = {}
+_PREPARE_LOCK = threading.Lock()
+
+
+@runtime_checkable
+class Validator(Protocol):
+    """What the policy, the guard and ``validate`` need from a validator."""
+
+    name: str
+    severity: str
+
+    def check(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``rule__<name>``, ``score__<name>``, ``reason__<name>`` for every row of ``frame``."""
+        ...
+
+
+@dataclass
+class Outcome:
+    """Per-row result arrays: ``passed`` is 1.0 / 0.0 / NaN (could not run)."""
+
+    passed: np.ndarray
+    score: np.ndarray
+    reason: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Outcome:
+        return cls(np.ones(n), np.full(n, np.nan), np.full(n, "", dtype=object))
+
+    @classmethod
+    def errors(cls, n: int, reason: str) -> Outcome:
+        return cls(np.full(n, np.nan), np.full(n, np.nan), np.full(n, reason, dtype=object))
+
+    def mark(self, rows: np.ndarray, reason: np.ndarray | str) -> None:
+        """Set ``rows`` (bool mask) to could-not-run with ``reason``."""
+        self.passed[rows] = np.nan
+        self.score[rows] = np.nan
+        self.reason[rows] = reason if isinstance(reason, str) else reason[rows]
+
+    def to_frame(self, name: str, index: pd.Index) -> pd.DataFrame:
+        na = np.isnan(self.passed)
+        reason = pd.array(self.reason, dtype=S.string_dtype())
+        reason[self.reason == ""] = pd.NA
+        return pd.DataFrame(
+            {
+                f"{S.RULE_PREFIX}{name}": pd.arrays.BooleanArray(self.passed == 1.0, na),
+                f"{S.SCORE_PREFIX}{name}": pd.array(self.score, dtype="Float64"),
+                f"{S.REASON_PREFIX}{name}": reason,
+            },
+            index=index,
+        )
+
+
+@dataclass(kw_only=True, eq=False)
+class BaseValidator:
+    """Base of the built-in validators.
+
+    Parameters
+    ----------
+    name : str, optional
+        Column suffix and key in reports; defaults to the validator type.
+    severity : {"block", "warn"}
+        A failing ``block`` validator blocks the output; a failing ``warn`` one only warns.
+    when : dict, optional
+        Run only on rows where each column (or ``metadata.<key>``) equals the value or is in the
+        list, e.g. ``{"app": "support", "metadata.expects_json": true}``; other rows get NA and
+        ``"skipped: ..."``.
+    column : str
+        The text column checked (default the output).
+    """
+
+    type: ClassVar[str] = ""
+    #: which end of ``score__<name>`` is worse, for :meth:`ValidationReport.worst`
+    worse_when: ClassVar[str] = "higher"
+
+    name: str | None = None
+    severity: Severity = "block"
+    when: dict[str, Any] | None = None
+    column: str = S.OUTPUT
+
+    def __post_init__(self) -> None:
+        if self.name is None:
+            self.name = self.type
+
+    # -- config ---------------------------------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+
+    def to_config(self) -> dict[str, Any]:
+        """The config dict this validator was built from (defaults left out)."""
+        out: dict[str, Any] = {"type": self.type}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            default = f.default_factory() if f.default_factory is not MISSING else f.default
+            if f.init and value != default and not (f.name == "name" and value == self.type):
+                out[f.name] = value
+        return out
+
+    # -- running --------------------------------------------------------------------------
+    def prepare(self) -> Any:
+        """Compile patterns and other per-validator state once (thread-safe); return it."""
+        state = self.__dict__.get("_state_")
+        if state is None:
+            with _PREPARE_LOCK:
+                state = self.__dict__.get("_state_")
+                if state is None:
+                    state = self._prepare()
+                    self.__dict__["_state_"] = state
+        return state
+
+    def _prepare(self) -> Any:
+        return {}
+
+    def check(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Per-row ``rule__``, ``score__`` and ``reason__`` columns, on the frame's index."""
+        return self.evaluate(Batch(frame)).to_frame(self.name, frame.index)
+
+    def evaluate(self, batch: Batch, scope: np.ndarray | None = None) -> Outcome:
+        """Run on a :class:`Batch`; any exception becomes a per-row error, never a crash.
+
+        ``scope`` (a policy's ``applies_to``) further limits the rows the validator runs on.
+        """
+        try:
+            state = self.prepare()
+            active = self._active(batch)
+            if scope is not None:
+                active &= scope
+            out = self._run(batch, active, state) if active.any() else Outcome.empty(batch.n)
+        except Exception as exc:  # noqa: BLE001 - a validator must never crash the batch
+            return Outcome.errors(batch.n, f"error: {type(exc).__name__}: {exc}")
+        if scope is not None and not scope.all():
+            out.mark(~scope, "skipped: outside the policy's applies_to")
+        if not active.all():
+            out.mark(
+                ~active & (scope if scope is not None else True),
+                f"skipped: outside when={self.when}",
+            )
+        return out
+
+    def _active(self, batch: Batch) -> np.ndarray:
+        return where_mask(batch, self.when)
+
+    def _run(self, batch: Batch, active: np.ndarray, state: Any) -> Outcome:
+        raise NotImplementedError
+
+    # -- helpers for text validators ------------------------------------------------------
+    def _text(
+        self, batch: Batch, out: Outcome, active: np.ndarray
+    ) -> tuple[TextColumn, np.ndarray]:
+        """The checked text column; rows where it is missing/not a string are marked as errors.
+
+        Returns the column and the mask of rows to evaluate (active and holding a string).
+        """
+        t = batch.text(self.column)
+        bad = active & ~t.ok
+        if bad.any():
+            out.mark(bad, t.problem())
+        return t, active & t.ok
+
+
+def where_mask(batch: Batch, conditions: Mapping[str, Any] | None) -> np.ndarray:
+    """Rows where every ``column: value-or-list`` condition holds (``metadata.<key>`` allowed)."""
+    mask = np.ones(batch.n, dtype=bool)
+    for col, want in (conditions or {}).items():
+        values = batch.column(col)
+        wanted = list(want) if isinstance(want, list | tuple | set) else [want]
+        mask &= np.fromiter((_equals_any(v, wanted) for v in values), bool, batch.n)
+    return mask
+
+
+def _equals_any(value: Any, wanted: list) -> bool:
+    for w in wanted:
+        if value == w or (isinstance(value, str) and not isinstance(w, str) and value == str(w)):
+            return True
+    return False
+
+
+# -- registry ----------------------------------------------------------------------------------
+def register(type_name: str):
+    """Class decorator adding a validator type to the registry (``{"type": type_name}``).
+
+    >>> @register("always_pass")
+    ... class AlwaysPass(BaseValidator):
+    ...     def _run(self, batch, active, state):
+    ...         return Outcome.empty(batch.n)
+    >>> "always_pass" in registered_types()
+    True
+    """
+
+    def deco(cls: type[BaseValidator]) -> type[BaseValidator]:
+        if not isinstance(cls, type) or not issubclass(cls, BaseValidator):
+            raise TypeError("register() decorates BaseValidator subclasses")
+        cls = (
+            dataclass(kw_only=True, eq=False)(cls)
+            if "__dataclass_fields__" not in cls.__dict__
+            else cls
+        )
+        cls.type = type_name
+        _REGISTRY[type_name] = cls
+        return cls
+
+    return deco
+
+
+def registered_types() -> list[str]:
+    """Names usable as ``type`` in a validator config."""
+    _load_builtins()
+    return sorted(_REGISTRY)
+
+
+def _load_builtins() -> None:
+    from workbench.validation import (  # noqa: F401 - imported for their @register side effect
+        _accuracy,
+        _compliance,
+        _format,
+        _judge,
+        _operational,
+        _quality,
+    )
+
+
+def build_validator(
+    config: Mapping[str, Any] | BaseValidator, *, file: str | None = None, key: str | None = None
+) -> BaseValidator:
+    """Build (and prepare) a validator from a config dict; errors name the key and allowed values.
+
+    >>> build_validator({"type": "regex", "must_match": "("})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.ConfigError: key 'must_match': invalid regular expression '(': missing ), unterminated subpattern at position 0
+    """
+    from pydantic import TypeAdapter, ValidationError
+
+    if isinstance(config, BaseValidator):
+        config.prepare()
+        return config
+    _load_builtins()
+    where = f"{key}." if key else ""
+    if not isinstance(config, Mapping):
+        raise ConfigError("a validator must be a mapping with a 'type' key", file=file, key=key)
+    cfg = dict(config)
+    type_name = cfg.pop("type", None)
+    if type_name not in _REGISTRY:
+        raise ConfigError(
+            f"unknown validator type {type_name!r}",
+            file=file,
+            key=f"{where}type",
+            allowed=", ".join(sorted(_REGISTRY)),
+        )
+    cls = _REGISTRY[type_name]
+    known = [f.name for f in fields(cls) if f.init]
+    unknown = [k for k in cfg if k not in known]
+    if unknown:
+        raise ConfigError(
+            f"unknown parameter {unknown[0]!r} for validator type {type_name!r}",
+            file=file,
+            key=f"{where}{unknown[0]}",
+            allowed=", ".join(known),
+        )
+    try:
+        validator = TypeAdapter(cls).validate_python(cfg)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        allowed = (err.get("ctx") or {}).get("expected")
+        raise ConfigError(err["msg"], file=file, key=f"{where}{loc}", allowed=allowed) from None
+    try:
+        validator.prepare()
+    except ConfigError as exc:
+        raise ConfigError(
+            exc.reason, file=file, key=f"{where}{exc.key}", allowed=exc.allowed
+        ) from None
+    return validator
+
+
+def compile_rx(pattern: str, param: str, *, ignore_case: bool = False, ascii: bool = False):
+    """Compile a pattern from config; a bad one raises ``ConfigError`` naming the pattern."""
+    import re
+
+    from workbench.validation._batch import Rx
+
+    try:
+        return Rx(pattern, ignore_case=ignore_case, ascii=ascii)
+    except re.error as exc:
+        raise ConfigError(f"invalid regular expression {pattern!r}: {exc}", key=param) from None

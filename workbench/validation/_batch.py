@@ -1,0 +1,282 @@
+"""Columns of a frame as arrays, shared by every validator in one run, and the text kernels.
+
+A :class:`Batch` is built once per ``validate`` call (or once per guarded record) and caches each
+column it is asked for. Text kernels (``contains``, ``count``, ``length``) run on the Arrow array
+through pyarrow's compute functions (RE2, C++) for large batches and through Python's ``re`` for
+small ones (the runtime guard); built-in patterns are compiled with ``re.ASCII`` so both engines
+give the same answer, and patterns RE2 cannot compile (look-arounds, back-references) always use
+Python's ``re``. The validators call these kernels and never loop over rows themselves unless a
+check has no vectorised form (JSON parsing, Luhn), and then only over candidate rows.
+
+>>> import pandas as pd
+>>> b = Batch(pd.DataFrame({"output": ["a b c", None]}))
+>>> t = b.text("output")
+>>> contains(t, Rx(r"b")).tolist(), t.missing.tolist()
+([True, False], [False, True])
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: batches up to this many rows use Python's ``re`` (lower fixed cost than building Arrow arrays)
+SMALL = 32
+
+
+@dataclass(frozen=True)
+class Rx:
+    """A compiled pattern usable by both engines.
+
+    ``ascii=True`` (built-in patterns) compiles the Python side with ``re.ASCII`` to match RE2's
+    ASCII ``\\w``/``\\b``; user patterns keep Python semantics and run on Python's ``re`` only.
+    """
+
+    pattern: str
+    ignore_case: bool = False
+    ascii: bool = True
+    py: re.Pattern = field(init=False, repr=False, compare=False)
+    re2: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        flags = (re.IGNORECASE if self.ignore_case else 0) | (re.ASCII if self.ascii else 0)
+        object.__setattr__(self, "py", re.compile(self.pattern, flags))
+        object.__setattr__(self, "re2", self.ascii and _re2_ok(self.pattern, self.ignore_case))
+
+
+def _re2_ok(pattern: str, ignore_case: bool) -> bool:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        pc.match_substring_regex(pa.array(["x"]), pattern, ignore_case=ignore_case)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+class TextColumn:
+    """One text column: Python values, a missing mask, a non-string mask, and an Arrow array."""
+
+    def __init__(self, series: pd.Series | list | None, n: int, name: str) -> None:
+        self.name, self.n = name, n
+        self._series = series if isinstance(series, pd.Series) else None
+        self._py: list | None = None
+        self._arrow = None
+        self.absent = series is None
+        if series is None:
+            self.missing = np.ones(n, dtype=bool)
+            self.bad = np.zeros(n, dtype=bool)
+        elif isinstance(series, pd.Series) and isinstance(series.dtype, pd.StringDtype):
+            self.missing = series.isna().to_numpy(dtype=bool)
+            self.bad = np.zeros(n, dtype=bool)
+        else:
+            values = series.tolist() if isinstance(series, pd.Series) else list(series)
+            self.missing = np.fromiter((_isna(v) for v in values), dtype=bool, count=n)
+            self.bad = np.fromiter(
+                (not m and not isinstance(v, str) for v, m in zip(values, self.missing)),
+                dtype=bool,
+                count=n,
+            )
+            self._py = [v if isinstance(v, str) else None for v in values]
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Rows holding a string (possibly empty)."""
+        return ~(self.missing | self.bad)
+
+    @property
+    def small(self) -> bool:
+        return self.n <= SMALL
+
+    @property
+    def py(self) -> list:
+        """Values as a list of ``str`` or ``None`` (missing and non-string values are ``None``)."""
+        if self._py is None:
+            self._py = [None] * self.n if self._series is None else self._series.tolist()
+            if self.missing.any():
+                self._py = [None if m else v for v, m in zip(self._py, self.missing)]
+        return self._py
+
+    @property
+    def arrow(self):
+        """A pyarrow string array with nulls where the value is missing or not a string."""
+        if self._arrow is None:
+            import pyarrow as pa
+
+            if self._series is not None and isinstance(self._series.dtype, pd.StringDtype):
+                arr = pa.array(self._series.array)
+            else:
+                arr = pa.array(self.py, type=pa.large_string())
+            self._arrow = arr
+        return self._arrow
+
+    def problem(self) -> np.ndarray:
+        """Per-row reason text for rows that cannot be checked ('' where the row is fine)."""
+        out = np.full(self.n, "", dtype=object)
+        what = "column is absent" if self.absent else "value is missing"
+        out[self.missing] = f"error: {self.name} {what}"
+        out[self.bad] = f"error: {self.name} is not a string"
+        return out
+
+
+def _isna(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, float | np.floating) and v != v
+
+
+class Batch:
+    """The rows being validated, with cached column views shared by every validator.
+
+    Built from a DataFrame (batch path) or from records (the guard: no DataFrame is built, which
+    keeps the per-record cost low); validators see the same interface either way.
+    """
+
+    def __init__(
+        self, frame: pd.DataFrame | None = None, *, records: list[dict] | None = None
+    ) -> None:
+        self.frame = frame
+        if frame is not None:
+            self.n = len(frame)
+            self._lists: dict[str, list] | None = None
+        else:
+            records = records or []
+            self.n = len(records)
+            keys = dict.fromkeys(k for r in records for k in r)
+            self._lists = {k: [r.get(k) for r in records] for k in keys}
+        self._text: dict[str, TextColumn] = {}
+        self._meta: dict[str, np.ndarray] = {}
+        self._num: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def has(self, column: str) -> bool:
+        return column in (self._lists if self._lists is not None else self.frame.columns)
+
+    def _raw(self, column: str) -> pd.Series | list | None:
+        if not self.has(column):
+            return None
+        return self._lists[column] if self._lists is not None else self.frame[column]
+
+    def text(self, column: str) -> TextColumn:
+        if column not in self._text:
+            self._text[column] = TextColumn(self._raw(column), self.n, column)
+        return self._text[column]
+
+    def number(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(values, bad)``: float values (NaN when missing) and a mask of non-numeric values."""
+        if column not in self._num:
+            raw = self._raw(column)
+            if raw is None:
+                vals, bad = np.full(self.n, np.nan), np.zeros(self.n, dtype=bool)
+            elif isinstance(raw, pd.Series):
+                num = pd.to_numeric(raw, errors="coerce")
+                vals = num.to_numpy(dtype=float, na_value=np.nan)
+                bad = (num.isna() & raw.notna()).to_numpy(dtype=bool)
+            else:
+                pairs = [_to_float(v) for v in raw]
+                vals = np.array([p[0] for p in pairs], dtype=float)
+                bad = np.array([p[1] for p in pairs], dtype=bool)
+            self._num[column] = (vals, bad)
+        return self._num[column]
+
+    def column(self, name: str) -> np.ndarray:
+        """Any column (or ``metadata.<key>``) as an object array; ``None`` where missing."""
+        if name.startswith("metadata."):
+            return self.meta(name.split(".", 1)[1])
+        raw = self._raw(name)
+        if raw is None:
+            return np.full(self.n, None, dtype=object)
+        if isinstance(raw, pd.Series):
+            return raw.astype(object).where(raw.notna(), None).to_numpy(dtype=object)
+        out = np.empty(self.n, dtype=object)
+        out[:] = [None if _isna(v) else v for v in raw]
+        return out
+
+    def meta(self, key: str) -> np.ndarray:
+        """Value of ``key`` in the JSON ``metadata`` column per row (``None`` when absent/bad)."""
+        if key not in self._meta:
+            from workbench.schema import METADATA
+
+            out = np.full(self.n, None, dtype=object)
+            t = self.text(METADATA)
+            raw = self._raw(METADATA)
+            if isinstance(raw, list):  # records may carry metadata as a dict
+                for i, v in enumerate(raw):
+                    if isinstance(v, dict):
+                        out[i] = v.get(key)
+            if not t.absent:
+                cand = contains(t, Rx(re.escape(json.dumps(key))))
+                py = t.py
+                for i in np.flatnonzero(cand):
+                    try:
+                        obj = json.loads(py[i])
+                    except (TypeError, ValueError):
+                        continue
+                    if isinstance(obj, dict):
+                        out[i] = obj.get(key)
+            self._meta[key] = out
+        return self._meta[key]
+
+
+def _to_float(v: Any) -> tuple[float, bool]:
+    if _isna(v):
+        return np.nan, False
+    if isinstance(v, bool):
+        return float(v), False
+    try:
+        return float(v), False
+    except (TypeError, ValueError):
+        return np.nan, True
+
+
+# -- kernels ---------------------------------------------------------------------------------
+def contains(t: TextColumn, rx: Rx) -> np.ndarray:
+    """True where the pattern matches somewhere in the text (False for missing values)."""
+    if t.small or not rx.re2:
+        search = rx.py.search
+        return np.fromiter((s is not None and search(s) is not None for s in t.py), bool, t.n)
+    import pyarrow.compute as pc
+
+    r = pc.match_substring_regex(t.arrow, rx.pattern, ignore_case=rx.ignore_case)
+    return r.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def count(t: TextColumn, rx: Rx) -> np.ndarray:
+    """Number of non-overlapping matches per row (0 for missing values)."""
+    if t.small or not rx.re2:
+        fi = rx.py.finditer
+        return np.fromiter((0 if s is None else sum(1 for _ in fi(s)) for s in t.py), np.int64, t.n)
+    import pyarrow.compute as pc
+
+    r = pc.count_substring_regex(t.arrow, rx.pattern, ignore_case=rx.ignore_case)
+    return r.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def length(t: TextColumn) -> np.ndarray:
+    """Length in characters (code points; 0 for missing values)."""
+    if t.small:
+        return np.fromiter((0 if s is None else len(s) for s in t.py), np.int64, t.n)
+    import pyarrow.compute as pc
+
+    return pc.utf8_length(t.arrow).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+#: token estimate: ASCII word runs and single other non-space characters (close to BPE counts
+#: for English, and counts non-Latin scripts per character, as BPE tokenizers roughly do)
+TOKEN_RX = Rx(r"[A-Za-z0-9_]+|[^\sA-Za-z0-9_]")
+
+
+def tokens(t: TextColumn) -> np.ndarray:
+    """Estimated token count per row."""
+    return count(t, TOKEN_RX)
+
+
+def findall(t: TextColumn, rx: Rx, rows: np.ndarray) -> dict[int, list[str]]:
+    """Whole-match strings of ``rx`` in each of ``rows`` (Python ``re``; used for reasons)."""
+    py, fi = t.py, rx.py.finditer
+    return {int(i): [m.group(0) for m in fi(py[i])] for i in rows if py[i] is not None}

@@ -1,0 +1,223 @@
+"""Compliance validators: PII, banned terms and phrases, secrets (API keys, private keys).
+
+Candidates are found with one vectorised regex per kind over the whole column; the checks that
+need code (phone numbers via ``phonenumbers``, the Luhn check for cards, mod-97 for IBANs) run only
+on candidate rows. Reasons mask what they found, so reports do not spread the PII they flag.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"output": ["Mail me at ann@example.com", "Card 4111 1111 1111 1111", "ok"]})
+>>> PIIValidator().check(frame)["reason__pii"].tolist()
+['email: a***@example.com', 'card: ****1111', <NA>]
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import numpy as np
+
+from workbench.errors import ConfigError
+from workbench.validation._base import BaseValidator, Outcome, compile_rx, register
+from workbench.validation._batch import Rx, contains, findall
+
+PIIKind = Literal["email", "phone", "card", "iban"]
+
+_EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+_PHONE = r"(?:\+|\b)\d[\d ().-]{5,17}\d\b"
+_CARD = r"\b\d(?:[ -]?\d){12,18}\b"
+_IBAN = r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b"
+
+
+def luhn_ok(digits: str) -> bool:
+    """Luhn checksum of a payment card number (digits only).
+
+    >>> luhn_ok("4111111111111111"), luhn_ok("4111111111111112")
+    (True, False)
+    """
+    total = 0
+    for k, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if k % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def iban_ok(text: str) -> bool:
+    """ISO 13616 mod-97 check of an IBAN (spaces allowed).
+
+    >>> iban_ok("GB82 WEST 1234 5698 7654 32"), iban_ok("GB82 WEST 1234 5698 7654 33")
+    (True, False)
+    """
+    s = text.replace(" ", "").upper()
+    if not 15 <= len(s) <= 34:
+        return False
+    moved = s[4:] + s[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def _mask(kind: str, value: str) -> str:
+    if kind == "email":
+        user, _, domain = value.partition("@")
+        return f"{user[:1]}***@{domain}"
+    digits = re.sub(r"\D", "", value) or value
+    return f"****{digits[-4:]}"
+
+
+@register("pii")
+class PIIValidator(BaseValidator):
+    """Personal data in the text: emails, phone numbers, payment cards, IBANs, national ids.
+
+    Parameters
+    ----------
+    detect : list of {"email", "phone", "card", "iban"}
+        Built-in kinds to look for.
+    phone_regions : list of str
+        Regions (ISO 3166 alpha-2) for numbers written without a ``+`` country code.
+    national_ids : dict
+        Name -> regular expression for national ids, e.g. ``{"us_ssn": "\\\\b\\\\d{3}-\\\\d{2}-\\\\d{4}\\\\b"}``.
+    allow : list of str
+        Values that are not PII here (the company's own support address, a test card).
+
+    Score: the number of PII items found.
+    """
+
+    detect: tuple[PIIKind, ...] = ("email", "phone", "card", "iban")
+    phone_regions: tuple[str, ...] = ("US",)
+    national_ids: dict[str, str] | None = None
+    allow: tuple[str, ...] = ()
+
+    def _prepare(self):
+        import phonenumbers
+
+        for region in self.phone_regions:
+            if region not in phonenumbers.SUPPORTED_REGIONS:
+                raise ConfigError(
+                    f"unknown phone region {region!r}",
+                    key="phone_regions",
+                    allowed="ISO 3166 codes",
+                )
+        rx = {"email": Rx(_EMAIL), "phone": Rx(_PHONE), "card": Rx(_CARD), "iban": Rx(_IBAN)}
+        state = {k: rx[k] for k in self.detect}
+        for name, pattern in (self.national_ids or {}).items():
+            state[name] = compile_rx(pattern, f"national_ids.{name}")
+        return state
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        found: dict[int, list[str]] = {}
+        allow = set(self.allow)
+        for kind, rx in state.items():
+            cand = np.flatnonzero(rows & contains(t, rx))
+            if not len(cand):
+                continue
+            hits = self._phones(t.py, cand) if kind == "phone" else findall(t, rx, cand)
+            for i, values in hits.items():
+                for v in values:
+                    if v in allow or (kind == "card" and not luhn_ok(re.sub(r"\D", "", v))):
+                        continue
+                    if kind == "iban" and not iban_ok(v):
+                        continue
+                    found.setdefault(i, []).append(f"{kind}: {_mask(kind, v)}")
+        out.score[rows] = 0.0
+        out.passed[rows] = 1.0
+        for i, items in found.items():
+            out.passed[i], out.score[i] = 0.0, float(len(items))
+            out.reason[i] = "; ".join(items[:5]) + ("; ..." if len(items) > 5 else "")
+        return out
+
+    def _phones(self, py: list, rows: np.ndarray) -> dict[int, list[str]]:
+        import phonenumbers
+
+        leniency = phonenumbers.Leniency.VALID
+        hits: dict[int, list[str]] = {}
+        for i in rows:
+            seen: set[str] = set()
+            for region in self.phone_regions:
+                for m in phonenumbers.PhoneNumberMatcher(py[i], region, leniency=leniency):
+                    digits = re.sub(r"\D", "", m.raw_string)
+                    # a card number is reported as a card, not as a phone number
+                    if len(digits) >= 13 and luhn_ok(digits):
+                        continue
+                    if m.raw_string not in seen:
+                        seen.add(m.raw_string)
+                        hits.setdefault(int(i), []).append(m.raw_string)
+        return hits
+
+
+def _terms_rx(terms: tuple[str, ...], ignore_case: bool) -> Rx:
+    body = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return Rx(rf"(?:^|\b)(?:{body})(?:\b|$)", ignore_case=ignore_case)
+
+
+@register("banned_terms")
+class BannedTermsValidator(BaseValidator):
+    """Banned words and phrases (whole words, case-insensitive by default).
+
+    Score: the number of banned terms found; the reason lists them.
+    """
+
+    terms: tuple[str, ...] = ()
+    ignore_case: bool = True
+
+    def _prepare(self):
+        terms = tuple(t for t in self.terms if t.strip())
+        if not terms:
+            raise ConfigError("give at least one term", key="terms")
+        return {"rx": _terms_rx(terms, self.ignore_case)}
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        out.passed[rows], out.score[rows] = 1.0, 0.0
+        hit = np.flatnonzero(rows & contains(t, state["rx"]))
+        for i, terms in findall(t, state["rx"], hit).items():
+            out.passed[i], out.score[i] = 0.0, float(len(terms))
+            out.reason[i] = "banned: " + ", ".join(dict.fromkeys(x.strip().lower() for x in terms))
+        return out
+
+
+#: well-known credential formats (prefix + length); generic key=value assignments last
+SECRET_PATTERNS: dict[str, str] = {
+    "openai_key": r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}",
+    "aws_access_key": r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+    "github_token": r"\bgh[pousr]_[A-Za-z0-9]{36,}\b",
+    "slack_token": r"\bxox[abprs]-[A-Za-z0-9-]{10,}",
+    "google_api_key": r"\bAIza[0-9A-Za-z_-]{35}",
+    "stripe_key": r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}",
+    "jwt": r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
+    "private_key": r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----",
+    "assignment": r"(?i)\b(?:api[_-]?key|secret|password|passwd|token)\b\s*[:=]\s*[\"']?[A-Za-z0-9_/+=-]{16,}",
+}
+
+
+@register("secrets")
+class SecretsValidator(BaseValidator):
+    """API keys, tokens and private keys in the text. Score: the number found.
+
+    ``patterns`` adds or overrides named regular expressions.
+    """
+
+    patterns: dict[str, str] | None = None
+
+    def _prepare(self):
+        state = {k: Rx(p) for k, p in SECRET_PATTERNS.items()}
+        for name, pattern in (self.patterns or {}).items():
+            state[name] = compile_rx(pattern, f"patterns.{name}")
+        return state
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        out.passed[rows], out.score[rows] = 1.0, 0.0
+        found: dict[int, list[str]] = {}
+        for name, rx in state.items():
+            cand = np.flatnonzero(rows & contains(t, rx))
+            for i, values in findall(t, rx, cand).items():
+                found.setdefault(i, []).extend(f"{name}: {v[:6]}..." for v in values)
+        for i, items in found.items():
+            out.passed[i], out.score[i] = 0.0, float(len(items))
+            out.reason[i] = "; ".join(items[:5])
+        return out

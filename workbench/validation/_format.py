@@ -1,0 +1,211 @@
+"""Format validators: JSON, JSON Schema, regex, length bounds, truncation.
+
+>>> import pandas as pd
+>>> outputs = ['{"a": 1}', "{oops", "Your refund was approved and will arrive in"]
+>>> frame = pd.DataFrame({"output": outputs, "finish_reason": ["stop"] * 3})
+>>> JsonValidator().check(frame)["rule__json"].tolist()
+[True, False, False]
+>>> TruncationValidator().check(frame)["rule__truncation"].tolist()
+[True, True, False]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import numpy as np
+
+import workbench.schema as S
+from workbench.errors import ConfigError
+from workbench.validation._base import BaseValidator, Outcome, compile_rx, register
+from workbench.validation._batch import Rx, contains, length, tokens
+
+_FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n(.*?)\n?\s*```\s*$", re.DOTALL)
+
+
+def _parse_json(text: str, allow_code_fence: bool) -> tuple[Any, str]:
+    """``(value, "")`` or ``(None, reason)``."""
+    if allow_code_fence:
+        m = _FENCE.match(text)
+        if m:
+            text = m.group(1)
+    try:
+        return json.loads(text), ""
+    except ValueError as exc:
+        return None, f"not valid JSON: {exc}"
+    except RecursionError:
+        return None, "not valid JSON: nested too deeply"
+
+
+@register("json")
+class JsonValidator(BaseValidator):
+    """The output parses as JSON (optionally inside a Markdown code fence).
+
+    Use ``when`` to limit it to rows that should be JSON, e.g. ``{"metadata.expects_json": true}``.
+    Score: 1.0 parseable, 0.0 not.
+    """
+
+    allow_code_fence: bool = True
+    require_object: bool = False
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        py = t.py
+        for i in np.flatnonzero(rows):
+            value, why = _parse_json(py[i], self.allow_code_fence)
+            if not why and self.require_object and not isinstance(value, dict):
+                why = f"JSON is a {type(value).__name__}, not an object"
+            out.passed[i] = out.score[i] = 0.0 if why else 1.0
+            out.reason[i] = why
+        return out
+
+
+@register("json_schema")
+class JsonSchemaValidator(BaseValidator):
+    """The output is JSON conforming to a JSON Schema (``jsonschema``, draft from ``$schema``).
+
+    Score: 1.0 conforming, 0.0 not; the reason names the first failing path.
+    """
+
+    schema: dict[str, Any] | None = None
+    allow_code_fence: bool = True
+
+    def _prepare(self):
+        import jsonschema
+
+        if not self.schema:
+            raise ConfigError("a JSON Schema is required", key="schema")
+        cls = jsonschema.validators.validator_for(self.schema)
+        try:
+            cls.check_schema(self.schema)
+        except jsonschema.SchemaError as exc:
+            raise ConfigError(f"invalid JSON Schema: {exc.message}", key="schema") from None
+        return {"validator": cls(self.schema)}
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        py, validator = t.py, state["validator"]
+        for i in np.flatnonzero(rows):
+            value, why = _parse_json(py[i], self.allow_code_fence)
+            if not why:
+                err = next(iter(validator.iter_errors(value)), None)
+                if err is not None:
+                    path = "/".join(str(p) for p in err.absolute_path) or "(root)"
+                    why = f"schema violation at {path}: {err.message}"[:300]
+            out.passed[i] = out.score[i] = 0.0 if why else 1.0
+            out.reason[i] = why
+        return out
+
+
+@register("regex")
+class RegexValidator(BaseValidator):
+    """The text must match ``must_match`` and must not match ``must_not_match`` (Python ``re``)."""
+
+    must_match: str | None = None
+    must_not_match: str | None = None
+    ignore_case: bool = False
+
+    def _prepare(self):
+        if self.must_match is None and self.must_not_match is None:
+            raise ConfigError("give must_match and/or must_not_match", key="must_match")
+        return {
+            k: compile_rx(p, k, ignore_case=self.ignore_case)
+            for k, p in (("must_match", self.must_match), ("must_not_match", self.must_not_match))
+            if p is not None
+        }
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        fail = np.zeros(batch.n, dtype=bool)
+        if "must_match" in state:
+            miss = rows & ~contains(t, state["must_match"])
+            out.reason[miss] = f"does not match {self.must_match!r}"
+            fail |= miss
+        if "must_not_match" in state:
+            hit = rows & contains(t, state["must_not_match"])
+            out.reason[hit & ~fail] = f"matches forbidden {self.must_not_match!r}"
+            fail |= hit
+        out.passed[rows] = out.score[rows] = np.where(fail[rows], 0.0, 1.0)
+        return out
+
+
+@register("length")
+class LengthValidator(BaseValidator):
+    """Length bounds in characters and/or estimated tokens. Score: the length in characters."""
+
+    min_chars: int | None = None
+    max_chars: int | None = None
+    min_tokens: int | None = None
+    max_tokens: int | None = None
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        chars = length(t)
+        out.score[rows] = chars[rows]
+        fail = np.zeros(batch.n, dtype=bool)
+        toks = tokens(t) if self.min_tokens is not None or self.max_tokens is not None else None
+        for bound, values, unit, low in (
+            (self.min_chars, chars, "characters", True),
+            (self.max_chars, chars, "characters", False),
+            (self.min_tokens, toks, "tokens", True),
+            (self.max_tokens, toks, "tokens", False),
+        ):
+            if bound is None:
+                continue
+            bad = rows & ~fail & ((values < bound) if low else (values > bound))
+            if bad.any():
+                word = "under the minimum" if low else "over the maximum"
+                out.reason[bad] = [f"{v} {unit}, {word} {bound}" for v in values[bad]]
+                fail |= bad
+        out.passed[rows] = np.where(fail[rows], 0.0, 1.0)
+        return out
+
+
+#: an answer whose last non-space character is a letter (ASCII or Latin accented), a digit, or
+#: a comma, semicolon, colon, hyphen or opening bracket stops mid-sentence; sentence punctuation,
+#: closing brackets and quotes, code fences and emoji end one
+_UNFINISHED = r"[A-Za-z0-9À-ɏ,;:(\-]\s*$"
+
+
+@register("truncation")
+class TruncationValidator(BaseValidator):
+    """The output was cut off: a ``length`` finish reason, or an unfinished last sentence.
+
+    Parameters
+    ----------
+    finish_reasons : list of str
+        Finish reasons that mean the model ran out of tokens.
+    check_last_sentence : bool
+        Also flag outputs whose last character does not end a sentence (``.!?``, a closing
+        bracket, quote, code fence, emoji). Score: 1.0 finished, 0.0 truncated.
+    min_chars : int
+        Outputs shorter than this are not judged by their last character.
+    """
+
+    finish_reasons: tuple[str, ...] = ("length", "max_tokens")
+    check_last_sentence: bool = True
+    min_chars: int = 20
+
+    def _prepare(self):
+        return {"unfinished": Rx(_UNFINISHED)}
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        fr = batch.column(S.FINISH_REASON)
+        by_reason = rows & np.isin(fr.astype(str), list(self.finish_reasons)) & (fr != None)  # noqa: E711
+        fail = by_reason.copy()
+        out.reason[by_reason] = [f"finish_reason={v}" for v in fr[by_reason]]
+        if self.check_last_sentence:
+            unfinished = rows & ~by_reason & contains(t, state["unfinished"])
+            unfinished &= length(t) >= self.min_chars
+            out.reason[unfinished] = "last sentence is unfinished"
+            fail |= unfinished
+        out.passed[rows] = out.score[rows] = np.where(fail[rows], 0.0, 1.0)
+        return out

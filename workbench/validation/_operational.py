@@ -1,0 +1,84 @@
+"""Operational budgets: latency, tokens and cost per call.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"latency_ms": [800.0, 4200.0, None]})
+>>> LatencyValidator(max_ms=2000).check(frame)["rule__latency"].tolist()
+[True, False, <NA>]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import workbench.schema as S
+from workbench.validation._base import BaseValidator, Outcome, register
+
+
+def _budget(n: int, active: np.ndarray, limits: list, score: np.ndarray) -> Outcome:
+    """Fail rows where a value exceeds its limit.
+
+    ``limits`` holds ``(label, values, bad, limit, unit)``; a row whose value is missing or not
+    a number for any checked limit gets a per-row error.
+    """
+    out = Outcome.empty(n)
+    fail = np.zeros(n, dtype=bool)
+    broken = np.zeros(n, dtype=bool)
+    for label, values, bad, limit, unit in limits:
+        if limit is None:
+            continue
+        missing = active & ~broken & (np.isnan(values) | bad)
+        if missing.any():
+            out.mark(
+                missing,
+                np.where(bad, f"error: {label} is not a number", f"error: {label} is missing"),
+            )
+            broken |= missing
+        over = active & ~broken & ~fail & (values > limit)
+        out.reason[over] = [f"{label}={v:g}{unit} > {limit:g}{unit}" for v in values[over]]
+        fail |= over
+    ran = active & ~broken
+    out.passed[ran] = np.where(fail[ran], 0.0, 1.0)
+    out.score[ran] = score[ran]
+    return out
+
+
+@register("latency")
+class LatencyValidator(BaseValidator):
+    """End-to-end latency over ``max_ms``. Score: the latency in ms."""
+
+    max_ms: float = 10_000
+
+    def _run(self, batch, active, state) -> Outcome:
+        v, bad = batch.number(S.LATENCY_MS)
+        return _budget(batch.n, active, [(S.LATENCY_MS, v, bad, self.max_ms, " ms")], v)
+
+
+@register("tokens")
+class TokenBudgetValidator(BaseValidator):
+    """Prompt, completion or total tokens over budget. Score: the total tokens."""
+
+    max_in: int | None = None
+    max_out: int | None = None
+    max_total: int | None = None
+
+    def _run(self, batch, active, state) -> Outcome:
+        tin, bad_in = batch.number(S.TOKENS_IN)
+        tout, bad_out = batch.number(S.TOKENS_OUT)
+        total = tin + tout
+        limits = [
+            (S.TOKENS_IN, tin, bad_in, self.max_in, ""),
+            (S.TOKENS_OUT, tout, bad_out, self.max_out, ""),
+            ("tokens_total", total, bad_in | bad_out, self.max_total, ""),
+        ]
+        return _budget(batch.n, active, limits, total)
+
+
+@register("cost")
+class CostValidator(BaseValidator):
+    """Cost of the call over ``max_usd``. Score: the cost."""
+
+    max_usd: float = 0.05
+
+    def _run(self, batch, active, state) -> Outcome:
+        v, bad = batch.number(S.COST)
+        return _budget(batch.n, active, [(S.COST, v, bad, self.max_usd, " USD")], v)

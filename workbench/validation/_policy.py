@@ -1,0 +1,243 @@
+"""The policy: which validators run, their thresholds and severities, and the overall pass rule.
+
+A policy is a YAML file validated with pydantic; every error names the file, the key and the
+allowed values. The same :class:`Policy` object drives the runtime guard and the batch report, so
+both apply identical code.
+
+>>> policy = Policy.from_dict({
+...     "name": "support",
+...     "validators": [{"type": "pii"}, {"type": "refusal", "severity": "warn"}],
+...     "pass_rule": {"min_pass_rate": 0.95},
+... })
+>>> [v.name for v in policy.validators], policy.pass_rule.min_pass_rate
+(['pii', 'refusal'], 0.95)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workbench.errors import ConfigError
+from workbench.validation._base import BaseValidator, Outcome, build_validator, where_mask
+from workbench.validation._batch import Batch
+
+
+class PassRule(BaseModel):
+    """When a batch passes.
+
+    ``min_pass_rate``: share of in-scope rows the policy allows. ``per_validator``: minimum pass
+    rate of single validators (over the rows each ran on). ``on_error``: whether a row on which a
+    ``block`` validator could not run (missing output, judge error, ...) is blocked (``fail``) or
+    allowed (``pass``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_pass_rate: float = Field(1.0, ge=0.0, le=1.0)
+    per_validator: dict[str, float] = Field(default_factory=dict)
+    on_error: Literal["fail", "pass"] = "fail"
+
+
+class PolicySpec(BaseModel):
+    """The YAML file's shape."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "policy"
+    version: str | int = 1
+    description: str = ""
+    applies_to: dict[str, str | int | bool | list[str | int | bool]] | None = None
+    fallback_text: str | None = None
+    validators: list[dict[str, Any]] = Field(min_length=1)
+    pass_rule: PassRule = Field(default_factory=PassRule)
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """Per-validator outcomes and the combined per-row decision."""
+
+    outcomes: dict[str, Outcome]
+    in_scope: np.ndarray
+    allowed: np.ndarray  # bool
+    action: np.ndarray  # "allow" | "warn" | "block" ("" out of scope)
+    reason: np.ndarray  # object of str
+    score: np.ndarray  # share of validators that passed among those that ran
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Validators plus a pass rule. Build with :meth:`from_yaml` / :meth:`from_dict`.
+
+    Parameters
+    ----------
+    validators : list
+        Built validators (or config dicts, built on construction of the policy).
+    name, version, description : policy identity, shown in reports.
+    applies_to : dict, optional
+        Rows the policy covers, e.g. ``{"app": "support", "prompt_version": ["v3", "v4"]}``;
+        other rows are skipped (NA), never dropped.
+    fallback_text : str, optional
+        What to show the user instead of a blocked output.
+    pass_rule : PassRule
+        When a batch passes (CI gate).
+    """
+
+    validators: tuple[BaseValidator, ...]
+    name: str = "policy"
+    version: str | int = 1
+    description: str = ""
+    applies_to: dict[str, Any] | None = None
+    fallback_text: str | None = None
+    pass_rule: PassRule = field(default_factory=PassRule)
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        built = tuple(
+            build_validator(v, file=self.source, key=f"validators[{i}]")
+            for i, v in enumerate(self.validators)
+        )
+        object.__setattr__(self, "validators", built)
+        names = [v.name for v in built]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ConfigError(
+                f"validator name {dup[0]!r} is used twice; give each a unique 'name'",
+                file=self.source,
+                key="validators",
+            )
+        for key in self.pass_rule.per_validator:
+            if key not in names:
+                raise ConfigError(
+                    f"unknown validator {key!r}",
+                    file=self.source,
+                    key=f"pass_rule.per_validator.{key}",
+                    allowed=", ".join(names),
+                )
+
+    # -- loading ----------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, file: str | None = None) -> Policy:
+        if not isinstance(data, dict):
+            raise ConfigError("a policy must be a mapping with a 'validators' list", file=file)
+        try:
+            spec = PolicySpec.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            ctx = err.get("ctx") or {}
+            allowed = ctx.get("expected")
+            if err["type"] == "extra_forbidden":
+                model = PassRule if loc.startswith("pass_rule") else PolicySpec
+                allowed = ", ".join(model.model_fields)
+            raise ConfigError(err["msg"], file=file, key=loc, allowed=allowed) from None
+        return cls(
+            validators=tuple(spec.validators),
+            name=spec.name,
+            version=spec.version,
+            description=spec.description,
+            applies_to=spec.applies_to,
+            fallback_text=spec.fallback_text,
+            pass_rule=spec.pass_rule,
+            source=file,
+        )
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike) -> Policy:
+        """Load and validate a policy file."""
+        import yaml
+
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read the policy: {exc.strerror}", file=str(path)) from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from None
+        return cls.from_dict(data, file=str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The policy as plain data; ``Policy.from_dict(p.to_dict())`` is equivalent to ``p``."""
+        out: dict[str, Any] = {"name": self.name, "version": self.version}
+        if self.description:
+            out["description"] = self.description
+        if self.applies_to:
+            out["applies_to"] = self.applies_to
+        if self.fallback_text is not None:
+            out["fallback_text"] = self.fallback_text
+        out["validators"] = [_plain(v.to_config()) for v in self.validators]
+        out["pass_rule"] = self.pass_rule.model_dump()
+        return out
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    # -- running ----------------------------------------------------------------------------
+    def evaluate(self, batch: Batch, *, skip_types: tuple[str, ...] = ()) -> PolicyResult:
+        """Run every validator on ``batch`` and combine them into the per-row decision."""
+        n = batch.n
+        scope = where_mask(batch, self.applies_to)
+        outcomes = {
+            v.name: v.evaluate(batch, scope) for v in self.validators if v.type not in skip_types
+        }
+        block_fail = np.zeros(n, dtype=bool)
+        warn_fail = np.zeros(n, dtype=bool)
+        block_error = np.zeros(n, dtype=bool)
+        ran = np.zeros(n)
+        passed = np.zeros(n)
+        failed_names = [[] for _ in range(n)] if n else []
+        for v in self.validators:
+            if v.name not in outcomes:
+                continue
+            o = outcomes[v.name]
+            fail = o.passed == 0.0
+            ok = o.passed == 1.0
+            ran += fail | ok
+            passed += ok
+            err = _is_error(o)
+            if v.severity == "block":
+                block_fail |= fail
+                block_error |= err
+            else:
+                warn_fail |= fail | err
+            for i in np.flatnonzero(fail | err):
+                failed_names[i].append((v.severity, v.name, "error" if err[i] else "fail"))
+        blocked = block_fail | (block_error if self.pass_rule.on_error == "fail" else False)
+        allowed = scope & ~blocked
+        action = np.where(
+            ~scope, "", np.where(blocked, "block", np.where(warn_fail, "warn", "allow"))
+        )
+        reason = np.full(n, "", dtype=object)
+        for i in np.flatnonzero(scope & (blocked | warn_fail | block_error)):
+            reason[i] = "; ".join(
+                f"{sev}: {name}{' (could not run)' if kind == 'error' else ''}"
+                for sev, name, kind in failed_names[i]
+            )
+        reason[~scope] = "skipped: outside the policy's applies_to"
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = np.where(ran > 0, passed / np.maximum(ran, 1), np.nan)
+        return PolicyResult(outcomes, scope, allowed, action.astype(object), reason, score)
+
+
+def _is_error(o: Outcome) -> np.ndarray:
+    """Rows where the validator could not run because of an error (not merely skipped)."""
+    err = np.zeros(len(o.passed), dtype=bool)
+    idx = np.flatnonzero(np.isnan(o.passed))
+    err[idx] = [str(o.reason[i]).startswith("error") for i in idx]
+    return err
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

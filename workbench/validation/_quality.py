@@ -1,0 +1,407 @@
+"""Quality validators: refusals, wrong output language, answer relevance, repetition loops.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({
+...     "input": ["Where is my order?", "Where is my order?"],
+...     "output": ["I'm sorry, but I can't help with that.", "Your order ships today."],
+... })
+>>> RefusalValidator().check(frame)["rule__refusal"].tolist()
+[False, True]
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from collections import Counter
+from typing import ClassVar, Literal
+
+import numpy as np
+
+import workbench.schema as S
+from workbench.validation._base import BaseValidator, Outcome, register
+from workbench.validation._batch import Rx, TextColumn, contains, count
+
+#: English refusal phrases (a real policy extends them with ``phrases``)
+REFUSAL_PHRASES: tuple[str, ...] = (
+    r"i(?:'|’| a)m sorry,? but i (?:can(?:no|'|’)t|can not|am unable|won(?:'|’)t|will not)",
+    r"i (?:can(?:no|'|’)t|can not|won(?:'|’)t|will not|am unable to|am not able to) "
+    r"(?:help|assist|provide|share|support|comply|fulfill|do that|answer|discuss|give|disclose)",
+    r"i(?:'|’)m (?:unable|not able|not allowed|not permitted) to "
+    r"(?:help|assist|provide|share|support|comply|fulfill|do that|answer|discuss|give|disclose)",
+    r"as an ai(?: language model| assistant)?,? i",
+    r"i must (?:respectfully )?decline",
+    r"(?:is|goes) against my (?:guidelines|policies|programming)",
+    r"i(?:'|’)m not comfortable (?:helping|providing|doing)",
+    r"i (?:can(?:no|'|’)t|won(?:'|’)t) (?:help|assist) (?:you )?with (?:that|this)",
+)
+
+
+@register("refusal")
+class RefusalValidator(BaseValidator):
+    """The model declined the request (a refusal phrase early in the output).
+
+    Parameters
+    ----------
+    phrases : list of str
+        Extra regular expressions (case-insensitive) that mark a refusal.
+    within_chars : int
+        Only phrases starting in the first ``within_chars`` characters count: a refusal leads.
+
+    Score: 1.0 when a refusal phrase is found, else 0.0 (the rule fails on a refusal).
+    """
+
+    phrases: tuple[str, ...] = ()
+    within_chars: int = 300
+
+    def _prepare(self):
+        from workbench.validation._base import compile_rx
+
+        for p in self.phrases:
+            compile_rx(p, "phrases", ignore_case=True)
+        body = "|".join(f"(?:{p})" for p in (*REFUSAL_PHRASES, *self.phrases))
+        return {"rx": Rx(rf"^[\s\S]{{0,{int(self.within_chars)}}}?\b(?:{body})", ignore_case=True)}
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        hit = rows & contains(t, state["rx"])
+        out.passed[rows] = np.where(hit[rows], 0.0, 1.0)
+        out.score[rows] = np.where(hit[rows], 1.0, 0.0)
+        out.reason[hit] = "refusal phrase in the output"
+        return out
+
+
+# -- language --------------------------------------------------------------------------------
+#: frequent, distinctive function words (ASCII only, so both regex engines agree); used only to
+#: accept text that is clearly in an expected language without running the model
+STOPWORDS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "the",
+        "and",
+        "you",
+        "your",
+        "of",
+        "with",
+        "that",
+        "this",
+        "are",
+        "have",
+        "for",
+        "please",
+        "can",
+        "be",
+        "it",
+        "to",
+        "would",
+        "our",
+        "my",
+        "if",
+        "or",
+        "what",
+        "how",
+    ),
+    "de": (
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "nicht",
+        "mit",
+        "sie",
+        "ich",
+        "wir",
+        "ihre",
+        "ein",
+        "eine",
+        "zu",
+        "auf",
+        "bitte",
+        "werden",
+        "wird",
+        "haben",
+        "den",
+        "dem",
+        "sich",
+        "auch",
+    ),
+    "fr": (
+        "le",
+        "la",
+        "les",
+        "et",
+        "est",
+        "vous",
+        "votre",
+        "nous",
+        "une",
+        "des",
+        "pour",
+        "pas",
+        "avec",
+        "que",
+        "qui",
+        "dans",
+        "sur",
+        "je",
+        "ce",
+        "cette",
+        "merci",
+    ),
+    "es": (
+        "el",
+        "la",
+        "los",
+        "las",
+        "y",
+        "es",
+        "usted",
+        "su",
+        "una",
+        "para",
+        "con",
+        "que",
+        "por",
+        "del",
+        "no",
+        "se",
+        "lo",
+        "como",
+        "gracias",
+        "pedido",
+    ),
+    "it": (
+        "il",
+        "di",
+        "che",
+        "per",
+        "una",
+        "sono",
+        "con",
+        "non",
+        "della",
+        "gli",
+        "questo",
+        "grazie",
+        "ordine",
+    ),
+    "pt": ("o", "os", "que", "com", "uma", "para", "seu", "sua", "obrigado", "do", "da", "em"),
+    "nl": ("de", "het", "een", "en", "van", "ik", "je", "niet", "dat", "met", "voor", "op", "uw"),
+}
+
+
+def _stopword_rx(words: tuple[str, ...]) -> Rx:
+    body = "|".join(words)
+    return Rx(rf"(?:^|\s)(?:{body})(?:[\s.,!?;:]|$)", ignore_case=True)
+
+
+_WORDS = Rx(r"\S+")
+_DETECT_LOCK = threading.Lock()
+
+
+@functools.cache
+def _py3langid():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _backend(name: str) -> str:
+    if name != "auto":
+        return name
+    try:
+        import py3langid  # noqa: F401
+    except ImportError:
+        return "langdetect"
+    return "py3langid"
+
+
+def detect_language(text: str, backend: str = "auto") -> tuple[str, float]:
+    """``(language code, probability)`` of ``text`` with an offline model shipped in its wheel.
+
+    ``py3langid`` (97 languages, numpy, ~50 µs a text) when installed, else ``langdetect``
+    (seeded for determinism).
+
+    >>> detect_language("Vielen Dank für Ihre Bestellung, sie wird morgen versandt.")[0]
+    'de'
+    """
+    backend = _backend(backend)
+    if backend == "py3langid":
+        with _DETECT_LOCK:  # the model is loaded once; classify itself only reads it
+            ident = _py3langid()
+        lang, prob = ident.classify(text)
+        return str(lang), float(prob)
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    with _DETECT_LOCK:  # langdetect's factory is global state
+        DetectorFactory.seed = 0
+        try:
+            best = detect_langs(text)[0]
+        except LangDetectException:
+            return "unknown", 0.0
+    return str(best.lang).split("-")[0], float(best.prob)
+
+
+@register("language")
+class LanguageValidator(BaseValidator):
+    """The output is not in an expected language.
+
+    Parameters
+    ----------
+    expected : list of str
+        ISO 639-1 codes, or ``["input"]`` for "the language of the user's input".
+    min_chars : int
+        Shorter texts are too short to judge: they pass with score NaN.
+    backend : {"auto", "py3langid", "langdetect"}
+        The offline detector; ``auto`` prefers py3langid (faster, ships its model) and falls back
+        to langdetect.
+    fast_path : bool
+        Accept text whose share of the expected language's function words is high without
+        running the model (most production traffic), so batches stay fast.
+
+    Score: the detector's probability for the language it found (1.0 on the fast path).
+    """
+
+    expected: tuple[str, ...] = ("en",)
+    min_chars: int = 20
+    backend: Literal["auto", "py3langid", "langdetect"] = "auto"
+    fast_path: bool = True
+
+    def _prepare(self):
+        return {lang: _stopword_rx(words) for lang, words in STOPWORDS.items()}
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        from workbench.validation._batch import length
+
+        short = rows & (length(t) < self.min_chars)
+        rows = rows & ~short
+        out.score[short] = np.nan
+        by_input = "input" in self.expected
+        fixed = [e for e in self.expected if e != "input"]
+        todo = rows.copy()
+        if self.fast_path and not by_input and any(e in state for e in fixed):
+            accepted = self._fast_accept(t, rows, fixed, state)
+            out.score[accepted] = 1.0
+            todo &= ~accepted
+        idx = np.flatnonzero(todo)
+        if not len(idx):
+            return out
+        py = t.py
+        inputs = batch.text(S.INPUT).py if by_input else None
+        cache: dict[str, tuple[str, float]] = {}
+        for i in idx:
+            text = py[i]
+            if text not in cache:
+                cache[text] = detect_language(text, self.backend)
+            lang, prob = cache[text]
+            allowed = list(fixed)
+            if by_input and inputs[i] and len(inputs[i]) >= self.min_chars:
+                allowed.append(detect_language(inputs[i], self.backend)[0])
+            out.score[i] = prob
+            if allowed and lang not in allowed:
+                out.passed[i] = 0.0
+                out.reason[i] = f"detected {lang} ({prob:.2f}), expected {'/'.join(allowed)}"
+        return out
+
+    @staticmethod
+    def _fast_accept(t: TextColumn, rows: np.ndarray, fixed: list[str], state) -> np.ndarray:
+        words = np.maximum(count(t, _WORDS), 1)
+        share = {lang: count(t, rx) / words for lang, rx in state.items()}
+        best_expected = np.max([share[e] for e in fixed if e in share], axis=0)
+        others = [share[k] for k in share if k not in fixed]
+        best_other = np.max(others, axis=0) if others else np.zeros(t.n)
+        return rows & (words >= 6) & (best_expected >= 0.2) & (best_expected >= 2 * best_other)
+
+
+# -- relevance -------------------------------------------------------------------------------
+_TOKEN = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(w for ws in STOPWORDS.values() for w in ws) | {
+    "is", "a", "an", "in", "on", "at", "i", "me", "we", "us", "do", "does", "did", "was", "were",
+    "will", "not", "no", "yes", "so", "as", "by", "from", "about", "there", "their", "they",
+    "them", "its", "am", "been", "could", "should", "any", "all", "some", "just", "get", "hi",
+    "hello", "thanks", "thank",
+}  # fmt: skip
+
+
+def _terms(text: str) -> Counter:
+    return Counter(w for w in _TOKEN.findall(text.lower()) if w not in _STOP and len(w) > 1)
+
+
+def lexical_similarity(a: str, b: str) -> float:
+    """Cosine similarity of the content-word counts of two texts (0..1).
+
+    >>> round(lexical_similarity("refund for my order", "Your refund for order 12 is on its way"), 2)
+    0.71
+    """
+    ta, tb = _terms(a), _terms(b)
+    if not ta or not tb:
+        return 0.0
+    dot = sum(v * tb[k] for k, v in ta.items() if k in tb)
+    return dot / (sum(v * v for v in ta.values()) ** 0.5 * sum(v * v for v in tb.values()) ** 0.5)
+
+
+@register("relevance")
+class RelevanceValidator(BaseValidator):
+    """The output shares too few content words with the input (lexical cosine similarity).
+
+    Rows whose input has fewer than ``min_input_terms`` content words are not judged (score
+    NaN, pass). Score: the similarity.
+    """
+
+    worse_when: ClassVar[str] = "lower"
+
+    input_column: str = S.INPUT
+    min_similarity: float = 0.05
+    min_input_terms: int = 2
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        inputs = batch.text(self.input_column)
+        py, ipy = t.py, inputs.py
+        for i in np.flatnonzero(rows):
+            q = ipy[i]
+            if not q or len(_terms(q)) < self.min_input_terms:
+                continue
+            sim = lexical_similarity(q, py[i])
+            out.score[i] = sim
+            if sim < self.min_similarity:
+                out.passed[i] = 0.0
+                out.reason[i] = f"similarity to the input {sim:.2f} < {self.min_similarity}"
+        return out
+
+
+@register("repetition")
+class RepetitionValidator(BaseValidator):
+    """A repetition loop: too few distinct word n-grams among the output's n-grams.
+
+    Score: the share of distinct n-grams (1.0 = no repetition); texts under ``min_words``
+    words are not judged.
+    """
+
+    worse_when: ClassVar[str] = "lower"
+
+    n: int = 3
+    min_words: int = 20
+    min_distinct_ratio: float = 0.5
+
+    def _run(self, batch, active, state) -> Outcome:
+        out = Outcome.empty(batch.n)
+        t, rows = self._text(batch, out, active)
+        long_enough = rows & (count(t, _WORDS) >= self.min_words)
+        py, n = t.py, self.n
+        for i in np.flatnonzero(long_enough):
+            words = py[i].lower().split()
+            grams = list(zip(*(words[k:] for k in range(n))))
+            ratio = len(set(grams)) / len(grams)
+            out.score[i] = ratio
+            if ratio < self.min_distinct_ratio:
+                top, times = Counter(grams).most_common(1)[0]
+                out.passed[i] = 0.0
+                out.reason[i] = f"'{' '.join(top)}' repeated {times}x (distinct {ratio:.2f})"
+        return out
