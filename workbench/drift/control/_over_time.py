@@ -1,0 +1,108 @@
+"""Control charts of a LogFrame column per time window, limits fitted on a reference period.
+
+>>> import numpy as np, pandas as pd
+>>> ts = pd.date_range("2026-01-01", periods=20 * 50, freq="28.8min", tz="UTC")
+>>> ok = np.r_[np.arange(15 * 50) % 10 != 0, np.arange(5 * 50) % 2 == 0]
+>>> frame = pd.DataFrame({"timestamp": ts, "rule__ok": ok})
+>>> res = chart_over_time(frame, "rule__ok", chart="p", reference="10D")
+>>> res.signals["time"].min()
+Timestamp('2026-01-16 00:00:00+0000', tz='UTC')
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+import workbench.schema as S
+from workbench.drift.control._charts import (
+    ControlChartResult,
+    CusumChart,
+    EWMAChart,
+    IndividualsChart,
+    PChart,
+    UChart,
+    XbarSChart,
+)
+from workbench.errors import BadInputError, ConfigError
+
+ChartName = Literal["p", "u", "xbar_s", "individuals", "ewma", "cusum"]
+CHARTS = ("p", "u", "xbar_s", "individuals", "ewma", "cusum")
+
+
+def _events(s: pd.Series, name: str) -> pd.Series:
+    """Failure indicator: for ``rule__*`` pass/fail columns a failure is False; else True counts."""
+    b = s.astype("boolean")
+    return (~b if name.startswith(S.RULE_PREFIX) else b).astype("Float64")
+
+
+def chart_over_time(
+    frame: pd.DataFrame,
+    column: str,
+    chart: ChartName = "p",
+    freq: str = "1D",
+    reference: Any = "7D",
+    time_column: str = S.TIMESTAMP,
+    **params: Any,
+) -> ControlChartResult:
+    """Chart ``column`` per ``freq`` window; limits from the windows in ``reference``.
+
+    ``chart``: ``"p"`` (share of failures: ``False`` in a ``rule__*`` column, ``True`` otherwise),
+    ``"u"`` (events per row, e.g. counts), ``"xbar_s"`` (window mean and standard deviation),
+    ``"individuals"``, ``"ewma"``, ``"cusum"`` (on the window means). ``reference`` is a duration
+    from the first window (``"7D"``) or a number of windows. Extra keyword arguments go to the
+    chart (``L``, ``rules``, ``lam``, ``k``, ``h``, ...).
+    """
+    if chart not in CHARTS:
+        raise ConfigError(f"unknown chart {chart!r}", key="chart", allowed=CHARTS)
+    for c in (column, time_column):
+        if c not in frame.columns:
+            raise BadInputError(f"no column {c!r} in the frame", field=c)
+    ts = pd.to_datetime(frame[time_column], utc=True)
+    keys = ts.dt.floor(freq)
+    if len(keys) == 0:
+        raise BadInputError("the frame has no rows to chart")
+    starts = pd.date_range(keys.min(), keys.max(), freq=freq)
+    if isinstance(reference, int):
+        n_ref = reference
+    else:
+        n_ref = int((starts < starts[0] + pd.Timedelta(reference)).sum())
+    if n_ref < 2:
+        raise BadInputError(
+            f"the reference covers {n_ref} window(s); need at least 2", field="reference"
+        )
+    col = frame[column]
+    if chart == "p":
+        vals = _events(col, column)
+    else:
+        vals = pd.Series(pd.to_numeric(col, errors="coerce"), index=frame.index).astype("Float64")
+    g = vals.groupby(keys.to_numpy())
+    count = g.count().reindex(starts, fill_value=0)
+    total = g.sum().reindex(starts, fill_value=0).astype(float)
+    times = list(starts)
+    ref = slice(0, n_ref)
+    if chart == "p":
+        c = PChart(**params).fit(total.iloc[ref], count.iloc[ref])
+        res = c.compute(total.to_numpy(), count.to_numpy(), times)
+    elif chart == "u":
+        c = UChart(**params).fit(total.iloc[ref], count.iloc[ref])
+        res = c.compute(total.to_numpy(), count.to_numpy(), times)
+    elif chart == "xbar_s":
+        groups = {k: v.dropna().to_numpy(float) for k, v in vals.groupby(keys.to_numpy())}
+        subs = [groups.get(s.to_datetime64(), np.array([])) for s in starts]
+        c = XbarSChart(**params).fit(subs[ref])
+        res = c.compute(subs, times)
+    else:
+        means = (total / count.replace(0, np.nan)).to_numpy(float)
+        klass = {"individuals": IndividualsChart, "ewma": EWMAChart, "cusum": CusumChart}[chart]
+        c = klass(**params).fit(means[ref])
+        res = c.compute(means, times)
+    meta = {**res.meta, "column": column, "freq": freq, "reference_windows": n_ref}
+    return ControlChartResult(
+        res.frame.assign(in_reference=lambda f: f["index"] < n_ref),
+        title=f"{res.title}: {column} per {freq}",
+        meta=meta,
+        signals=res.signals,
+    )
