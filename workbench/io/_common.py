@@ -1,0 +1,475 @@
+"""Pieces every reader shares: source locations, raw chunks, paths, JSON helpers.
+
+A reader turns one source file into a :class:`Chunk`: a frame whose columns already carry contract
+names (values still raw: strings, numbers, dicts) plus location columns, and a list of records it
+could not parse at all. :mod:`workbench.io._coerce` then types the values and quarantines the rows
+that do not fit, so every reader gets the same checks and the same error messages.
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import gzip
+import json
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workbench.errors import BadInputError
+
+# location columns carried next to the raw values (dropped before the frame is returned)
+FILE = "__file__"
+LINE = "__line__"
+ROW = "__row__"
+RAW = "__raw__"
+LOCATION_COLUMNS = (FILE, LINE, ROW, RAW)
+
+# quarantine frame columns
+Q_FILE, Q_LINE, Q_ROW, Q_FIELD, Q_REASON, Q_RAW = "file", "line", "row", "field", "reason", "raw"
+QUARANTINE_COLUMNS = (Q_FILE, Q_LINE, Q_ROW, Q_FIELD, Q_REASON, Q_RAW)
+
+RAW_LIMIT = 4_000  # characters of raw text kept per quarantined record
+
+
+@dataclass
+class Chunk:
+    """Raw rows read from one source file, with contract column names, and unparseable records."""
+
+    frame: pd.DataFrame
+    bad: list[dict[str, Any]] = field(default_factory=list)
+    fmt: str = ""
+    retry: Any = None  # fast-path chunks: callable giving the careful record-by-record read
+    row_kind: str = "row"  # how positions are named in messages: "line" or "row"
+    skipped: dict[str, int] = field(default_factory=dict)  # valid records that are not LLM calls
+    file: str = ""
+
+
+def bad_record(
+    file: str,
+    reason: str,
+    *,
+    line: int | None = None,
+    row: int | None = None,
+    field: str | None = None,
+    raw: object = None,
+) -> dict[str, Any]:
+    """One quarantine entry."""
+    return {
+        Q_FILE: file,
+        Q_LINE: line,
+        Q_ROW: row,
+        Q_FIELD: field,
+        Q_REASON: reason,
+        Q_RAW: clip_raw(raw),
+    }
+
+
+def raise_bad(entry: dict[str, Any]) -> None:
+    """Raise the BadInputError that a quarantine entry describes."""
+    raise BadInputError(
+        entry[Q_REASON],
+        file=entry[Q_FILE],
+        line=_int_or_none(entry[Q_LINE]),
+        row=_int_or_none(entry[Q_ROW]),
+        field=entry[Q_FIELD],
+    )
+
+
+def _int_or_none(v: object) -> int | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return None
+    return int(v)  # type: ignore[arg-type]
+
+
+def clip_raw(raw: object) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="backslashreplace")
+    elif not isinstance(raw, str):
+        raw = dumps(raw)
+    if len(raw) > RAW_LIMIT:
+        return raw[:RAW_LIMIT] + f"... [{len(raw) - RAW_LIMIT} more characters]"
+    return raw
+
+
+def quarantine_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
+    """The quarantine entries as a typed frame (file, line, row, field, reason, raw)."""
+    s = pd.StringDtype("pyarrow")
+    frame = pd.DataFrame(entries, columns=list(QUARANTINE_COLUMNS))
+    return frame.astype(
+        {Q_FILE: s, Q_LINE: "Int64", Q_ROW: "Int64", Q_FIELD: s, Q_REASON: s, Q_RAW: s}
+    )
+
+
+def dumps(value: object) -> str:
+    """Compact JSON with non-ASCII kept readable; falls back to str() for odd objects."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+# -- paths ----------------------------------------------------------------------------------
+
+
+def expand_paths(path_or_glob: str | os.PathLike | list | tuple) -> list[Path]:
+    """Files named by a path, a glob or a list of either; raise BadInputError when none match."""
+    items = list(path_or_glob) if isinstance(path_or_glob, list | tuple) else [path_or_glob]
+    if not items:
+        raise BadInputError("no paths given; pass a file, a glob such as 'logs/*.jsonl' or a list")
+    out: list[Path] = []
+    for item in items:
+        text = os.fspath(item)
+        if any(ch in text for ch in "*?["):
+            matches = sorted(Path(p) for p in _glob.glob(text, recursive=True) if Path(p).is_file())
+            if not matches:
+                raise BadInputError(
+                    "the glob matched no files; check the pattern and the working directory "
+                    f"({os.getcwd()})",
+                    file=text,
+                )
+            out.extend(matches)
+            continue
+        p = Path(text)
+        if p.is_dir():
+            raise BadInputError(
+                "is a directory; pass a glob such as '<dir>/*.jsonl' to load the files in it",
+                file=text,
+            )
+        if not p.exists():
+            raise BadInputError("no such file; check the path", file=text)
+        out.append(p)
+    seen: set[Path] = set()
+    return [p for p in out if not (p in seen or seen.add(p))]
+
+
+def base_suffix(path: Path) -> str:
+    """The suffix that names the content, ignoring a trailing .gz (``a.jsonl.gz`` -> ``.jsonl``)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it ends in .gz."""
+    if path.suffix.lower() == ".gz":
+        try:
+            with gzip.open(path, "rb") as fh:
+                return fh.read()
+        except (OSError, EOFError) as exc:
+            raise BadInputError(f"not a readable gzip file ({exc})", file=str(path)) from None
+    return path.read_bytes()
+
+
+def head_bytes(path: Path, n: int = 65_536) -> bytes:
+    """The first ``n`` bytes of the (decompressed) file, for format sniffing."""
+    try:
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rb") as fh:
+                return fh.read(n)
+        with open(path, "rb") as fh:
+            return fh.read(n)
+    except (OSError, EOFError):
+        return b""
+
+
+def iter_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, line bytes) for every non-blank line."""
+    for i, line in enumerate(data.split(b"\n"), start=1):
+        if line.strip():
+            yield i, line.rstrip(b"\r")
+
+
+def parse_json_line(line: bytes) -> tuple[Any, str | None]:
+    """(value, None) or (None, reason) for one JSONL line."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"invalid UTF-8 at byte {exc.start}"
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON ({exc.msg} at column {exc.colno}); truncated line?"
+    except RecursionError:
+        return None, "JSON nested too deeply"
+
+
+def parse_json_document(data: bytes, file: str) -> Any:
+    """A whole JSON document, or BadInputError naming the line and reason."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BadInputError(f"invalid UTF-8 at byte {exc.start}", file=file, line=line) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInputError(
+            f"not valid JSON ({exc.msg} at column {exc.colno}); is the file truncated?",
+            file=file,
+            line=exc.lineno,
+        ) from None
+    except RecursionError:
+        raise BadInputError("JSON nested too deeply", file=file) from None
+
+
+MISSING = object()
+
+
+def get_path(obj: Any, path: str, default: Any = None) -> Any:
+    """Look up a dotted path (``a.b.0.c``) in nested dicts/lists; a flat key with dots wins.
+
+    >>> get_path({"a": {"b": [{"c": 1}]}}, "a.b.0.c")
+    1
+    >>> get_path({"llm.model_name": "gpt"}, "llm.model_name")
+    'gpt'
+    """
+    if isinstance(obj, dict) and path in obj:
+        return obj[path]
+    cur = obj
+    parts = path.split(".")
+    i = 0
+    while i < len(parts):
+        if isinstance(cur, dict):
+            # longest dotted key first, so {"llm.model_name": x} and {"llm": {...}} both work
+            for j in range(len(parts), i, -1):
+                key = ".".join(parts[i:j])
+                if key in cur:
+                    cur = cur[key]
+                    i = j
+                    break
+            else:
+                return default
+        elif isinstance(cur, list):
+            try:
+                cur = cur[int(parts[i])]
+            except (ValueError, IndexError):
+                return default
+            i += 1
+        else:
+            return default
+    return cur
+
+
+def is_missing(v: object) -> bool:
+    if v is None or v is pd.NA:
+        return True
+    return isinstance(v, float) and math.isnan(v)
+
+
+def to_json_text(v: object) -> object:
+    """Dicts and lists become JSON text; other values pass through."""
+    if isinstance(v, dict | list):
+        return dumps(v)
+    return v
+
+
+def records_frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
+    """A frame of raw values (object columns) from row dicts, keeping Python objects as they are."""
+    if not rows:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in (columns or [])})
+    keys: dict[str, None] = {}
+    for r in rows:
+        for k in r:
+            keys.setdefault(k, None)
+    data = {k: pd.Series([r.get(k) for r in rows], dtype=object) for k in keys}
+    return pd.DataFrame(data)
+
+
+FAST_BYTES = 32 * 1024 * 1024  # JSONL/CSV files at least this big try the DuckDB fast path first
+
+
+@dataclass
+class Context:
+    """What every reader needs to know about the load it is part of."""
+
+    errors: str = "raise"
+    since: pd.Timestamp | None = None
+    until: pd.Timestamp | None = None
+    columns: list[str] | None = None
+    fast_bytes: int = FAST_BYTES
+    tick: Any = None  # callable(bytes_done) for the progress bar, or None
+
+    def advance(self, nbytes: int) -> None:
+        if self.tick is not None:
+            self.tick(nbytes)
+
+    def reject(self, entry: dict[str, Any], bad: list[dict[str, Any]]) -> None:
+        """Quarantine ``entry``, or raise it at once when errors='raise'."""
+        if self.errors == "raise":
+            raise_bad(entry)
+        bad.append(entry)
+
+
+def json_records(
+    path: Path, ctx: Context
+) -> tuple[list[tuple[int, dict[str, Any], bytes]], list[dict]]:
+    """Records of a JSONL file, or of a JSON document holding a list of records.
+
+    Returns ``[(line or row, record, raw bytes)]`` and the quarantine entries of unreadable lines.
+    A JSON document is detected by its first character and read whole.
+    """
+    data = read_bytes(path)
+    ctx.advance(len(data))
+    file = str(path)
+    bad: list[dict[str, Any]] = []
+    if not data.strip():
+        ctx.reject(bad_record(file, "empty file: no records"), bad)
+        return [], bad
+    stripped = data.lstrip()
+    if stripped[:1] == b"[" or (stripped[:1] == b"{" and base_suffix(path) == ".json"):
+        try:
+            doc = _document_or_lines(data, file)
+        except BadInputError as exc:
+            ctx.reject(bad_record(file, exc.reason, line=exc.line, raw=data[:200]), bad)
+            return [], bad
+        if doc is not _LINES:
+            items = document_records(doc)
+            if items is None:
+                ctx.reject(bad_record(file, "JSON document holds no list of records"), bad)
+                return [], bad
+            out = []
+            for i, item in enumerate(items, start=1):
+                if isinstance(item, dict):
+                    out.append((i, item, b""))
+                else:
+                    ctx.reject(
+                        bad_record(
+                            file,
+                            f"expected a JSON object, got {type(item).__name__}",
+                            row=i,
+                            raw=item,
+                        ),
+                        bad,
+                    )
+            return out, bad
+    out = []
+    for lineno, line in iter_lines(data):
+        value, why = parse_json_line(line)
+        if why is None and not isinstance(value, dict):
+            why = f"expected a JSON object per line, got {type(value).__name__}"
+        if why is not None:
+            ctx.reject(bad_record(file, why, line=lineno, raw=line), bad)
+            continue
+        out.append((lineno, value, line))
+    return out, bad
+
+
+_LINES = object()
+
+
+def _document_or_lines(data: bytes, file: str) -> Any:
+    """The parsed document; or _LINES when the text is really JSONL (several top-level values)."""
+    try:
+        return parse_json_document(data, file)
+    except BadInputError:
+        first_nl = data.strip().find(b"\n")
+        if first_nl > 0:
+            value, why = parse_json_line(data.strip()[:first_nl])
+            if why is None:
+                return _LINES
+        raise
+
+
+def document_records(doc: Any) -> list | None:
+    """The record list in a JSON document: a list, or the first list under a usual key."""
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        for key in (
+            "data",
+            "records",
+            "items",
+            "rows",
+            "spans",
+            "observations",
+            "traces",
+            "results",
+        ):
+            if isinstance(doc.get(key), list):
+                return doc[key]
+        return [doc]
+    return None
+
+
+class Skip(Exception):
+    """Raised by a converter for a record that is valid but not an LLM call (counted, not loaded)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def convert_records(
+    records: list[tuple[int, dict[str, Any], bytes]],
+    convert: Any,
+    file: str,
+    fmt: str,
+    ctx: Context,
+    bad: list[dict[str, Any]],
+    row_kind: str = "line",
+) -> Chunk:
+    """Apply ``convert(record) -> row dict`` to every record; odd shapes become bad records."""
+    rows = []
+    skipped: dict[str, int] = {}
+    loc_col = LINE if row_kind == "line" else ROW
+    for loc, rec, _raw in records:
+        try:
+            row = convert(rec)
+        except Skip as skip:
+            skipped[skip.what] = skipped.get(skip.what, 0) + 1
+            continue
+        except BadInputError as exc:
+            entry = bad_record(file, exc.reason, field=exc.field, raw=rec)
+            entry[Q_LINE if row_kind == "line" else Q_ROW] = loc
+            ctx.reject(entry, bad)
+            continue
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            entry = bad_record(
+                file, f"unexpected {fmt} record shape ({type(exc).__name__}: {exc})", raw=rec
+            )
+            entry[Q_LINE if row_kind == "line" else Q_ROW] = loc
+            ctx.reject(entry, bad)
+            continue
+        row[loc_col] = loc
+        rows.append(row)
+    return Chunk(records_frame(rows), bad, fmt, row_kind=row_kind, skipped=skipped, file=file)
+
+
+def epoch_seconds(value: Any) -> pd.Timestamp | None:
+    """A float-seconds Unix time as a UTC timestamp (None for missing)."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadInputError(f"expected Unix seconds, got {value!r:.60}")
+    return pd.Timestamp(round(value * 1_000_000), unit="us", tz="UTC")
+
+
+def latency_ms(start: Any, end: Any) -> float | None:
+    """Milliseconds between two timestamps (ISO text, datetimes or Timestamps); None if unknown."""
+    try:
+        a = pd.Timestamp(start) if not isinstance(start, pd.Timestamp) else start
+        b = pd.Timestamp(end) if not isinstance(end, pd.Timestamp) else end
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if a is pd.NaT or b is pd.NaT or a is None or b is None or pd.isna(a) or pd.isna(b):
+        return None
+    if (a.tzinfo is None) != (b.tzinfo is None):
+        return None
+    return (b - a).total_seconds() * 1000.0
+
+
+def maybe_json(value: Any) -> Any:
+    """Parse text that holds a JSON object or list (CSV exports store them that way)."""
+    if isinstance(value, str):
+        t = value.strip()
+        if t[:1] in ("{", "[") and t[-1:] in ("}", "]"):
+            try:
+                return json.loads(t)
+            except (json.JSONDecodeError, RecursionError):
+                return value
+    return value

@@ -1,0 +1,269 @@
+"""JSONL, CSV and Parquet files that already use the contract's own column names.
+
+Parquet always goes through DuckDB with the selected columns and the time range pushed down, so
+row groups outside ``since``/``until`` are skipped. Large JSONL and CSV files try DuckDB first;
+a file DuckDB cannot read cleanly (a broken line, a wrong type, a naive timestamp) is read again
+record by record, so each bad record is named by its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import workbench.schema as S
+from workbench.io._common import (
+    LINE,
+    ROW,
+    Chunk,
+    Context,
+    bad_record,
+    json_records,
+    read_bytes,
+    records_frame,
+)
+from workbench.io._duck import connect, duck_type, ident, lit, path_lit, query_frame, ts_lit
+
+_OFFSET_SQL = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def wanted_columns(available: list[str], ctx: Context) -> list[str]:
+    """Available columns restricted to ``ctx.columns`` (required columns always kept)."""
+    if ctx.columns is None:
+        return list(available)
+    keep = set(ctx.columns) | set(S.REQUIRED)
+    return [c for c in available if c in keep]
+
+
+def _time_where(column_sql: str, ctx: Context) -> list[str]:
+    where = []
+    if ctx.since is not None:
+        where.append(f"{column_sql} >= {ts_lit(ctx.since)}")
+    if ctx.until is not None:
+        where.append(f"{column_sql} < {ts_lit(ctx.until)}")
+    return where
+
+
+# -- Parquet ----------------------------------------------------------------------------------
+
+
+def read_parquet(paths: list[Path], ctx: Context) -> list[Chunk]:
+    import duckdb
+
+    con = connect()
+    chunks = []
+    for path in paths:
+        try:
+            desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({path_lit(path)})").fetchall()
+        except duckdb.Error as exc:
+            bad: list[dict[str, Any]] = []
+            reason = (
+                "empty file: no records"
+                if path.stat().st_size == 0
+                else f"not a readable Parquet file ({_first_line(exc)})"
+            )
+            ctx.reject(bad_record(str(path), reason), bad)
+            chunks.append(Chunk(pd.DataFrame(), bad, "parquet", file=str(path)))
+            continue
+        types = {name: typ for name, typ, *_ in desc}
+        cols = wanted_columns(list(types), ctx)
+        select = ", ".join(ident(c) for c in cols)
+        where = []
+        if types.get(S.TIMESTAMP, "").upper() == "TIMESTAMP WITH TIME ZONE":
+            where = _time_where(ident(S.TIMESTAMP), ctx)
+        sql = (
+            f"SELECT {select}, file_row_number + 1 AS {ident(ROW)} "
+            f"FROM read_parquet({path_lit(path)}, file_row_number=true)"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        frame = query_frame(con, sql)
+        ctx.advance(path.stat().st_size)
+        chunks.append(Chunk(frame, [], "parquet", file=str(path)))
+    con.close()
+    return chunks
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
+# -- JSONL ------------------------------------------------------------------------------------
+
+
+def read_jsonl(paths: list[Path], ctx: Context) -> list[Chunk]:
+    chunks = []
+    for path in paths:
+        chunk = None
+        if path.suffix.lower() != ".gz" and path.stat().st_size >= ctx.fast_bytes:
+            chunk = _jsonl_fast(path, ctx)
+        chunks.append(chunk if chunk is not None else _jsonl_slow(path, ctx))
+    return chunks
+
+
+def _jsonl_slow(path: Path, ctx: Context) -> Chunk:
+    records, bad = json_records(path, ctx)
+    rows = []
+    keep = None if ctx.columns is None else set(ctx.columns) | set(S.REQUIRED)
+    for lineno, rec, _raw in records:
+        row = rec if keep is None else {k: v for k, v in rec.items() if k in keep}
+        row = dict(row)
+        row[LINE] = lineno
+        rows.append(row)
+    frame = records_frame(rows)
+    return Chunk(frame, bad, "jsonl", row_kind="line", file=str(path))
+
+
+def _jsonl_fast(path: Path, ctx: Context) -> Chunk | None:
+    """DuckDB read of a clean contract JSONL file; None when the file needs the careful path."""
+    import duckdb
+
+    con = connect()
+    try:
+        src = f"read_json({path_lit(path)}, format='newline_delimited'"
+        desc = con.execute(f"DESCRIBE SELECT * FROM {src})").fetchall()
+        detected = {name: typ for name, typ, *_ in desc}
+        cols = wanted_columns(list(detected), ctx)
+        if S.TIMESTAMP not in cols or S.RECORD_ID not in cols:
+            return None
+        decl = {}
+        for c in cols:
+            col = next((x for x in S.COLUMNS if x.name == c), None)
+            decl[c] = duck_type(col) if col is not None else detected[c]
+        columns_sql = "{" + ", ".join(f"{lit(k)}: {lit(v)}" for k, v in decl.items()) + "}"
+        ts = ident(S.TIMESTAMP)
+        parsed = f"CASE WHEN regexp_matches({ts}, {lit(_OFFSET_SQL)}) THEN TRY_CAST({ts} AS TIMESTAMPTZ) END"
+        others = ", ".join(ident(c) for c in cols if c != S.TIMESTAMP)
+        inner = (
+            f"SELECT {others}, {parsed} AS {ts}, ({ts} IS NOT NULL AND {parsed} IS NULL) AS __tsbad "
+            f"FROM {src}, columns={columns_sql})"
+        )
+        where = _time_where(ts, ctx)
+        sql = f"SELECT * FROM ({inner})"
+        if where:
+            sql += f" WHERE {ts} IS NULL OR (" + " AND ".join(where) + ")"
+        frame = query_frame(con, sql)
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    if frame["__tsbad"].any() or frame[S.RECORD_ID].isna().any() or frame[S.TIMESTAMP].isna().any():
+        return None
+    frame = frame.drop(columns=["__tsbad"])
+    frame = frame[[c for c in cols if c in frame.columns]]
+    if where:
+        frame[ROW] = pd.array([pd.NA] * len(frame), dtype="Int64")  # positions unknown after filter
+    else:
+        frame[ROW] = np.arange(1, len(frame) + 1)
+    ctx.advance(path.stat().st_size)
+    return Chunk(frame, [], "jsonl", retry=lambda: _jsonl_slow(path, ctx), file=str(path))
+
+
+# -- CSV --------------------------------------------------------------------------------------
+
+
+def read_csv(paths: list[Path], ctx: Context) -> list[Chunk]:
+    chunks = []
+    for path in paths:
+        chunk = None
+        if path.suffix.lower() != ".gz" and path.stat().st_size >= ctx.fast_bytes:
+            chunk = _csv_fast(path, ctx)
+        chunks.append(chunk if chunk is not None else csv_slow(path, ctx, "csv"))
+    return chunks
+
+
+def csv_slow(path: Path, ctx: Context, fmt: str, keep_all: bool = False) -> Chunk:
+    """Read a CSV file record by record; bad records are quarantined with their line."""
+    data = read_bytes(path)
+    ctx.advance(len(data))
+    file = str(path)
+    bad: list[dict[str, Any]] = []
+    if not data.strip():
+        ctx.reject(bad_record(file, "empty file: no header and no records"), bad)
+        return Chunk(pd.DataFrame(), bad, fmt, file=file)
+    text = data.decode("utf-8", errors="surrogateescape")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (csv.Error, StopIteration) as exc:
+        ctx.reject(bad_record(file, f"unreadable CSV header ({exc})", line=1), bad)
+        return Chunk(pd.DataFrame(), bad, fmt, file=file)
+    problem = None
+    if any(_has_surrogate(h) for h in header):
+        problem = "invalid UTF-8 in the header"
+    elif len(set(header)) != len(header):
+        dups = sorted({h for h in header if header.count(h) > 1})
+        problem = f"duplicate column names in the header: {dups}"
+    elif not any(h.strip() for h in header):
+        problem = "empty header"
+    if problem:
+        ctx.reject(bad_record(file, problem, line=1, raw=",".join(header)), bad)
+        return Chunk(pd.DataFrame(), bad, fmt, file=file)
+    keep = None if (ctx.columns is None or keep_all) else set(ctx.columns) | set(S.REQUIRED)
+    idx = [i for i, h in enumerate(header) if keep is None or h in keep]
+    rows: list[list[Any]] = []
+    lines: list[int] = []
+    prev_end = reader.line_num
+    while True:
+        start = prev_end + 1
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            ctx.reject(bad_record(file, f"unreadable CSV record ({exc})", line=start), bad)
+            prev_end = reader.line_num
+            continue
+        prev_end = reader.line_num
+        if not rec or (len(rec) == 1 and not rec[0].strip()):
+            continue
+        raw = ",".join(rec)
+        if len(rec) != len(header):
+            why = f"expected {len(header)} fields, got {len(rec)}; unquoted comma or truncated row?"
+            ctx.reject(bad_record(file, why, line=start, raw=raw), bad)
+            continue
+        if any(_has_surrogate(v) for v in rec):
+            ctx.reject(bad_record(file, "invalid UTF-8", line=start, raw=raw), bad)
+            continue
+        rows.append([rec[i] if rec[i] != "" else None for i in idx])
+        lines.append(start)
+    names = [header[i] for i in idx]
+    frame = pd.DataFrame(
+        {
+            n: pd.Series(pd.array([r[j] for r in rows], dtype=S.string_dtype()))
+            for j, n in enumerate(names)
+        }
+    )
+    frame[LINE] = pd.array(lines, dtype="Int64")
+    return Chunk(frame, bad, fmt, row_kind="line", file=file)
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _csv_fast(path: Path, ctx: Context) -> Chunk | None:
+    import duckdb
+
+    con = connect()
+    try:
+        src = f"read_csv({path_lit(path)}, header=true, all_varchar=true, strict_mode=true)"
+        desc = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
+        cols = wanted_columns([d[0] for d in desc], ctx)
+        frame = query_frame(con, f"SELECT {', '.join(ident(c) for c in cols)} FROM {src}")
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    frame[ROW] = np.arange(1, len(frame) + 1)
+    ctx.advance(path.stat().st_size)
+    return Chunk(frame, [], "csv", retry=lambda: csv_slow(path, ctx, "csv"), file=str(path))

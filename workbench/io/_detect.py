@@ -1,0 +1,127 @@
+"""Guess a file's format from its name and its first record."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import workbench.schema as S
+from workbench.errors import BadInputError
+from workbench.io._common import base_suffix, document_records, head_bytes, read_bytes
+
+log = logging.getLogger("workbench.io")
+
+FORMATS = ("jsonl", "csv", "parquet", "litellm", "openai-batch", "phoenix", "langfuse")
+"""Formats :func:`workbench.io.load` reads; ``"auto"`` detects one per file."""
+
+
+def classify(keys: set[str] | list[str], record: dict[str, Any] | None = None) -> str | None:
+    """The format a record with these keys belongs to, or None.
+
+    >>> classify({"custom_id", "method", "url", "body"})
+    'openai-batch'
+    >>> classify({"record_id", "timestamp", "output"})
+    'contract'
+    """
+    keys = set(keys)
+    record = record or {}
+    if "custom_id" in keys and ({"body", "response", "error"} & keys):
+        return "openai-batch"
+    if "standard_logging_object" in keys or {"call_type", "startTime", "endTime"} <= keys:
+        return "litellm"
+    if {"messages", "response", "startTime"} <= keys:
+        return "litellm"
+    ctx = record.get("context")
+    if (
+        "span_kind" in keys
+        or "context.span_id" in keys
+        or any(k.startswith("attributes.") for k in keys)
+        or (isinstance(ctx, dict) and "span_id" in ctx)
+    ):
+        return "phoenix"
+    if "traceId" in keys and ({"startTime", "type"} & keys):
+        return "langfuse"
+    if "observations" in keys and ({"timestamp", "name"} & keys) and S.RECORD_ID not in keys:
+        return "langfuse"
+    if S.RECORD_ID in keys and S.TIMESTAMP in keys:
+        return "contract"
+    return None
+
+
+def _first_record(path: Path) -> dict[str, Any] | None:
+    head = head_bytes(path).lstrip()
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if head[:1] == b"[" or (head[:1] == b"{" and base_suffix(path) == ".json"):
+        try:
+            doc = json.loads(read_bytes(path).decode("utf-8", errors="replace"))
+        except (json.JSONDecodeError, RecursionError):
+            doc = None
+        if doc is not None:
+            items = document_records(doc) or []
+            return next((i for i in items if isinstance(i, dict)), None)
+    for line in head.split(b"\n"):
+        if line.strip():
+            try:
+                value = json.loads(line.decode("utf-8", errors="replace"))
+            except (json.JSONDecodeError, RecursionError):
+                return None
+            return value if isinstance(value, dict) else None
+    return None
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+    import io
+
+    text = head_bytes(path).decode("utf-8", errors="replace").lstrip("\ufeff")
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
+        return []
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """The format of one file: one of :data:`FORMATS`.
+
+    Parquet and CSV are recognised by their column names, JSON and JSONL by the keys of the
+    first record. Raises ``BadInputError`` naming the file when nothing fits.
+
+    >>> detect_format("data/samples/litellm_payloads.jsonl")  # doctest: +SKIP
+    'litellm'
+    """
+    path = Path(path)
+    suffix = base_suffix(path)
+    if suffix == ".parquet" or head_bytes(path, 4) == b"PAR1":
+        try:
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(path).names
+        except Exception:  # noqa: BLE001 - unreadable files are reported by the reader
+            return "parquet"
+        kind = classify(names)
+        return "parquet" if kind in (None, "contract") else kind
+    if suffix in (".csv", ".tsv"):
+        kind = classify(_csv_header(path))
+        return "csv" if kind in (None, "contract") else kind
+    record = _first_record(path)
+    if record is None:
+        if not head_bytes(path).strip():
+            return "jsonl"  # empty: the reader reports it
+        raise BadInputError(
+            "cannot tell the format: the first record is not a JSON object; "
+            "pass format= or a column mapping (--mapping map.yaml)",
+            file=str(path),
+        )
+    kind = classify(record.keys(), record)
+    if kind is None:
+        keys = ", ".join(sorted(record)[:20])
+        raise BadInputError(
+            f"cannot tell the format from the first record's keys ({keys}); "
+            f"pass format= (one of {', '.join(FORMATS)}) or a column mapping (--mapping map.yaml)",
+            file=str(path),
+        )
+    return "jsonl" if kind == "contract" else kind

@@ -1,0 +1,307 @@
+"""``load``: any supported log file(s) -> a validated LogFrame, a quarantine and a summary."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import workbench.schema as S
+from workbench.errors import ConfigError
+from workbench.io._coerce import coerce, duplicate_entries
+from workbench.io._common import (
+    FILE,
+    LOCATION_COLUMNS,
+    Q_FILE,
+    Q_LINE,
+    Q_ROW,
+    Chunk,
+    Context,
+    expand_paths,
+    quarantine_frame,
+    raise_bad,
+)
+from workbench.io._detect import FORMATS, detect_format
+from workbench.io._result import LoadResult
+
+log = logging.getLogger("workbench.io")
+
+ERRORS = ("raise", "quarantine")
+
+
+def _bound(value: Any, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"cannot read {value!r} as a date or time ({exc})", key=name) from None
+    if ts is pd.NaT:
+        raise ConfigError(f"cannot read {value!r} as a date or time", key=name)
+    # a bound without a zone is read as UTC: the contract's time zone
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _reader(fmt: str):
+    if fmt == "parquet":
+        from workbench.io._contract import read_parquet
+
+        return read_parquet
+    if fmt == "jsonl":
+        from workbench.io._contract import read_jsonl
+
+        return read_jsonl
+    if fmt == "csv":
+        from workbench.io._contract import read_csv
+
+        return read_csv
+    module = {
+        "litellm": "_litellm",
+        "openai-batch": "_openai_batch",
+        "phoenix": "_phoenix",
+        "langfuse": "_langfuse",
+    }
+    import importlib
+
+    return importlib.import_module(f"workbench.io.{module[fmt]}").read
+
+
+class _Progress:
+    """A tqdm bar over bytes read that only appears when the load takes more than a second."""
+
+    def __init__(self, total: int, enabled: bool | None) -> None:
+        self.bar = None
+        if enabled is False or total <= 0:
+            return
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(
+            total=total,
+            unit="B",
+            unit_scale=True,
+            desc="workbench.load",
+            delay=0 if enabled else 1.0,
+            file=sys.stderr,
+            leave=False,
+        )
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def load(
+    path_or_glob: str | os.PathLike | Sequence[str | os.PathLike],
+    format: str = "auto",
+    mapping: str | os.PathLike | dict | None = None,
+    since: Any = None,
+    until: Any = None,
+    columns: Sequence[str] | None = None,
+    errors: str = "raise",
+    progress: bool | None = None,
+) -> LoadResult:
+    """Load LLM call logs into a LogFrame.
+
+    Parameters
+    ----------
+    path_or_glob
+        A file, a glob (``"logs/*.jsonl"``) or a list of them. ``.gz`` files are read too.
+    format
+        ``"auto"`` (detect per file, logged and kept in ``result.format``) or one of
+        ``jsonl``, ``csv``, ``parquet`` (the contract's own columns), ``litellm``,
+        ``openai-batch``, ``phoenix``, ``langfuse``.
+    mapping
+        A column-mapping YAML file (or dict) for any other table; see ``workbench.io._mapping``.
+    since, until
+        Keep calls with ``since <= timestamp < until`` (dates or ISO times; no zone means UTC).
+        Parquet pushes the range down to the row groups; other formats filter after reading.
+    columns
+        Only these columns (``record_id`` and ``timestamp`` are always kept); Parquet and large
+        JSONL/CSV files read only these.
+    errors
+        ``"raise"``: stop at the first bad record with ``BadInputError`` naming file, line or row,
+        field and reason. ``"quarantine"``: load the good records and return the bad ones in
+        ``result.quarantine`` with their reasons.
+    progress
+        ``None``: a progress bar on loads that take more than a second; ``True``/``False``.
+
+    Returns
+    -------
+    LoadResult
+        ``.frame`` (the LogFrame), ``.quarantine``, ``.format``, ``.summary()``; records read
+        always equal loaded + quarantined.
+
+    Examples
+    --------
+    >>> import workbench
+    >>> r = workbench.load("data/samples/litellm_payloads.jsonl", errors="quarantine")
+    >>> r.format
+    'litellm'
+    >>> r.rows_read == len(r.frame) + len(r.quarantine)
+    True
+    """
+    if errors not in ERRORS:
+        raise ConfigError(f"unknown errors mode {errors!r}", key="errors", allowed=list(ERRORS))
+    if format != "auto" and format not in FORMATS:
+        raise ConfigError(f"unknown format {format!r}", key="format", allowed=["auto", *FORMATS])
+    ctx = Context(errors=errors, since=_bound(since, "since"), until=_bound(until, "until"))
+    if ctx.since is not None and ctx.until is not None and ctx.since >= ctx.until:
+        raise ConfigError(f"since ({ctx.since}) must be before until ({ctx.until})", key="since")
+    if columns is not None:
+        ctx.columns = [columns] if isinstance(columns, str) else list(columns)
+        unknown = [c for c in ctx.columns if c not in S.COLUMN_NAMES and not S.is_derived(c)]
+        if unknown:
+            raise ConfigError(
+                f"unknown columns {unknown}", key="columns", allowed=list(S.COLUMN_NAMES)
+            )
+    paths = expand_paths(path_or_glob)
+
+    mapping_obj = None
+    if mapping is not None:
+        from workbench.io._mapping import load_mapping
+
+        mapping_obj = load_mapping(mapping)
+        groups: dict[str, list[Path]] = {"mapping": paths}
+    else:
+        groups = {}
+        for p in paths:
+            fmt = detect_format(p) if format == "auto" else format
+            if format == "auto":
+                log.info("workbench.load: %s detected as %s", p, fmt)
+            groups.setdefault(fmt, []).append(p)
+    label = " + ".join(groups)
+    if format == "auto" and mapping is None:
+        log.info("workbench.load: reading %d file(s) as %s", len(paths), label)
+
+    total = sum(p.stat().st_size for p in paths)
+    bar = _Progress(total, progress)
+    ctx.tick = bar
+    try:
+        chunks: list[Chunk] = []
+        for fmt, group in groups.items():
+            if fmt == "mapping":
+                from workbench.io._mapping import read as read_mapping
+
+                chunks += read_mapping(group, ctx, mapping_obj)
+            else:
+                chunks += _reader(fmt)(group, ctx)
+        frame, bad, skipped = _assemble(chunks, ctx, mapping_obj)
+    finally:
+        bar.close()
+    if errors == "raise" and bad:
+        raise_bad(_first(bad, paths))
+    qframe = quarantine_frame(bad)
+    meta: dict[str, Any] = {"format": label, "files": len(paths)}
+    if skipped:
+        meta["skipped"] = skipped
+    if ctx.since is not None:
+        meta["since"] = ctx.since.isoformat()
+    if ctx.until is not None:
+        meta["until"] = ctx.until.isoformat()
+    result = LoadResult(
+        frame=frame,
+        title="workbench.load",
+        meta=meta,
+        quarantine=qframe,
+        format=label,
+        files=tuple(str(p) for p in paths),
+    )
+    if len(qframe):
+        log.warning("workbench.load: %d record(s) quarantined; see result.quarantine", len(qframe))
+    return result
+
+
+def _first(bad: list[dict[str, Any]], paths: list[Path]) -> dict[str, Any]:
+    order = {str(p): i for i, p in enumerate(paths)}
+
+    def key(e: dict[str, Any]) -> tuple:
+        pos = e[Q_LINE] if e[Q_LINE] is not None else e[Q_ROW]
+        return (order.get(e[Q_FILE], len(order)), pos if pos is not None else 0)
+
+    return min(bad, key=key)
+
+
+def _assemble(chunks: list[Chunk], ctx: Context, mapping) -> tuple[pd.DataFrame, list, dict]:
+    tz = mapping.timezone if mapping is not None else None
+    unit = mapping.timestamp_unit if mapping is not None else None
+    frames, bad = [], []
+    skipped: dict[str, int] = {}
+    for chunk in chunks:
+        for k, v in chunk.skipped.items():
+            skipped[k] = skipped.get(k, 0) + v
+        bad.extend(chunk.bad)
+        if chunk.frame.empty and not len(chunk.frame.columns):
+            continue
+        file = _chunk_file(chunk)
+        good, entries = coerce(
+            chunk.frame, file, timezone=tz, timestamp_unit=unit, row_kind=chunk.row_kind
+        )
+        if entries and chunk.retry is not None:
+            chunk = chunk.retry()  # the careful path names each bad record by its line
+            bad.extend(chunk.bad)
+            good, entries = coerce(
+                chunk.frame, file, timezone=tz, timestamp_unit=unit, row_kind=chunk.row_kind
+            )
+        if entries and ctx.errors == "raise":
+            raise_bad(entries[0])
+        bad.extend(entries)
+        frames.append(good)
+    if not frames:
+        return S.conform(S.empty_logframe()), bad, skipped
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    frame = _restore_types(frame)
+    if S.RECORD_ID in frame.columns and len(frame):
+        dup, entries = duplicate_entries(frame)
+        if entries:
+            if ctx.errors == "raise":
+                raise_bad(entries[0])
+            bad.extend(entries)
+            frame = frame[~dup]
+    ts = frame[S.TIMESTAMP]
+    keep = None
+    if ctx.since is not None:
+        keep = ts >= ctx.since
+    if ctx.until is not None:
+        below = ts < ctx.until
+        keep = below if keep is None else keep & below
+    if keep is not None and not keep.all():
+        frame = frame[keep.to_numpy(dtype=bool, na_value=False)]
+    frame = frame.drop(columns=[c for c in LOCATION_COLUMNS if c in frame.columns])
+    if ctx.columns is not None:
+        frame = frame[[c for c in frame.columns if c in S.COLUMN_NAMES or c in ctx.columns]]
+    frame = S.conform(frame.reset_index(drop=True))
+    S.validate_logframe(frame)
+    return frame, bad, skipped
+
+
+def _chunk_file(chunk: Chunk) -> str:
+    if chunk.file:
+        return chunk.file
+    if FILE in chunk.frame.columns and len(chunk.frame):
+        return str(chunk.frame[FILE].iloc[0])
+    return chunk.bad[0][Q_FILE] if chunk.bad else ""
+
+
+def _restore_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Extra (non-contract) object columns get their natural dtype (bool, number, string)."""
+    for c in frame.columns:
+        if c in S.DTYPES or c.startswith("__") or frame[c].dtype != object:
+            continue
+        inferred = frame[c].infer_objects()
+        if inferred.dtype == object:
+            values = frame[c].dropna()
+            if len(values) and all(isinstance(v, str) for v in values):
+                inferred = frame[c].astype(S.string_dtype())
+            elif len(values) and all(isinstance(v, bool) for v in values):
+                inferred = frame[c].astype(pd.BooleanDtype())
+        frame[c] = inferred
+    return frame
