@@ -22,7 +22,7 @@ Examples
 ['invalid_json', 'invented_policy', 'none']
 >>> r = simulate_call("Where is my order #1234567?", config={"model": "gpt-4o-mini"}, seed=3)
 >>> sorted(r)
-['cost', 'failure_mode', 'finish_reason', 'latency_ms', 'latency_ms_model', 'output', 'tokens_in', 'tokens_out']
+['cost', 'failure_mode', 'finish_reason', 'latency_ms', 'output', 'tokens_in', 'tokens_out']
 """
 
 from __future__ import annotations
@@ -344,7 +344,7 @@ def _strings(arr) -> pd.Series:
 
 
 # -- simulate one call --------------------------------------------------------------------------
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?:\+?1[ -]?)?\(?\b\d{3}\)?[ -]\d{3}[ -]\d{4}\b")
 _CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
 _ORDER = re.compile(r"#\d{5,9}\b")
@@ -372,7 +372,7 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
       facts (1.5x); more snippets cost input tokens.
 
     Other keys are ignored. Returns ``output, finish_reason, tokens_in, tokens_out, latency_ms,
-    cost, failure_mode`` (and ``latency_ms_model``, the latency without network noise).
+    cost, failure_mode``.
 
     Examples
     --------
@@ -453,7 +453,6 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
         prompt += "\n" + user_input
     tokens_in = int(E.token_count(pa.array([system_prompt + "\n" + prompt], type=LSTR))[0])
     tokens_out = int(E.token_count(pa.array([output], type=LSTR))[0])
-    model_ms = prof.latency_median_ms + prof.ms_per_token * tokens_out
     latency = float(E.latency_ms(rng, np.array([prof.latency_median_ms]), np.array([prof.latency_sigma]),
                                  np.array([prof.ms_per_token]), np.array([tokens_out]))[0])  # fmt: skip
     cost = float(
@@ -465,7 +464,6 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
         "tokens_in": tokens_in,
         "tokens_out": tokens_out,
         "latency_ms": latency,
-        "latency_ms_model": round(model_ms, 1),
         "cost": cost,
         "failure_mode": failure,
     }
@@ -476,7 +474,7 @@ def route_intent(text: str) -> int:
     from workbench._demo import _text as T
 
     t = text.lower()
-    scores = [sum(len(k) for k in it.keywords if k in t) for it in T.INTENTS]
+    scores = [sum(len(k) for k in T.KEYWORDS[name] if k in t) for name in T.INTENT_NAMES]
     best = max(range(len(scores)), key=lambda i: (scores[i], -i))
     if scores[best] == 0:
         return T.INTENT_NAMES.index("product_question")

@@ -23,7 +23,7 @@ class Pool:
     """A slot that picks, per row, one value of a small pool."""
 
     def __init__(self, values: Sequence[str], idx: np.ndarray) -> None:
-        self.values = pa.array(list(values), type=LSTR)
+        self.values = _pool_array(tuple(values))
         self.idx = np.asarray(idx)
 
     def take(self, rows: np.ndarray) -> pa.Array:
@@ -52,6 +52,11 @@ class Templated:
 
     def take(self, rows: np.ndarray) -> pa.Array:
         return render(self.templates, self.choice[rows], self.slots, rows)
+
+
+@lru_cache(maxsize=1024)
+def _pool_array(values: tuple[str, ...]) -> pa.Array:
+    return pa.array(values, type=LSTR)
 
 
 @lru_cache(maxsize=4096)

@@ -9,6 +9,7 @@ and in correct replies, and a disjoint *fake* pool (slot ``fake__<name>``) used 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -86,7 +87,7 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "close_time": (("8:00 pm", "9:00 pm"), ("11:00 pm",)),
     "sunday_close": (("5:00 pm", "6:00 pm"), ("10:00 pm",)),
     "lp_id": (("LP-3050", "LP-3052"), ("LP-8123", "LP-9044")),
-    "points_value": (("$5.00",), ("$50.00",)),
+    "points_value": (("$5.00",), ("$45.00",)),
     "points_months": (("12", "18"), ("36",)),
     "cs_id": (("CS-3810", "CS-3812"), ("CS-9930", "CS-7781")),
     "response_hours": (("24", "48"), ("96", "72")),
@@ -115,6 +116,7 @@ FAKE_DAYS = ("45", "100", "120", "180")
 FAKEABLE: frozenset[str] = frozenset([*FACTS, "ship_min", "ship_max"])
 
 
+@lru_cache(maxsize=64)
 def _dates(start: dt.date, span: int) -> tuple[str, ...]:
     return tuple(
         f"{(start + dt.timedelta(days=d)):%B} {(start + dt.timedelta(days=d)).day}"
@@ -188,9 +190,11 @@ def draw_slots(
     pool("plan", PLANS)
     pool("weight_g", WEIGHTS_G)
     slots["shop"] = Pool(("Northwind Goods",), np.zeros(n, dtype=np.int8))
-    for name, (real, fake) in FACTS.items():
-        slots[name] = Pool(real, rng.integers(0, len(real), n, dtype=np.int8))
-        slots["fake__" + name] = Pool(fake, rng.integers(0, len(fake), n, dtype=np.int8))
+    sizes = np.array([[len(real), len(fake)] for real, fake in FACTS.values()])
+    fact_idx = (rng.random((n, *sizes.shape)) * sizes).astype(np.int8)
+    for j, (name, (real, fake)) in enumerate(FACTS.items()):
+        slots[name] = Pool(real, fact_idx[:, j, 0])
+        slots["fake__" + name] = Pool(fake, fact_idx[:, j, 1])
     ship = rng.integers(0, len(SHIP_RANGES), n, dtype=np.int8)
     slots["ship_min"] = Pool(tuple(r[0] for r in SHIP_RANGES), ship)
     slots["ship_max"] = Pool(tuple(r[1] for r in SHIP_RANGES), ship)
