@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 import workbench.schema as S
-from workbench.io._common import FILE, LINE, RAW, ROW, bad_record, dumps
+from workbench.io._common import FILE, LINE, RAW, ROW, bad_record, dumps, valid_text
 
 # contract text columns that hold JSON: nested values are serialised instead of rejected
 JSON_COLUMNS = (S.MODEL_PARAMS, S.TOOL_CALLS, S.LABELS, S.METADATA)
@@ -53,14 +53,24 @@ def _as_text(s: pd.Series, name: str) -> tuple[pd.Series, pd.Series | None]:
         if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
             continue
         if isinstance(v, str):
-            out[i] = v
+            if valid_text(v):
+                out[i] = v
+            else:
+                reasons[i], any_bad = (
+                    "invalid Unicode (an unpaired surrogate or undecodable bytes)",
+                    True,
+                )
         elif isinstance(v, bool):
             reasons[i], any_bad = "expected text, got a boolean", True
         elif isinstance(v, int | float):
             out[i] = str(v)
         elif isinstance(v, dict | list):
             if allow_json:
-                out[i] = dumps(v)
+                text = dumps(v)
+                if valid_text(text):
+                    out[i] = text
+                else:
+                    reasons[i], any_bad = "invalid Unicode (an unpaired surrogate)", True
             else:
                 kind = "an object" if isinstance(v, dict) else "a list"
                 reasons[i], any_bad = f"expected text, got {kind}", True
@@ -187,6 +197,19 @@ def _as_timestamp(
         text = pd.Series(pd.array(values, dtype=S.string_dtype()), index=idx)
     text = text.astype(S.string_dtype()).str.strip()
     present = text.notna() & (text != "")
+    if unit:  # numbers stored as text (CSV): epoch values in the mapping's unit
+        num = pd.to_numeric(text.where(present), errors="coerce")
+        if num.notna().any():
+            epoch, why = _from_epoch(num.astype("float64"), unit)
+            rest = text.where(num.isna())
+            if not (rest.notna() & (rest != "")).any():
+                return epoch, why
+            other, why2 = _as_timestamp(rest, timezone, None)
+            out = epoch.where(num.notna(), other)
+            reasons = why if why is not None else why2
+            if why is not None and why2 is not None:
+                reasons = why.where(why.notna(), why2)
+            return out, reasons
     has_offset = text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
     out = pd.Series(pd.NaT, index=idx, dtype=S.TIMESTAMP_DTYPE)
     aware = present & has_offset

@@ -93,9 +93,24 @@ def clip_raw(raw: object) -> str | None:
         raw = raw.decode("utf-8", errors="backslashreplace")
     elif not isinstance(raw, str):
         raw = dumps(raw)
+    if not _encodable(raw):
+        raw = raw.encode("utf-8", "backslashreplace").decode("utf-8")
     if len(raw) > RAW_LIMIT:
         return raw[:RAW_LIMIT] + f"... [{len(raw) - RAW_LIMIT} more characters]"
     return raw
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def valid_text(text: str) -> bool:
+    """False for strings holding lone surrogates (undecodable bytes, or bad JSON escapes)."""
+    return text.isascii() or _encodable(text)
 
 
 def quarantine_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:

@@ -83,11 +83,31 @@ def read_parquet(paths: list[Path], ctx: Context) -> list[Chunk]:
         )
         if where:
             sql += " WHERE " + " AND ".join(where)
-        frame = query_frame(con, sql)
+        frame = _pandas_dtypes(query_frame(con, sql), path)
         ctx.advance(path.stat().st_size)
         chunks.append(Chunk(frame, [], "parquet", file=str(path)))
     con.close()
     return chunks
+
+
+def _pandas_dtypes(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Extra columns written by pandas get back the dtype pandas recorded in the file."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_schema(path).pandas_metadata or {}
+    except Exception:  # noqa: BLE001 - metadata is a nicety; the data was read already
+        return frame
+    for col in meta.get("columns", []):
+        name, numpy_type = col.get("name"), col.get("numpy_type")
+        if name in S.DTYPES or name not in frame.columns or not numpy_type:
+            continue
+        if str(frame[name].dtype) != numpy_type:
+            try:
+                frame[name] = frame[name].astype(numpy_type)
+            except (TypeError, ValueError):
+                pass  # e.g. nulls in a column pandas wrote as bool: keep the nullable dtype
+    return frame
 
 
 def _first_line(exc: BaseException) -> str:

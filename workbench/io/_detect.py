@@ -63,13 +63,28 @@ def _first_record(path: Path) -> dict[str, Any] | None:
         if doc is not None:
             items = document_records(doc) or []
             return next((i for i in items if isinstance(i, dict)), None)
-    for line in head.split(b"\n"):
-        if line.strip():
-            try:
-                value = json.loads(line.decode("utf-8", errors="replace"))
-            except (json.JSONDecodeError, RecursionError):
-                return None
-            return value if isinstance(value, dict) else None
+    line = _first_line(path)
+    if line is None:
+        return None
+    try:
+        value = json.loads(line.decode("utf-8", errors="replace"))
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _first_line(path: Path) -> bytes | None:
+    """The first non-blank line, read whole however long it is."""
+    import gzip
+
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            for line in fh:
+                if line.strip():
+                    return line
+    except (OSError, EOFError):
+        return None
     return None
 
 

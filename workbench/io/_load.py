@@ -13,6 +13,7 @@ import pandas as pd
 
 import workbench.schema as S
 from workbench.errors import ConfigError
+from workbench.io import _common
 from workbench.io._coerce import coerce, duplicate_entries
 from workbench.io._common import (
     FILE,
@@ -154,6 +155,7 @@ def load(
     if format != "auto" and format not in FORMATS:
         raise ConfigError(f"unknown format {format!r}", key="format", allowed=["auto", *FORMATS])
     ctx = Context(errors=errors, since=_bound(since, "since"), until=_bound(until, "until"))
+    ctx.fast_bytes = _common.FAST_BYTES  # read at call time so tests can lower it
     if ctx.since is not None and ctx.until is not None and ctx.since >= ctx.until:
         raise ConfigError(f"since ({ctx.since}) must be before until ({ctx.until})", key="since")
     if columns is not None:
@@ -297,7 +299,9 @@ def _restore_types(frame: pd.DataFrame) -> pd.DataFrame:
         if c in S.DTYPES or c.startswith("__") or frame[c].dtype != object:
             continue
         inferred = frame[c].infer_objects()
-        if inferred.dtype == object:
+        if isinstance(inferred.dtype, pd.StringDtype):
+            inferred = inferred.astype(S.string_dtype())
+        elif inferred.dtype == object:
             values = frame[c].dropna()
             if len(values) and all(isinstance(v, str) for v in values):
                 inferred = frame[c].astype(S.string_dtype())

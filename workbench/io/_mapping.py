@@ -12,7 +12,7 @@ value comes from in the source records::
       truth__jailbroken: jailbroken
     constants:
       app: jailbreakbench
-    metadata: [category, behavior]               # source fields packed into the metadata JSON
+    metadata: [category, "judge_score?"]     # fields packed into the metadata JSON ("?": optional)
     timezone: UTC             # how to read timestamps without an offset (default: reject them)
     timestamp_unit: s         # when timestamps are numbers (s, ms, us, ns)
 
@@ -123,8 +123,10 @@ def load_mapping(mapping: str | Path | dict | Mapping) -> Mapping:
 
 
 def _paths(spec: str) -> list[str]:
+    """Source paths a spec names that must exist (optional ones end with "?")."""
     found = _PLACEHOLDER.findall(spec)
-    return [p for p in found if p not in _SPECIAL] if found else [spec]
+    paths = [p for p in found if p not in _SPECIAL] if found else [spec]
+    return [p for p in paths if not p.endswith("?")]
 
 
 def _value(spec: str, rec: dict[str, Any], root: Any, ctx_vals: dict[str, Any]) -> Any:
@@ -141,6 +143,7 @@ def _value(spec: str, rec: dict[str, Any], root: Any, ctx_vals: dict[str, Any]) 
 
 
 def _lookup(path: str, rec: dict[str, Any], root: Any) -> Any:
+    path = path.removesuffix("?")
     if path.startswith("@"):
         return get_path(root, path[1:])
     return get_path(rec, path)
@@ -237,7 +240,9 @@ def read(paths: list[Path], ctx: Context, mapping: Mapping) -> list[Chunk]:
             for target, source in spec.columns.items():
                 row[target] = _value(source, rec, _root, vals)
             if spec.metadata:
-                meta = {p: _lookup(p, rec, _root) for p in spec.metadata}
+                meta = {
+                    p.removesuffix("?").lstrip("@"): _lookup(p, rec, _root) for p in spec.metadata
+                }
                 row[S.METADATA] = dumps(meta)
             return row
 
