@@ -16,7 +16,8 @@ Examples
 >>> d = tempfile.mkdtemp()
 >>> cfg = DeploymentConfig(app="shop", name="assistant", version=1,
 ...                        config={"system_prompt": "You help."})
->>> p = write_version(cfg, d)
+>>> write_version(cfg, d).version
+1
 >>> load_config(d, "shop", "assistant").config.system_prompt
 'You help.'
 >>> config_history(d, "shop", "assistant")["version"].tolist()
@@ -74,8 +75,12 @@ class DeploymentConfig(BaseModel):
     def to_yaml(self) -> str:
         import yaml
 
-        return yaml.safe_dump(
-            self.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=100
+        return yaml.dump(
+            self.model_dump(mode="json"),
+            Dumper=_dumper(),
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
         )
 
     @classmethod
@@ -84,7 +89,7 @@ class DeploymentConfig(BaseModel):
 
         path = Path(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(f"cannot read deployment config: {exc}", file=str(path)) from None
         if not isinstance(data, dict):
@@ -93,6 +98,18 @@ class DeploymentConfig(BaseModel):
             return cls.model_validate(data)
         except ValidationError as exc:
             raise _config_error(exc, str(path)) from None
+
+
+def _loader():
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _dumper():
+    import yaml
+
+    return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass(frozen=True)
@@ -138,7 +155,9 @@ def _lock(config_dir, app: str, name: str):
     return FileLock(str(d / f".{name}.lock"), timeout=120)
 
 
-def write_version(cfg: DeploymentConfig, config_dir, *, next_version: bool = False) -> Path:
+def write_version(
+    cfg: DeploymentConfig, config_dir, *, next_version: bool = False
+) -> DeploymentConfig:
     """Write ``cfg`` as a new version under the lock and point ``current`` at it.
 
     With ``next_version=True`` the version number is the next free one (set under the lock);
@@ -161,7 +180,7 @@ def write_version(cfg: DeploymentConfig, config_dir, *, next_version: bool = Fal
         if back.model_dump() != cfg.model_dump():
             raise WorkbenchError(f"{path} does not read back as written; inspect the file system")
         write_atomic(pointer_path(config_dir, cfg.app, cfg.name), f"{path.name}\n")
-    return path
+    return back
 
 
 def _clean_temp(config_dir, app: str, name: str) -> None:
@@ -212,8 +231,8 @@ def promote(
             result, chosen, forced=force and not supported, reason=reason, note=note
         ),
     )
-    path = write_version(cfg, config_dir, next_version=True)
-    written = DeploymentConfig.from_yaml(path)
+    written = write_version(cfg, config_dir, next_version=True)
+    path = version_path(config_dir, written.app, written.name, written.version)
     return Promotion(path, written.version, written, forced=force and not supported)
 
 
