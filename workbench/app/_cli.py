@@ -101,11 +101,13 @@ def make_server(
     import panel as pn
 
     from workbench.app._build import build_app
+    from workbench.app._dataset import find_policy
     from workbench.app._sources import open_source
 
     t0 = time.perf_counter()
     try:
-        ds = open_source(logs, demo_n=demo_n, demo_seed=demo_seed)
+        policy = find_policy(settings.data_dir, settings.config_dir)
+        ds = open_source(logs, demo_n=demo_n, demo_seed=demo_seed, policy=policy)
         print(
             f"loaded {ds.label}: {ds.n:,} records in {time.perf_counter() - t0:.1f} s", flush=True
         )

@@ -14,17 +14,19 @@ def open_in_session(session: Any, name: str | None) -> str:
 
     Returns a message for the page; raises :class:`AccessRefused` for paths outside the data dir.
     """
+    from workbench.app._dataset import find_policy
     from workbench.app._sources import open_source
 
+    policy = find_policy(session.settings.data_dir, session.settings.config_dir)
     if name is None:
-        session.state.param.update(
-            dataset=open_source(None, demo_n=session.demo_n, demo_seed=session.demo_seed), topics=[]
-        )
+        ds = open_source(None, demo_n=session.demo_n, demo_seed=session.demo_seed, policy=policy)
+        session.state.clear_filters()
+        session.state.dataset = ds
         return "Showing the demo logs."
     path = resolve_inside(session.settings.data_dir, name)
     if not path.is_file():
         raise AccessRefused(f"{name!r}: no such file in the data directory")
-    ds = open_source(path)
+    ds = open_source(path, policy=policy)
     session.state.clear_filters()
     session.state.dataset = ds
     return f"Loaded {name}: {ds.n:,} records ({ds.format or 'unknown format'})."

@@ -33,6 +33,7 @@ import workbench.schema as S
 #: Columns the dashboard filters on, factorized to integer codes once per data source.
 FILTER_COLUMNS: tuple[str, ...] = (S.APP, S.MODEL, S.PROMPT_VERSION, S.VARIANT)
 MISSING_LEVEL = "(none)"
+POLICY_RULE = "policy"  # rule__policy: the policy's combined per-row decision
 #: Log-spaced latency buckets (ms) used for per-day quantiles without sorting on every filter.
 LATENCY_EDGES = np.concatenate([[0.0], np.geomspace(1.0, 600_000.0, 240)])
 
@@ -54,6 +55,7 @@ class Dataset:
     cost: np.ndarray
     tokens: np.ndarray
     status_error: np.ndarray
+    policy_pass: np.ndarray | None = None  # rule__policy: what the policy allows (NA = allowed)
     format: str | None = None
     quarantine: pd.DataFrame | None = None
     load_summary: str = ""
@@ -92,7 +94,15 @@ class Dataset:
         day = ts.astype("datetime64[D]")
         uniq, day_code = np.unique(day, return_inverse=True)
         days = [pd.Timestamp(d) for d in uniq]
-        rule_cols = sorted(c for c in frame.columns if c.startswith(S.RULE_PREFIX))
+        policy_col = S.RULE_PREFIX + POLICY_RULE
+        policy_pass = (
+            frame[policy_col].astype("boolean").fillna(True).to_numpy(dtype=bool)
+            if policy_col in frame.columns
+            else None
+        )
+        rule_cols = sorted(
+            c for c in frame.columns if c.startswith(S.RULE_PREFIX) and c != policy_col
+        )
         if rule_cols:
             rule_pass = np.column_stack(
                 [frame[c].astype("boolean").fillna(True).to_numpy(dtype=bool) for c in rule_cols]
@@ -117,6 +127,7 @@ class Dataset:
             cost=_float(frame, S.COST),
             tokens=tokens,
             status_error=_status_error(frame),
+            policy_pass=policy_pass,
             format=format,
             quarantine=quarantine,
             load_summary=load_summary,
@@ -162,49 +173,37 @@ def _float(frame: pd.DataFrame, col: str) -> np.ndarray:
 def _run_validation(frame: pd.DataFrame, policy: Any) -> tuple[pd.DataFrame, Any, str | None]:
     """Run the validation policy; return the frame with rule columns, the report, or an error."""
     try:
-        from workbench import validation
+        from workbench.validation import validate
     except ImportError as exc:
         return frame, None, f"workbench.validation is not available yet ({exc})"
     try:
-        if policy is None:
-            policy = _default_policy(validation)
-        report = (
-            validation.validate(frame, policy) if policy is not None else validation.validate(frame)
-        )
+        report = validate(frame, policy if policy is not None else find_policy())
     except Exception as exc:  # a broken policy must not take the dashboard down
         return frame, None, f"validation failed: {type(exc).__name__}: {exc}"
-    annotated = _annotated_frame(report, frame)
-    return annotated, report, None
+    return report.frame.reset_index(drop=True), report, None
 
 
-def _default_policy(validation: Any) -> Any:
-    for name in ("default_policy", "Policy"):
-        obj = getattr(validation, name, None)
-        if obj is None:
-            continue
-        if name == "default_policy":
-            return obj()
-        for ctor in ("default", "builtin"):
-            if hasattr(obj, ctor):
-                return getattr(obj, ctor)()
-    return None
+#: used when no policy file is found: a few built-in validators with their defaults
+FALLBACK_POLICY: dict[str, Any] = {
+    "name": "dashboard-default",
+    "description": "Built-in checks (no policy.yaml found)",
+    "validators": [{"type": "pii"}, {"type": "refusal"}, {"type": "truncation"}],
+}
 
 
-def _annotated_frame(report: Any, frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame plus the report's ``rule__``/``score__``/``reason__`` columns."""
-    for attr in ("annotated", "frame_with_rules", "to_logframe"):
-        obj = getattr(report, attr, None)
-        if obj is None:
-            continue
-        out = obj() if callable(obj) else obj
-        if isinstance(out, pd.DataFrame) and len(out) == len(frame):
-            return out.reset_index(drop=True)
-    rows = getattr(report, "rows", None)
-    rows = rows() if callable(rows) else rows
-    if isinstance(rows, pd.DataFrame) and len(rows) == len(frame):
-        derived = [c for c in rows.columns if S.is_derived(c) and c not in frame.columns]
-        return pd.concat([frame, rows[derived].reset_index(drop=True)], axis=1)
-    return frame
+def find_policy(*folders: Any) -> Any:
+    """The policy file to validate with: ``$WORKBENCH_POLICY``, else ``policy.yaml`` in ``folders``
+    or ``./data``, else :data:`FALLBACK_POLICY`."""
+    import os
+    from pathlib import Path
+
+    env = os.environ.get("WORKBENCH_POLICY")
+    if env:
+        return env
+    for folder in (*folders, "data"):
+        if folder is not None and (Path(folder) / "policy.yaml").is_file():
+            return str(Path(folder) / "policy.yaml")
+    return FALLBACK_POLICY
 
 
 # -- process-level cache --------------------------------------------------------------------

@@ -141,35 +141,51 @@ def _day_from_x(x, state):
 
 
 def _p_chart(totals):
-    """Daily pass rate with p-chart control limits and run-rule signals (workbench.drift.control)."""
-    import hvplot.pandas  # noqa: F401
+    """Daily failure rate with p-chart limits and run-rule signals (workbench.drift.control)."""
     import panel as pn
 
-    opts = dict(height=260, responsive=True)
-    rate = totals.assign(fail_rate=totals["failed"] / totals["records"])
-    base = rate.hvplot.line(
-        x="day",
-        y="fail_rate",
-        title="Failure rate per day (p-chart)",
-        ylabel="failure rate",
-        **opts,
-    )
     try:
-        chart = _control_chart(rate)
+        plot, signals = control_chart(totals)
     except ImportError as exc:
-        return pn.Column(
-            pn.pane.HoloViews(base, sizing_mode="stretch_width"),
-            unavailable("Control limits", f"workbench.drift.control: {exc}"),
+        return unavailable("Control limits", f"workbench.drift.control: {exc}")
+    except Exception as exc:  # e.g. too few days for a reference: say so, keep the page
+        return pn.pane.Alert(f"Control limits unavailable: {exc}", alert_type="warning")
+    note = (
+        pn.pane.Markdown(
+            "**Run-rule signals:** "
+            + "; ".join(f"{str(r.time)[:10]} {r.rule}" for r in signals.head(8).itertuples()),
+            css_classes=["wb-signals"],
         )
-    except Exception as exc:
-        return pn.Column(
-            pn.pane.HoloViews(base, sizing_mode="stretch_width"),
-            pn.pane.Alert(f"Control limits failed: {exc}", alert_type="warning"),
-        )
-    return pn.pane.HoloViews(chart, sizing_mode="stretch_width")
+        if len(signals)
+        else pn.pane.Markdown("No run-rule signals.", css_classes=["wb-signals"])
+    )
+    return pn.Column(
+        pn.pane.HoloViews(plot, sizing_mode="stretch_width"), note, sizing_mode="stretch_width"
+    )
 
 
-def _control_chart(rate):
-    from workbench.drift import control  # noqa: F401  (raises ImportError until it lands)
+def control_chart(totals, reference_days: int = 7):
+    """(plot, signals): a p-chart fitted on the first ``reference_days`` days of ``totals``."""
+    import hvplot.pandas  # noqa: F401
 
-    raise ImportError("p-chart API not wired yet")
+    from workbench.drift.control import PChart
+
+    ref = totals.head(max(2, min(reference_days, len(totals) // 2 or 1)))
+    chart = PChart().fit(ref["failed"], ref["records"])
+    res = chart.compute(totals["failed"], totals["records"], times=list(totals["day"]))
+    f = res.frame
+    x = "time" if f["time"].notna().any() else "index"
+    plot = f.hvplot.line(
+        x=x,
+        y=["value", "center", "lcl", "ucl"],
+        height=260,
+        responsive=True,
+        title=f"Failure rate per day: p-chart (limits from the first {len(ref)} days)",
+        ylabel="failure rate",
+        xlabel="day",
+        legend="top_left",
+    )
+    sig = res.signals
+    if len(sig):
+        plot = plot * sig.hvplot.scatter(x=x, y="value", color="red", size=80, hover_cols=["rule"])
+    return plot, sig

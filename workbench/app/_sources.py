@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from workbench.app._dataset import Dataset, get_dataset
+from workbench.app._dataset import Dataset, find_policy, get_dataset
 
 
 def source_key(
@@ -33,7 +33,9 @@ def open_source(
     policy: Any = None,
 ) -> Dataset:
     """The shared :class:`Dataset` for a log file, or for the demo logs when ``path`` is None."""
-    key = source_key(path, demo_n=demo_n, demo_seed=demo_seed)
+    if policy is None:
+        policy = find_policy()
+    key = (*source_key(path, demo_n=demo_n, demo_seed=demo_seed), repr(policy))
     if path is None:
         return get_dataset(key, lambda: _demo(demo_n, demo_seed, policy))
     return get_dataset(key, lambda: _file(Path(path), policy))

@@ -81,14 +81,14 @@ class AppState(param.Parameterized):
             self._fail = self._build_fail(ds)
         self.revision += 1
 
-    def _build_mask(self, ds: Dataset) -> np.ndarray:
+    def _build_mask(self, ds: Dataset, *, with_time: bool = True) -> np.ndarray:
         mask = np.ones(ds.n, dtype=bool)
         for name, col in FILTER_PARAMS.items():
             chosen = getattr(self, name)
             if chosen:
                 idx = [i for i, lv in enumerate(ds.levels[col]) if lv in set(chosen)]
                 mask &= np.isin(ds.codes[col], np.asarray(idx, dtype=np.int32))
-        lo, hi = self.day_range()
+        lo, hi = self.day_range() if with_time else (None, None)
         if lo is not None or hi is not None:
             day_ok = np.array(
                 [
@@ -107,6 +107,8 @@ class AppState(param.Parameterized):
         return mask
 
     def _build_fail(self, ds: Dataset) -> np.ndarray:
+        if not self.validators and ds.policy_pass is not None:
+            return ~ds.policy_pass
         if ds.rule_pass.shape[1] == 0:
             return ds.status_error
         names = self.validators or ds.rule_names
@@ -170,6 +172,18 @@ class AppState(param.Parameterized):
             return S.empty_logframe()
         frame = ds.frame if columns is None else ds.frame[columns]
         return frame[self._mask]
+
+    def window_frame(
+        self, first: dt.date, last: dt.date, columns: list[str] | None = None
+    ) -> pd.DataFrame:
+        """Rows from day ``first`` to ``last`` (inclusive) under every filter except the time ones."""
+        ds = self.dataset
+        if ds is None:
+            return S.empty_logframe()
+        mask = self._cached("mask-no-time", lambda: self._build_mask(ds, with_time=False))
+        day_ok = np.array([first <= d.date() <= last for d in ds.days], dtype=bool)
+        frame = ds.frame if columns is None else ds.frame[columns]
+        return frame[mask & day_ok[ds.day_code]]
 
     def kpis(self) -> dict[str, Any]:
         """Headline numbers: records, pass rate, mean/p95 latency, total cost, tokens."""
@@ -349,7 +363,7 @@ class AppState(param.Parameterized):
             return {name: [] for name in FILTER_PARAMS} | {"validators": [], "topics": []}
         out: dict[str, list] = {name: list(ds.levels[col]) for name, col in FILTER_PARAMS.items()}
         out["validators"] = list(ds.rule_names)
-        out["topics"] = list(ds.topic_levels)
+        out["topics"] = [t for t in ds.topic_levels if t >= -1]
         return out
 
     def date_bounds(self) -> tuple[dt.date | None, dt.date | None]:

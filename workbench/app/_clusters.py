@@ -1,0 +1,278 @@
+"""Failure clusters page: topic map, topic table with failure rates, topics over time, drill-down.
+
+Clustering (``workbench.cluster.FailureClusterer``) runs once per data source in the background
+and its topics are attached to the shared dataset, so every session can filter by topic.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from concurrent.futures import Future
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import workbench.schema as S
+from workbench.app._ui import tabulator, unavailable
+
+NOT_CLUSTERED = -2  # rows that were not clustered (they passed); -1 is BERTopic's outliers
+_START_LOCK = threading.Lock()
+
+
+def cluster_dataset(ds, **params: Any) -> dict[str, Any]:
+    """Fit a :class:`FailureClusterer` on the failing rows of ``ds`` and attach the topics."""
+    from workbench.cluster import FailureClusterer
+
+    t0 = time.perf_counter()
+    fc = FailureClusterer(seed=0, **params).fit(ds.frame)
+    a = fc.assignments_
+    topics = np.full(ds.n, NOT_CLUSTERED, dtype=np.int64)
+    topics[a["_row"].to_numpy()] = a[S.TOPIC].fillna(-1).astype("int64").to_numpy()
+    ds.set_topics(topics)
+    table = fc.topic_table().to_frame()
+    try:
+        tmap = fc.topic_map(max_points=20_000).to_frame()
+    except Exception as exc:  # the map is optional; the table is the result
+        tmap = exc
+    pos = pd.Series(np.arange(ds.n), index=ds.frame[S.RECORD_ID].astype(str).to_numpy())
+    if isinstance(tmap, pd.DataFrame):
+        tmap["_row"] = pos.reindex(tmap[S.RECORD_ID].astype(str).to_numpy()).to_numpy()
+    return {"clusterer": fc, "table": table, "map": tmap, "seconds": time.perf_counter() - t0}
+
+
+def start_clustering(ds) -> Future:
+    """The (shared) clustering future of ``ds``, started on first call."""
+    from workbench.app._jobs import pool
+
+    with _START_LOCK:
+        fut = ds.extras.get("clusters")
+        if fut is None:
+            fut = pool().submit(cluster_dataset, ds)
+            ds.extras["clusters"] = fut
+        return fut
+
+
+def topic_daily(state) -> pd.DataFrame:
+    """Records per day and topic under the session filters (clustered rows only)."""
+    ds, m = state.dataset, state.mask
+    if ds is None or ds.topic_code is None:
+        return pd.DataFrame(columns=["day", S.TOPIC, "records"])
+    k = len(ds.topic_levels)
+    key = ds.day_code[m].astype(np.int64) * k + ds.topic_code[m]
+    counts = np.bincount(key, minlength=len(ds.days) * k).reshape(len(ds.days), k)
+    rows = [
+        (ds.days[i], ds.topic_levels[j], int(counts[i, j]))
+        for i in range(len(ds.days))
+        for j in range(k)
+        if counts[i, j] and ds.topic_levels[j] != NOT_CLUSTERED
+    ]
+    return pd.DataFrame(rows, columns=["day", S.TOPIC, "records"])
+
+
+def page(session: Any):
+    import panel as pn
+
+    try:
+        import workbench.cluster  # noqa: F401
+    except ImportError as exc:
+        return unavailable("Failure clusters", f"workbench.cluster: {exc}")
+    state = session.state
+    status = pn.pane.Markdown("", css_classes=["wb-clusters-status"])
+    body = pn.Column(sizing_mode="stretch_width", css_classes=["wb-clusters-body"])
+    started = {"ds": None}
+
+    def ensure(*_):
+        ds = state.dataset
+        if ds is None or started["ds"] is ds:
+            return
+        started["ds"] = ds
+        if not ds.rule_names and ds.policy_pass is None:
+            body.objects = [
+                unavailable("Failure clusters", "No validation results: nothing marks a failure.")
+            ]
+            return
+        fut = start_clustering(ds)
+        if not fut.done():
+            status.object = "Clustering the failing outputs (BERTopic, once per data source)…"
+            body.loading = True
+
+        def done(f):
+            body.loading = False
+            if f.exception() is not None:
+                status.object = ""
+                body.objects = [
+                    pn.pane.Alert(
+                        f"Clustering failed: {html.escape(str(f.exception()))}", alert_type="danger"
+                    )
+                ]
+                return
+            res = f.result()
+            status.object = (
+                f"{len(res['table'])} topics from the failing outputs ({res['seconds']:.0f} s)."
+            )
+            refresh = session.extras.get("refresh_filter_options")
+            if refresh:
+                refresh()
+            render()
+            state.param.trigger("topics")
+
+        from workbench.app._jobs import when_done
+
+        when_done(fut, done)
+
+    def render(*_):
+        ds = state.dataset
+        fut = ds.extras.get("clusters") if ds is not None else None
+        if fut is None or not fut.done() or fut.exception() is not None:
+            return
+        body.objects = _render(session, fut.result())
+
+    ensure()
+    state.param.watch(ensure, "dataset")
+    state.param.watch(render, "revision")
+    return pn.Column("## Failure clusters", status, body, sizing_mode="stretch_width")
+
+
+def _render(session: Any, res: dict[str, Any]) -> list:
+    import hvplot.pandas  # noqa: F401
+    import panel as pn
+
+    state = session.state
+    ds = state.dataset
+    table = res["table"]
+    rates = state.topic_rates().rename(
+        columns={
+            "records": "filtered_records",
+            "failed": "filtered_failed",
+            "failure_rate": "filtered_failure_rate",
+        }
+    )
+    merged = table.merge(rates, left_on="topic", right_on=S.TOPIC, how="left").drop(
+        columns=[S.TOPIC], errors="ignore"
+    )
+    merged = merged[merged["topic"] != NOT_CLUSTERED]
+    show = [
+        c
+        for c in (
+            "topic",
+            "name",
+            "size",
+            "share",
+            "failure_rate",
+            "filtered_records",
+            "top_validators",
+            "top_prompt_version",
+            "words",
+        )
+        if c in merged.columns
+    ]
+    shown = merged[show].copy()
+    for c in ("share", "failure_rate"):
+        if c in shown:
+            shown[c] = shown[c].astype(float).round(4)
+    tab = tabulator(shown, selectable=1, css_classes=["wb-topic-table"], page_size=12)
+    drill = pn.Column(sizing_mode="stretch_width", css_classes=["wb-drill"])
+    new_exp = pn.widgets.Button(
+        name="New experiment from this topic",
+        button_type="primary",
+        disabled=True,
+        css_classes=["wb-new-exp"],
+    )
+    chosen: dict[str, Any] = {}
+
+    def on_click(event):
+        if event.row is None:
+            return
+        row = shown.iloc[event.row]
+        t = int(row["topic"])
+        chosen.update(topic=t, name=str(row.get("name", t)))
+        mask = (
+            state.mask & (ds.topic_code == ds.topic_levels.index(t))
+            if t in ds.topic_levels
+            else state.mask & False
+        )
+        idx = np.flatnonzero(mask)[:50]
+        cols = [
+            c
+            for c in (S.RECORD_ID, S.TIMESTAMP, S.PROMPT_VERSION, S.MODEL, S.INPUT, S.OUTPUT)
+            if c in ds.frame
+        ]
+        ex = ds.frame.iloc[idx][cols].astype(str)
+        drill.objects = [
+            pn.pane.Markdown(
+                f"#### Topic {t}: {html.escape(chosen['name'])} — {len(np.flatnonzero(mask)):,} rows"
+            ),
+            tabulator(ex, page_size=8),
+        ]
+        new_exp.disabled = False
+
+    tab.on_click(on_click)
+
+    def filter_topic(_e):
+        if "topic" in chosen:
+            state.topics = [chosen["topic"]]
+
+    def experiment_from_topic(_e):
+        exp = session.extras.get("experiment")
+        if "topic" not in chosen:
+            return
+        state.topics = [chosen["topic"]]
+        if exp is not None:
+            exp.param.update(
+                name=f"topic-{chosen['topic']}-fix",
+                hypothesis=f"A variant reduces failures of topic {chosen['topic']} ({chosen['name']})",
+            )
+        session.goto("Experiments")
+
+    filt = pn.widgets.Button(
+        name="Filter every page to this topic", css_classes=["wb-topic-filter"]
+    )
+    filt.on_click(filter_topic)
+    new_exp.on_click(experiment_from_topic)
+    parts: list = [tab, pn.Row(filt, new_exp), drill]
+    tmap = res.get("map")
+    if isinstance(tmap, pd.DataFrame) and len(tmap):
+        pts = tmap[tmap["_row"].notna()]
+        keep = state.mask[pts["_row"].astype(int).to_numpy()]
+        pts = pts[keep]
+        many = len(pts) > 5_000
+        plot = pts.hvplot.scatter(
+            x="x",
+            y="y",
+            by="name",
+            hover_cols=[S.RECORD_ID, "topic"],
+            size=5,
+            datashade=many,
+            responsive=True,
+            height=420,
+            xaxis=None,
+            yaxis=None,
+            legend="right",
+            title=f"Failure map ({len(pts):,} documents, UMAP 2-D)",
+        )
+        parts.insert(0, pn.pane.HoloViews(plot, sizing_mode="stretch_width"))
+    elif isinstance(tmap, Exception):
+        parts.insert(0, pn.pane.Alert(f"No map: {html.escape(str(tmap))}", alert_type="warning"))
+    daily = topic_daily(state)
+    if not daily.empty:
+        names = dict(
+            zip(table["topic"], table.get("name", table["topic"]).astype(str), strict=False)
+        )
+        daily["name"] = daily[S.TOPIC].map(lambda t: names.get(t, str(t)))
+        wide = daily.pivot_table(index="day", columns="name", values="records", fill_value=0)
+        parts.append(
+            pn.pane.HoloViews(
+                wide.hvplot.area(
+                    stacked=True,
+                    responsive=True,
+                    height=300,
+                    title="Failing records per topic per day",
+                    legend="right",
+                ),
+                sizing_mode="stretch_width",
+            )
+        )
+    return parts
