@@ -25,7 +25,7 @@ import numpy as np
 import workbench.schema as S
 from workbench.validation._base import BaseValidator, Outcome, register
 from workbench.validation._batch import Rx, contains
-from workbench.validation._quality import _terms
+from workbench.validation._quality import term_set
 
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _SPANS = re.compile(
@@ -36,6 +36,8 @@ _SPANS = re.compile(
     r"|(?P<number>\b\d[\d,]*(?:\.\d+)?%?)"
 )
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+#: "Step 2:", "option 3", "1." at a line start: enumerations, not claims
+_MARKER = re.compile(r"(?:\b(?:step|option|point|item|part|no\.?)\s*|\n\s*|^\s*)$", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CLAIM_HINT = Rx(r"[0-9]|[$€£]|[A-Z][a-z]+\s+[A-Z][a-z]+")
 
@@ -51,6 +53,17 @@ def _numbers(text: str) -> set[str]:
     return {_norm_number(m) for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
 
 
+class _Source:
+    """What the claims are checked against: lower-cased text, its numbers and content words."""
+
+    __slots__ = ("low", "nums", "terms")
+
+    def __init__(self, text: str) -> None:
+        self.low = text.lower()
+        self.nums = _numbers(text)
+        self.terms = term_set(text)
+
+
 def unsupported_spans(
     output: str, context: str, user_input: str = "", *, names: bool = False, ignore_below: float = 2
 ) -> list[str]:
@@ -59,12 +72,23 @@ def unsupported_spans(
     >>> unsupported_spans("Ships in 3 days for $12.50.", "Shipping: 3 days, $12.5 flat.")
     []
     """
-    sources = f"{context}\n{user_input}"
-    low = sources.lower()
-    nums = _numbers(sources)
+    return _unsupported(output, [_Source(context), _Source(user_input)], names, ignore_below)
+
+
+def _unsupported(
+    output: str, sources: list[_Source], names: bool, ignore_below: float
+) -> list[str]:
+    nums = set().union(*(s.nums for s in sources))
+
+    def seen(span: str) -> bool:
+        span = span.lower()
+        return any(span in s.low for s in sources)
+
     out: list[str] = []
     for m in _SPANS.finditer(output):
         kind, span = m.lastgroup, m.group(0)
+        if kind == "number" and _MARKER.search(output[max(m.start() - 12, 0) : m.start()]):
+            continue
         if kind in ("number", "money"):
             value = _norm_number(span)
             try:
@@ -73,16 +97,13 @@ def unsupported_spans(
                 small = False
             if small or value in nums:
                 continue
-        elif (
-            span.lower() in low
-            or kind == "date"
-            and _numbers(span) <= nums
-            and any(c.isalpha() for c in span)
-        ):
+        elif seen(span):
             continue
+        elif kind == "date" and any(c.isalpha() for c in span) and _numbers(span) <= nums:
+            continue  # "Dec 28" against "December 28"
         out.append(span)
     if names:
-        out += [n for n in _NAME.findall(output) if n.lower() not in low]
+        out += [n for n in _NAME.findall(output) if not seen(n)]
     return list(dict.fromkeys(out))
 
 
@@ -92,13 +113,16 @@ def support_score(output: str, context: str) -> float:
     >>> support_score("Refunds take 5 days. Bananas are yellow.", "Refunds take 5 business days.")
     0.5
     """
-    ctx = _terms(context)
+    return _support(output, term_set(context))
+
+
+def _support(output: str, ctx: set[str]) -> float:
     shares = []
     for sentence in _SENTENCE.split(output):
-        terms = _terms(sentence)
+        terms = term_set(sentence)
         if terms:
-            shares.append(sum(1 for w in terms if w in ctx) / len(terms))
-    return float(np.mean(shares)) if shares else 1.0
+            shares.append(len(terms & ctx) / len(terms))
+    return sum(shares) / len(shares) if shares else 1.0
 
 
 @register("groundedness")
@@ -115,6 +139,9 @@ class GroundednessValidator(BaseValidator):
         Numbers under this value (list markers, "1 item") are not claims.
     min_support : float, optional
         Also fail when the lexical support score is under this value.
+    ignore : list of str
+        Regular expressions for spans that are not claims to check against the context, e.g.
+        ``["#\\d{5,}"]`` when order numbers come from the account rather than the documents.
     """
 
     worse_when: ClassVar[str] = "lower"
@@ -123,6 +150,12 @@ class GroundednessValidator(BaseValidator):
     check_names: bool = False
     ignore_below: float = 2
     min_support: float | None = None
+    ignore: tuple[str, ...] = ()
+
+    def _prepare(self):
+        from workbench.validation._base import compile_rx
+
+        return {"ignore": [compile_rx(p, "ignore").py for p in self.ignore]}
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
@@ -134,16 +167,20 @@ class GroundednessValidator(BaseValidator):
         # only outputs with a digit, a currency sign or a two-word name can hold a span claim
         claims = contains(t, _CLAIM_HINT) if self.min_support is None else np.ones(batch.n, bool)
         py, cpy, ipy = t.py, ctx.py, batch.text(S.INPUT).py
-        score_all = True
+        sources: dict[str, _Source] = {}  # retrieved contexts repeat: parse each once
         for i in np.flatnonzero(rows):
             o, c = py[i], cpy[i]
-            if score_all:
-                out.score[i] = support_score(o, c)
+            src = sources.get(c)
+            if src is None:
+                src = sources[c] = _Source(c)
+            out.score[i] = _support(o, src.terms)
             if not claims[i]:
                 continue
-            spans = unsupported_spans(
-                o, c, ipy[i] or "", names=self.check_names, ignore_below=self.ignore_below
+            spans = _unsupported(
+                o, [src, _Source(ipy[i] or "")], self.check_names, self.ignore_below
             )
+            if spans and state["ignore"]:
+                spans = [s for s in spans if not any(rx.fullmatch(s) for rx in state["ignore"])]
             if spans:
                 out.passed[i] = 0.0
                 out.reason[i] = "unsupported: " + ", ".join(spans[:8])

@@ -116,6 +116,11 @@ class TextColumn:
             self._arrow = arr
         return self._arrow
 
+    def take(self, rows: np.ndarray) -> TextColumn:
+        """The values at ``rows`` (a bool mask) as a new column."""
+        py = self.py
+        return TextColumn([py[i] for i in np.flatnonzero(rows)], int(rows.sum()), self.name)
+
     def problem(self) -> np.ndarray:
         """Per-row reason text for rows that cannot be checked ('' where the row is fine)."""
         out = np.full(self.n, "", dtype=object)
@@ -198,29 +203,45 @@ class Batch:
         return out
 
     def meta(self, key: str) -> np.ndarray:
-        """Value of ``key`` in the JSON ``metadata`` column per row (``None`` when absent/bad)."""
+        """Value of a scalar ``key`` in the JSON ``metadata`` column per row (``None`` if absent).
+
+        The value is extracted by one regex over the column (no per-row JSON parse): the first
+        ``"key": <scalar>`` in the text wins, so keep looked-up keys unique within the object.
+        """
         if key not in self._meta:
             from workbench.schema import METADATA
 
             out = np.full(self.n, None, dtype=object)
-            t = self.text(METADATA)
             raw = self._raw(METADATA)
             if isinstance(raw, list):  # records may carry metadata as a dict
                 for i, v in enumerate(raw):
                     if isinstance(v, dict):
                         out[i] = v.get(key)
-            if not t.absent:
-                cand = contains(t, Rx(re.escape(json.dumps(key))))
-                py = t.py
-                for i in np.flatnonzero(cand):
-                    try:
-                        obj = json.loads(py[i])
-                    except (TypeError, ValueError):
-                        continue
-                    if isinstance(obj, dict):
-                        out[i] = obj.get(key)
+            t = self.text(METADATA)
+            if not t.absent and t.ok.any():
+                rx = Rx(_META_VALUE.format(key=re.escape(json.dumps(key))))
+                if t.small:
+                    found = [None if s is None else rx.py.search(s) for s in t.py]
+                    raw_values = [m.group("v") if m else None for m in found]
+                else:
+                    import pyarrow.compute as pc
+
+                    ext = pc.extract_regex(t.arrow, rx.pattern)
+                    raw_values = pc.struct_field(ext, "v").to_pylist()
+                parsed: dict[str, Any] = {}
+                for i, v in enumerate(raw_values):
+                    if v is not None:
+                        if v not in parsed:
+                            parsed[v] = json.loads(v)
+                        out[i] = parsed[v]
             self._meta[key] = out
         return self._meta[key]
+
+
+_META_VALUE = (
+    r"{key}\s*:\s*(?P<v>true|false|null|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+    r'|"(?:[^"\\]|\\.)*")'
+)
 
 
 def _to_float(v: Any) -> tuple[float, bool]:
@@ -280,3 +301,52 @@ def findall(t: TextColumn, rx: Rx, rows: np.ndarray) -> dict[int, list[str]]:
     """Whole-match strings of ``rx`` in each of ``rows`` (Python ``re``; used for reasons)."""
     py, fi = t.py, rx.py.finditer
     return {int(i): [m.group(0) for m in fi(py[i])] for i in rows if py[i] is not None}
+
+
+#: punctuation stripped from both ends of a whitespace-separated word before vocabulary look-up
+PUNCT = ".,!?;:'\"()[]{}<>*_`~"
+
+
+def word_hits(
+    t: TextColumn, vocabularies: list[frozenset[str]]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Words per row (whitespace-separated) and, per vocabulary, how many of them are in it.
+
+    Words are lower-cased and stripped of surrounding punctuation; missing values count 0.
+    """
+    if t.small:
+        words = np.zeros(t.n, dtype=np.int64)
+        hits = [np.zeros(t.n, dtype=np.int64) for _ in vocabularies]
+        for i, s in enumerate(t.py):
+            if s is None:
+                continue
+            ws = [w.strip(PUNCT) for w in s.lower().split()]
+            words[i] = len(ws)
+            for k, vocab in enumerate(vocabularies):
+                hits[k][i] = sum(1 for w in ws if w in vocab)
+        return words, hits
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = t.arrow
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    lists = pc.utf8_split_whitespace(pc.utf8_lower(arr))
+    offsets = lists.offsets.to_numpy()
+    if lists.offset:  # a sliced array: offsets are relative to the values buffer
+        offsets = offsets[: len(lists) + 1]
+    flat = pc.utf8_trim(lists.values, PUNCT)
+    words = np.diff(offsets).astype(np.int64)
+    hits = []
+    for vocab in vocabularies:
+        isin = pc.is_in(flat, value_set=pa.array(sorted(vocab), type=flat.type)).to_numpy(
+            zero_copy_only=False
+        )
+        cs = np.concatenate([[0], np.cumsum(isin, dtype=np.int64)])
+        hits.append(cs[offsets[1:]] - cs[offsets[:-1]])
+    if lists.null_count:
+        null = lists.is_null().to_numpy(zero_copy_only=False)
+        words[null] = 0
+        for h in hits:
+            h[null] = 0
+    return words, hits

@@ -24,9 +24,16 @@ from workbench.validation._batch import Rx, contains, findall
 PIIKind = Literal["email", "phone", "card", "iban"]
 
 _EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-_PHONE = r"(?:\+|\b)\d[\d ().-]{5,17}\d\b"
+#: phone candidates: international (+CC ...) or 10-11 digits, optionally grouped; not glued to an id
+_PHONE = (
+    r"(?:^|[^A-Za-z0-9_#/-])(?:\+\d[\d ().-]{7,17}\d"
+    r"|\(?\d{2,5}\)?[ .-]?\d{3,4}[ .-]?\d{3,4}(?:[^A-Za-z0-9_-]|$))"
+)
 _CARD = r"\b\d(?:[ -]?\d){12,18}\b"
 _IBAN = r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b"
+
+
+_ID_GLUE = re.compile(r"(?:[A-Za-z0-9][-_/]|[A-Za-z0-9_#/])$")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -136,8 +143,13 @@ class PIIValidator(BaseValidator):
         for i in rows:
             seen: set[str] = set()
             for region in self.phone_regions:
-                for m in phonenumbers.PhoneNumberMatcher(py[i], region, leniency=leniency):
+                text = py[i]
+                for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
                     digits = re.sub(r"\D", "", m.raw_string)
+                    # digits glued to an identifier (INV-2026-637164, SKU 12-3456789X) are not a phone
+                    before, after = text[max(m.start - 2, 0) : m.start], text[m.end : m.end + 1]
+                    if _ID_GLUE.search(before) or (after and (after.isalnum() or after in "-_/")):
+                        continue
                     # a card number is reported as a card, not as a phone number
                     if len(digits) >= 13 and luhn_ok(digits):
                         continue
@@ -206,6 +218,9 @@ class SecretsValidator(BaseValidator):
         state = {k: Rx(p) for k, p in SECRET_PATTERNS.items()}
         for name, pattern in (self.patterns or {}).items():
             state[name] = compile_rx(pattern, f"patterns.{name}")
+        if all(rx.re2 for rx in state.values()):
+            body = "|".join(f"(?:{rx.pattern.removeprefix('(?i)')})" for rx in state.values())
+            state["_any"] = Rx(body, ignore_case=True)  # a superset: case-insensitive union
         return state
 
     def _run(self, batch, active, state) -> Outcome:
@@ -213,8 +228,12 @@ class SecretsValidator(BaseValidator):
         t, rows = self._text(batch, out, active)
         out.passed[rows], out.score[rows] = 1.0, 0.0
         found: dict[int, list[str]] = {}
+        # one pass over the column for all patterns; each pattern then only on the hits
+        anyhit = rows & contains(t, state["_any"]) if "_any" in state else rows
         for name, rx in state.items():
-            cand = np.flatnonzero(rows & contains(t, rx))
+            if name == "_any" or not anyhit.any():
+                continue
+            cand = np.flatnonzero(anyhit & contains(t, rx))
             for i, values in findall(t, rx, cand).items():
                 found.setdefault(i, []).extend(f"{name}: {v[:6]}..." for v in values)
         for i, items in found.items():

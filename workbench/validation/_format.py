@@ -149,7 +149,15 @@ class LengthValidator(BaseValidator):
         chars = length(t)
         out.score[rows] = chars[rows]
         fail = np.zeros(batch.n, dtype=bool)
-        toks = tokens(t) if self.min_tokens is not None or self.max_tokens is not None else None
+        toks = None
+        if self.min_tokens is not None or self.max_tokens is not None:
+            # a token is at least one character: rows no longer than the maximum in characters
+            # and with no minimum need no count
+            need = rows.copy() if self.min_tokens is not None else rows & (chars > self.max_tokens)
+            toks = np.zeros(batch.n, dtype=np.int64)
+            if need.any():
+                toks[need] = tokens(t.take(need))
+
         for bound, values, unit, low in (
             (self.min_chars, chars, "characters", True),
             (self.max_chars, chars, "characters", False),

@@ -21,15 +21,20 @@ import numpy as np
 
 import workbench.schema as S
 from workbench.validation._base import BaseValidator, Outcome, register
-from workbench.validation._batch import Rx, TextColumn, contains, count
+from workbench.validation._batch import Rx, TextColumn, contains, count, word_hits
+
+_VERBS = (
+    r"(?:help|assist|provide|share|support|comply|fulfill|do that|answer|discuss|give|disclose"
+    r"|process|handle|talk about|look into|respond)"
+)
 
 #: English refusal phrases (a real policy extends them with ``phrases``)
 REFUSAL_PHRASES: tuple[str, ...] = (
     r"i(?:'|’| a)m sorry,? but i (?:can(?:no|'|’)t|can not|am unable|won(?:'|’)t|will not)",
-    r"i (?:can(?:no|'|’)t|can not|won(?:'|’)t|will not|am unable to|am not able to) "
-    r"(?:help|assist|provide|share|support|comply|fulfill|do that|answer|discuss|give|disclose)",
-    r"i(?:'|’)m (?:unable|not able|not allowed|not permitted) to "
-    r"(?:help|assist|provide|share|support|comply|fulfill|do that|answer|discuss|give|disclose)",
+    r"i (?:can(?:no|'|’)t|can not|won(?:'|’)t|will not|am unable to|am not able to) " + _VERBS,
+    r"i(?:'|’)m (?:unable|not able|not allowed|not permitted) to " + _VERBS,
+    r"(?:that(?:'|’)s|that is|this is|it(?:'|’)s) not something i can (?:help|assist) (?:you )?with",
+    r"(?:that(?:'|’)s|that is|this is) (?:outside|beyond) (?:of )?(?:my|what i can)",
     r"as an ai(?: language model| assistant)?,? i",
     r"i must (?:respectfully )?decline",
     r"(?:is|goes) against my (?:guidelines|policies|programming)",
@@ -78,6 +83,28 @@ class RefusalValidator(BaseValidator):
 #: accept text that is clearly in an expected language without running the model
 STOPWORDS: dict[str, tuple[str, ...]] = {
     "en": (
+        "a",
+        "an",
+        "in",
+        "on",
+        "is",
+        "at",
+        "we",
+        "will",
+        "from",
+        "by",
+        "has",
+        "was",
+        "i",
+        "after",
+        "within",
+        "any",
+        "all",
+        "there",
+        "here",
+        "been",
+        "us",
+        "me",
         "the",
         "and",
         "you",
@@ -194,7 +221,7 @@ STOPWORDS: dict[str, tuple[str, ...]] = {
 
 def _stopword_rx(words: tuple[str, ...]) -> Rx:
     body = "|".join(words)
-    return Rx(rf"(?:^|\s)(?:{body})(?:[\s.,!?;:]|$)", ignore_case=True)
+    return Rx(rf"\b(?:{body})\b", ignore_case=True)
 
 
 _WORDS = Rx(r"\S+")
@@ -271,7 +298,12 @@ class LanguageValidator(BaseValidator):
     fast_path: bool = True
 
     def _prepare(self):
-        return {lang: _stopword_rx(words) for lang, words in STOPWORDS.items()}
+        fixed = [e for e in self.expected if e in STOPWORDS]
+        others = sorted({w for k, ws in STOPWORDS.items() if k not in fixed for w in ws})
+        own = sorted({w for k in fixed for w in STOPWORDS[k]} - set(others))
+        if not fixed:
+            return {}
+        return {"own": frozenset(own), "other": frozenset(others)}
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
@@ -284,7 +316,7 @@ class LanguageValidator(BaseValidator):
         by_input = "input" in self.expected
         fixed = [e for e in self.expected if e != "input"]
         todo = rows.copy()
-        if self.fast_path and not by_input and any(e in state for e in fixed):
+        if self.fast_path and not by_input and state:
             accepted = self._fast_accept(t, rows, fixed, state)
             out.score[accepted] = 1.0
             todo &= ~accepted
@@ -310,12 +342,10 @@ class LanguageValidator(BaseValidator):
 
     @staticmethod
     def _fast_accept(t: TextColumn, rows: np.ndarray, fixed: list[str], state) -> np.ndarray:
-        words = np.maximum(count(t, _WORDS), 1)
-        share = {lang: count(t, rx) / words for lang, rx in state.items()}
-        best_expected = np.max([share[e] for e in fixed if e in share], axis=0)
-        others = [share[k] for k in share if k not in fixed]
-        best_other = np.max(others, axis=0) if others else np.zeros(t.n)
-        return rows & (words >= 6) & (best_expected >= 0.2) & (best_expected >= 2 * best_other)
+        """Rows clearly in an expected language: many of its function words, few of others'."""
+        words, (own, other) = word_hits(t, [state["own"], state["other"]])
+        share = own / np.maximum(words, 1)
+        return rows & (words >= 6) & (share >= 0.12) & (own >= 3 * other)
 
 
 # -- relevance -------------------------------------------------------------------------------
@@ -326,6 +356,11 @@ _STOP = frozenset(w for ws in STOPWORDS.values() for w in ws) | {
     "them", "its", "am", "been", "could", "should", "any", "all", "some", "just", "get", "hi",
     "hello", "thanks", "thank",
 }  # fmt: skip
+
+
+def term_set(text: str) -> set[str]:
+    """Distinct content words of ``text`` (lower case, stop words removed)."""
+    return {w for w in _TOKEN.findall(text.lower()) if w not in _STOP and len(w) > 1}
 
 
 def _terms(text: str) -> Counter:

@@ -52,7 +52,9 @@ class ValidationReport(Result):
 
     @property
     def validators(self) -> list[str]:
-        return [v.name for v in self.policy.validators] if self.policy else []
+        """Names of the validators that ran (in policy order)."""
+        names = [v.name for v in self.policy.validators] if self.policy else []
+        return [n for n in names if S.RULE_PREFIX + n in self.frame.columns]
 
     @property
     def pass_rate(self) -> float:
@@ -218,7 +220,7 @@ def _is_ours(column: str, policy: Policy) -> bool:
 
 def _summary(joined: pd.DataFrame, policy: Policy, res) -> pd.DataFrame:
     rows = []
-    for v in [*policy.validators, None]:
+    for v in [*(v for v in policy.validators if v.name in res.outcomes), None]:
         name = v.name if v else POLICY
         rule = joined[S.RULE_PREFIX + name]
         n_run = int(rule.notna().sum())
