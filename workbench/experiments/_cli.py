@@ -108,7 +108,7 @@ def _inputs(spec, spec_path, args):
     from workbench.datasets import demo_logs
 
     logs = demo_logs(n=2_000, days=30, seed=spec.seed)
-    cols = [c for c in (S.RECORD_ID, S.INPUT, S.CONTEXT) if c in logs.columns]
+    cols = [c for c in (S.RECORD_ID, S.INPUT, S.CONTEXT, S.METADATA) if c in logs.columns]
     return logs[cols].drop_duplicates(S.INPUT).reset_index(drop=True)
 
 

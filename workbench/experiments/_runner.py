@@ -65,8 +65,20 @@ class RunResult(Result):
         return self.summary().hvplot.bar(x=S.VARIANT, y="cost", title=self.title)
 
 
-def build_calls(spec: ExperimentSpec, inputs: pd.DataFrame) -> list[tuple[ArmConfig, str, Call]]:
-    """(arm, input id, call) for every arm x input, with prompts rendered from the templates."""
+def demo_config(arm: ArmConfig) -> dict[str, Any]:
+    """The flat config ``workbench.datasets.simulate_call`` reads, from an arm."""
+    return {
+        "system_prompt": arm.system_prompt,
+        "prompt_template": arm.prompt_template,
+        "model": arm.model.name,
+        "temperature": arm.model.temperature,
+        "max_tokens": arm.model.max_tokens,
+        "context_top_k": arm.context.top_k,
+    }
+
+
+def build_calls(spec: ExperimentSpec, inputs: pd.DataFrame) -> list[tuple]:
+    """(arm, input id, call, context passages, input metadata) for every arm x input."""
     col = spec.input_column
     if col not in inputs.columns:
         raise BadInputError(
@@ -85,7 +97,7 @@ def build_calls(spec: ExperimentSpec, inputs: pd.DataFrame) -> list[tuple[ArmCon
     records = inputs.to_dict("records")
     calls = []
     for arm in spec.arms:
-        config = arm.config_dict()
+        config = demo_config(arm)
         for pos, (rec, input_id) in enumerate(zip(records, ids, strict=True)):
             text = rec.get(col)
             if text is None or (isinstance(text, float) and pd.isna(text)):
@@ -100,19 +112,14 @@ def build_calls(spec: ExperimentSpec, inputs: pd.DataFrame) -> list[tuple[ArmCon
             }
             if arm.model.top_p is not None:
                 body["top_p"] = arm.model.top_p
-            calls.append(
-                (
-                    arm,
-                    input_id,
-                    Call(body=body, user_input=str(text), config=config, seed=spec.seed),
-                )
-            )
+            call = Call(body=body, user_input=str(text), config=config, seed=spec.seed)
+            calls.append((arm, input_id, call, context, rec.get(S.METADATA)))
     return calls
 
 
 def build_requests(spec: ExperimentSpec, inputs: pd.DataFrame) -> list[dict[str, Any]]:
     """The request bodies an offline run sends (for review before paying for them)."""
-    return [c.body for _, _, c in build_calls(spec, _as_frame(inputs, spec))]
+    return [c[2].body for c in build_calls(spec, _as_frame(inputs, spec))]
 
 
 def run(
@@ -155,7 +162,7 @@ def run(
         bar = tqdm(total=len(calls), desc=f"experiment {spec.name}", unit="call")
     try:
         comps = provider.complete_many(
-            [c for _, _, c in calls], cache, on_done=(lambda _c: bar.update(1)) if bar else None
+            [c[2] for c in calls], cache, on_done=(lambda _c: bar.update(1)) if bar else None
         )
     finally:
         if bar is not None:
@@ -230,7 +237,10 @@ def _context(rec: dict, arm: ArmConfig) -> list[str]:
             if isinstance(parsed, list):
                 out.extend(str(p) for p in parsed)
                 continue
-        out.extend(map(str, v) if isinstance(v, list | tuple) else [str(v)])
+        if isinstance(v, list | tuple):
+            out.extend(map(str, v))
+        else:  # one passage per line, as the demo logs and most RAG logs store them
+            out.extend(line for line in str(v).splitlines() if line.strip())
     return out
 
 
@@ -238,23 +248,20 @@ def _to_logframe(
     spec: ExperimentSpec, inputs: pd.DataFrame, calls: list, comps: list[Completion]
 ) -> pd.DataFrame:
     rows = []
-    ctx_col = S.CONTEXT in inputs.columns
-    ctx_by_id = {}
-    if ctx_col:
-        ids = (
-            inputs[S.RECORD_ID].astype(str)
-            if S.RECORD_ID in inputs.columns
-            else [f"input-{i}" for i in range(len(inputs))]
-        )
-        ctx_by_id = dict(zip(ids, inputs[S.CONTEXT], strict=True))
-    for (arm, input_id, call), c in zip(calls, comps, strict=True):
+    truth = []
+    for (arm, input_id, call, context, in_meta), c in zip(calls, comps, strict=True):
         cost = c.cost
         if cost is None and c.tokens_in is not None:
             cost = (
                 (c.tokens_in or 0) * arm.model.price_in_per_1k
                 + (c.tokens_out or 0) * arm.model.price_out_per_1k
             ) / 1000
-        meta = {"attempts": c.attempts, "cached": c.cached, **c.extra}
+        meta = _json_object(in_meta)
+        extra = dict(c.extra)
+        truth.append(extra.pop("failure_mode", None))
+        # a simulator that reports the context it answered from wins over the rendered one
+        used_context = extra.pop("context", None)
+        meta.update({"experiment": spec.name, "attempts": c.attempts, "cached": c.cached, **extra})
         rows.append(
             {
                 S.RECORD_ID: f"{spec.name}:{arm.name}:{input_id}",
@@ -269,7 +276,9 @@ def _to_logframe(
                 ),
                 S.SYSTEM_PROMPT: arm.system_prompt or None,
                 S.INPUT: call.user_input,
-                S.CONTEXT: ctx_by_id.get(input_id),
+                S.CONTEXT: used_context
+                if used_context is not None
+                else ("\n".join(context) if context else None),
                 S.OUTPUT: c.output,
                 S.FINISH_REASON: c.finish_reason,
                 S.STATUS: c.status,
@@ -284,4 +293,18 @@ def _to_logframe(
     frame = pd.DataFrame(rows)
     if frame.empty:
         return S.empty_logframe()
+    if any(t is not None for t in truth):  # the demo provider knows what it planted
+        frame[S.TRUTH_FAILURE_MODE] = pd.array(truth, dtype=S.string_dtype())
     return S.conform(frame)
+
+
+def _json_object(value: Any) -> dict:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            out = json.loads(value)
+        except ValueError:
+            return {}
+        return out if isinstance(out, dict) else {}
+    return {}
