@@ -131,6 +131,9 @@ def demo_logs(
     >>> bool(logs["truth__drifted"].any()), str(logs["timestamp"].dt.tz)
     (True, 'UTC')
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from workbench._demo import _engine as E
     from workbench._demo import _text as T
     from workbench._demo._render import Pool, render
@@ -174,11 +177,9 @@ def demo_logs(
         drifted, len(T.INTENTS), len(T.INTENTS) - sum(it.after_drift_only for it in T.INTENTS)
     )
     is_billing = np.array([it.app == T.BILLING for it in T.INTENTS])[intent]
-    app = np.where(is_billing & (rng.random(n) < _BILLING_APP_SHARE), T.BILLING, T.SUPPORT)
+    app_code = (is_billing & (rng.random(n) < _BILLING_APP_SHARE)).astype(np.int8)
     variant_b = rng.random(n) < 0.5
-    version = np.where(variant_b, "v2", "v1")
     new_model = drifted & (rng.random(n) < _NEW_MODEL_SHARE)
-    model = np.where(new_model, E.NEW_MODEL, E.DEFAULT_MODEL)
     has_pii = rng.random(n) < _PII_INPUT_SHARE
     pii_kind = np.where(has_pii, rng.choice(3, size=n, p=_PII_KIND_P), -1)
 
@@ -212,43 +213,43 @@ def demo_logs(
         pii_kind=pii_kind,
     )
     context = E.render_context(rng, intent, np.full(n, _DEMO_TOP_K), slots, n_intents)
-    output, finish = E.render_outputs(rng, intent, mode, pii_kind, slots)
+    output, is_length = E.render_outputs(rng, intent, mode, pii_kind, slots)
 
     # -- cost and timing ----------------------------------------------------------------------
-    sys_prompt = np.where(variant_b, T.SYSTEM_PROMPTS["v2"], T.SYSTEM_PROMPTS["v1"])
-    sys_tokens = np.where(variant_b, len(T.SYSTEM_PROMPTS["v2"]), len(T.SYSTEM_PROMPTS["v1"])) // 4
+    vb = variant_b.astype(np.int8)
+    nm = new_model.astype(np.int8)
+    sys_tokens = np.array([len(T.SYSTEM_PROMPTS["v1"]), len(T.SYSTEM_PROMPTS["v2"])])[vb] // 4
     tokens_in = sys_tokens + E.token_count(user_input) + E.token_count(context) + 12
     tokens_out = E.token_count(output)
-    med = np.where(new_model, prof_new.latency_median_ms, prof_old.latency_median_ms)
-    sig = np.where(new_model, prof_new.latency_sigma, prof_old.latency_sigma)
-    mpt = np.where(new_model, prof_new.ms_per_token, prof_old.ms_per_token)
-    latency = E.latency_ms(rng, med, sig, mpt, tokens_out)
-    cost = E.cost_usd(
-        tokens_in,
+
+    def per_model(attr: str) -> np.ndarray:
+        return np.array([getattr(prof_old, attr), getattr(prof_new, attr)])[nm]
+
+    latency = E.latency_ms(
+        rng,
+        per_model("latency_median_ms"),
+        per_model("latency_sigma"),
+        per_model("ms_per_token"),
         tokens_out,
-        np.where(new_model, prof_new.price_in, prof_old.price_in),
-        np.where(new_model, prof_new.price_out, prof_old.price_out),
     )
+    cost = E.cost_usd(tokens_in, tokens_out, per_model("price_in"), per_model("price_out"))
+    # failed calls: a timeout waits 30 s, other errors fail fast; nothing is billed
     err_kind = rng.integers(0, len(T.ERRORS), n)
-    latency = np.where(
-        is_error, np.where(err_kind == 1, 30_000.0, np.round(rng.uniform(80, 900, n), 1)), latency
-    )
+    fail_ms = np.where(err_kind == 1, 30_000.0, np.round(rng.uniform(80, 900, n), 1))
+    latency = np.where(is_error, fail_ms, latency)
+    cost = np.where(is_error, 0.0, cost)
 
     # -- feedback, labels, metadata -----------------------------------------------------------
     rated = rng.random(n) < _FEEDBACK_SHARE
     thumbs_up = rng.random(n) < np.where(mode == E.NONE, 0.86, 0.3)
     feedback = np.where(rated & ~is_error, thumbs_up.astype(float), np.nan)
-    labels = np.where(feedback == 0.0, '["thumbs_down"]', None)
-    labels = np.where((feedback != 0.0) & (rng.random(n) < 0.02), '["reviewed"]', labels)
+    label = np.where(feedback == 0.0, 1, np.where(rng.random(n) < 0.02, 2, 0))
 
-    intent_names = np.array(T.INTENT_NAMES, dtype=object)
-    channel = rng.integers(0, len(_CHANNELS), n)
-    locale = rng.integers(0, len(_LOCALES), n)
     meta_slots = {
         "intent": Pool(T.INTENT_NAMES, intent),
         "expects_json": Pool(("false", "true"), is_action.astype(np.int8)),
-        "channel": Pool(_CHANNELS, channel),
-        "locale": Pool(_LOCALES, locale),
+        "channel": Pool(_CHANNELS, rng.integers(0, len(_CHANNELS), n)),
+        "locale": Pool(_LOCALES, rng.integers(0, len(_LOCALES), n)),
         "turn": Pool(("1", "2", "3", "4"), np.minimum(turn, 3)),
     }
     metadata = render(
@@ -259,54 +260,53 @@ def demo_logs(
         np.zeros(n, dtype=np.int64),
         meta_slots,
     )
-    params = {
-        m: json.dumps({"temperature": 0.7, "max_tokens": 512, "top_p": 1.0})
-        for m in (E.DEFAULT_MODEL, E.NEW_MODEL)
-    }
+    params = json.dumps({"temperature": 0.7, "max_tokens": 512, "top_p": 1.0})
+    finish_code = np.where(is_error, 2, is_length.astype(np.int8))
+    output = pc.if_else(pa.array(is_error), pa.nulls(n, type=output.type), output)
 
-    ids = np.arange(n)
     frame = pd.DataFrame(
         {
-            S.RECORD_ID: _ids(f"demo-{seed}-", ids, 7),
+            S.RECORD_ID: _ids(f"demo-{seed}-", np.arange(n), 7),
             S.TRACE_ID: _ids("trc-", rng.integers(10**11, 10**12, n), 0),
             S.SESSION_ID: _ids("ses-", (rng.integers(10**9, 10**10, n_sessions))[session], 0),
             S.TIMESTAMP: pd.to_datetime(seconds * 1_000_000 + micros, unit="us", utc=True)
             + (pd.Timestamp(start_date, tz="UTC") - pd.Timestamp(0, tz="UTC")),
-            S.APP: app,
-            S.MODEL: model,
-            S.PROMPT_VERSION: version,
-            S.VARIANT: np.where(variant_b, "B", "A"),
-            S.MODEL_PARAMS: np.vectorize(params.get, otypes=[object])(model) if n else [],
-            S.SYSTEM_PROMPT: sys_prompt,
+            S.APP: _coded((T.SUPPORT, T.BILLING), app_code),
+            S.MODEL: _coded((E.DEFAULT_MODEL, E.NEW_MODEL), nm),
+            S.PROMPT_VERSION: _coded(("v1", "v2"), vb),
+            S.VARIANT: _coded(("A", "B"), vb),
+            S.MODEL_PARAMS: _coded((params,), np.zeros(n, dtype=np.int8)),
+            S.SYSTEM_PROMPT: _coded((T.SYSTEM_PROMPTS["v1"], T.SYSTEM_PROMPTS["v2"]), vb),
             S.INPUT: _strings(user_input),
             S.CONTEXT: _strings(context),
             S.OUTPUT: _strings(output),
-            S.FINISH_REASON: np.where(is_error, None, finish),
-            S.STATUS: np.where(is_error, S.STATUS_ERROR, S.STATUS_OK),
-            S.ERROR: np.where(is_error, np.array(T.ERRORS, dtype=object)[err_kind], None),
-            S.LATENCY_MS: latency,
-            S.TOKENS_IN: tokens_in,
-            S.TOKENS_OUT: tokens_out,
-            S.COST: cost,
-            S.FEEDBACK_SCORE: feedback,
-            S.LABELS: labels,
+            S.FINISH_REASON: _coded(("stop", "length", None), finish_code),
+            S.STATUS: _coded((S.STATUS_OK, S.STATUS_ERROR), is_error.astype(np.int8)),
+            S.ERROR: _coded((None, *T.ERRORS), np.where(is_error, err_kind + 1, 0)),
+            S.LATENCY_MS: pd.array(latency, dtype="Float64"),
+            S.TOKENS_IN: pd.array(tokens_in, dtype="Int64"),
+            S.TOKENS_OUT: pd.array(np.where(is_error, 0, tokens_out), dtype="Int64"),
+            S.COST: pd.array(cost, dtype="Float64"),
+            S.FEEDBACK_SCORE: pd.array(feedback, dtype="Float64"),
+            S.LABELS: _coded((None, '["thumbs_down"]', '["reviewed"]'), label),
             S.METADATA: _strings(metadata),
         }
     )
-    frame.loc[is_error, [S.OUTPUT]] = pd.NA
-    frame[S.TOKENS_OUT] = frame[S.TOKENS_OUT].astype("Int64").mask(is_error)
-    frame[S.COST] = (
-        frame[S.COST]
-        .astype("Float64")
-        .mask(is_error, pd.Series(np.round(tokens_in * 0.0, 8), index=frame.index))
-    )
+    frame[S.TOKENS_OUT] = frame[S.TOKENS_OUT].mask(is_error)
     frame = S.conform(frame)
-    frame[S.TRUTH_FAILURE_MODE] = pd.array(
-        np.array(FAILURE_MODES, dtype=object)[mode], dtype=S.string_dtype()
-    )
+    frame[S.TRUTH_FAILURE_MODE] = _coded(FAILURE_MODES, mode)
     frame[S.TRUTH_DRIFTED] = drifted.astype(bool)
-    frame[S.TRUTH_INTENT] = pd.array(intent_names[intent], dtype=S.string_dtype())
+    frame[S.TRUTH_INTENT] = _coded(T.INTENT_NAMES, intent)
     return frame
+
+
+def _coded(values: tuple[str | None, ...], codes: np.ndarray) -> pd.Series:
+    """A string column from a few distinct values and one code per row."""
+    import pyarrow as pa
+
+    return _strings(
+        pa.array(values, type=pa.large_string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
+    )
 
 
 def _turn_index(lengths: np.ndarray) -> np.ndarray:
@@ -318,7 +318,7 @@ def _cumsum_by_group(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     total = np.cumsum(values)
     first = np.concatenate(([True], group[1:] != group[:-1]))
     base = np.maximum.accumulate(np.where(first, np.arange(len(values)), 0))
-    return total - total[base] + values[base] * 0
+    return total - total[base]
 
 
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
@@ -436,10 +436,10 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
         is_action=E.tables().is_action[intent],
     )
     mode = E.draw_modes(rng, probs)
-    output_arr, finish = E.render_outputs(rng, intent, mode, pii_kind, slots)
+    output_arr, is_length = E.render_outputs(rng, intent, mode, pii_kind, slots)
     context = E.render_context(rng, intent, np.array([top_k]), slots, len(T.INTENTS))
     output = output_arr[0].as_py()
-    finish_reason = str(finish[0])
+    finish_reason = "length" if is_length[0] else "stop"
     failure = FAILURE_MODES[int(mode[0])]
     if (len(output) + 3) // 4 > max_tokens:
         output = E.cut_mid_sentence(output, max_tokens * 4)

@@ -327,19 +327,19 @@ def render_outputs(
     pii_kind: np.ndarray,
     slots: dict,
 ) -> tuple[pa.Array, np.ndarray]:
-    """Outputs and finish reasons ("stop" / "length") for rows with the given failure modes."""
+    """Outputs, and whether each stopped at the token limit, for rows with the given failure modes."""
     tb = tables()
     groups = output_groups(intent, mode, rng, pii_kind)
     out = render(tb.outputs, pick(rng, groups, tb.output_groups), slots)
-    finish = np.full(len(intent), "stop", dtype=object)
+    is_length = np.zeros(len(intent), dtype=bool)
     trunc = np.flatnonzero(mode == TRUNCATED)
     if len(trunc):
         texts = out.take(pa.array(trunc)).to_pylist()
         frac = rng.uniform(0.35, 0.8, len(trunc))
         cut = [cut_mid_sentence(t, int(len(t) * f)) for t, f in zip(texts, frac, strict=True)]
         out = _scatter(out, trunc, cut)
-        finish[trunc] = np.where(rng.random(len(trunc)) < TRUNCATED_STOP_SHARE, "stop", "length")
-    return out, finish
+        is_length[trunc] = rng.random(len(trunc)) >= TRUNCATED_STOP_SHARE
+    return out, is_length
 
 
 def cut_mid_sentence(text: str, at: int) -> str:

@@ -127,7 +127,7 @@ INTENTS: tuple[Intent, ...] = (
             "You can return items within {return_days} days of delivery as long as they are in original "
             "condition ({rp_id}). Return shipping is free on orders over {free_return_min}.",
             "Yes! Under our return policy {rp_id} you have {return_days} days from delivery to send the "
-            "{product} back. For orders under {free_return_min} a {return_fee} label fee applies.",
+            "item back. For orders under {free_return_min} a {return_fee} label fee applies.",
             "Returns are accepted for {return_days} days after delivery. If your order was over "
             "{free_return_min}, the return label is free; otherwise it costs {return_fee}.",
         ),
@@ -155,7 +155,7 @@ INTENTS: tuple[Intent, ...] = (
         answers=(
             "Standard shipping to {city} takes {ship_min}-{ship_max} business days and is free on orders "
             "over {free_ship_min}. Express delivery arrives in {express_days} business days for {express_fee}.",
-            "If you order the {product} today with standard shipping it arrives in {ship_min}-{ship_max} "
+            "If you order today with standard shipping it arrives in {ship_min}-{ship_max} "
             "business days. Need it sooner? Express costs {express_fee} and takes {express_days} business days.",
             "We ship standard in {ship_min}-{ship_max} business days (free above {free_ship_min}) per {sp_id}, "
             "or express in {express_days} business days for {express_fee}.",
