@@ -4,7 +4,7 @@ Everything is imported lazily, so ``import workbench.experiments`` is cheap.
 
 >>> from workbench import experiments
 >>> 'analyze' in experiments.__all__ and callable(experiments.promote)
-['ArmConfig', 'DemoProvider', 'DeploymentConfig']
+True
 """
 
 from __future__ import annotations
