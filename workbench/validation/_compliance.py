@@ -131,6 +131,7 @@ class PIIValidator(BaseValidator):
         out.score[rows] = 0.0
         out.passed[rows] = 1.0
         for i, items in found.items():
+            items = list(dict.fromkeys(items))
             out.passed[i], out.score[i] = 0.0, float(len(items))
             out.reason[i] = "; ".join(items[:5]) + ("; ..." if len(items) > 5 else "")
         return out

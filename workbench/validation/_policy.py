@@ -133,7 +133,7 @@ class Policy:
             ctx = err.get("ctx") or {}
             allowed = ctx.get("expected")
             if err["type"] == "extra_forbidden":
-                model = PassRule if loc.startswith("pass_rule") else PolicySpec
+                model = PassRule if err["loc"][0] == "pass_rule" and len(err["loc"]) > 1 else PolicySpec
                 allowed = ", ".join(model.model_fields)
             raise ConfigError(err["msg"], file=file, key=loc, allowed=allowed) from None
         return cls(
