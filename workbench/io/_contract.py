@@ -8,6 +8,7 @@ record by record, so each bad record is named by its line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import sys
@@ -103,10 +104,9 @@ def _pandas_dtypes(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         if name in S.DTYPES or name not in frame.columns or not numpy_type:
             continue
         if str(frame[name].dtype) != numpy_type:
-            try:
+            # e.g. nulls in a column pandas wrote as bool: keep the nullable dtype
+            with contextlib.suppress(TypeError, ValueError):
                 frame[name] = frame[name].astype(numpy_type)
-            except (TypeError, ValueError):
-                pass  # e.g. nulls in a column pandas wrote as bool: keep the nullable dtype
     return frame
 
 

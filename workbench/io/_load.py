@@ -143,8 +143,8 @@ def load(
 
     Examples
     --------
-    >>> import workbench
-    >>> r = workbench.load("data/samples/litellm_payloads.jsonl", errors="quarantine")
+    >>> from workbench.io import load
+    >>> r = load("data/samples/litellm_payloads.jsonl", errors="quarantine")
     >>> r.format
     'litellm'
     >>> r.rows_read == len(r.frame) + len(r.quarantine)
@@ -268,6 +268,8 @@ def _assemble(chunks: list[Chunk], ctx: Context, mapping) -> tuple[pd.DataFrame,
                 raise_bad(entries[0])
             bad.extend(entries)
             frame = frame[~dup]
+    if S.TIMESTAMP not in frame.columns:  # no rows survived and the source lacked the column
+        frame = S.conform(frame)
     ts = frame[S.TIMESTAMP]
     keep = None
     if ctx.since is not None:

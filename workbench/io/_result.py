@@ -122,11 +122,11 @@ class LoadResult(Result):
     def _repr_html_(self) -> str:
         text = html.escape(str(self.summary()))
         head = f"<h4>LoadResult</h4><pre>{text}</pre>"
-        body = self.frame.head(20).to_html(index=False, na_rep="", max_colwidth=80)
-        if len(self.quarantine):
-            body += "<h5>quarantine (first 20)</h5>" + self.quarantine.head(20).to_html(
-                index=False, na_rep="", max_colwidth=80
-            )
+        with pd.option_context("display.max_colwidth", 80):
+            body = self.frame.head(20).to_html(index=False, na_rep="")
+            if len(self.quarantine):
+                body += "<h5>quarantine (first 20)</h5>"
+                body += self.quarantine.head(20).to_html(index=False, na_rep="")
         return head + body
 
     def __repr__(self) -> str:

@@ -70,15 +70,25 @@ def write(
     path = Path(path)
     fmt = _format_of(path, format)
     if fmt == "parquet":
-        return _write_parquet(frame, path, overwrite)
-    if fmt == "jsonl":
+        out = _write_parquet(frame, path, overwrite)
+    elif fmt == "jsonl":
         text = _text_frame(frame).to_json(
             orient="records", lines=True, force_ascii=False, date_format="iso"
         )
-        return write_atomic(path, text, overwrite=overwrite)
-    buf = io.StringIO()
-    _text_frame(frame).to_csv(buf, index=False)
-    return write_atomic(path, buf.getvalue(), overwrite=overwrite)
+        out = write_atomic(path, text, overwrite=overwrite)
+    else:
+        buf = io.StringIO()
+        _text_frame(frame).to_csv(buf, index=False)
+        out = write_atomic(path, buf.getvalue(), overwrite=overwrite)
+    _default_mode(out)
+    return out
+
+
+def _default_mode(path: Path) -> None:
+    """Temp files are created 0600; give the result the mode a plain open() would (umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path, overwrite: bool) -> Path:

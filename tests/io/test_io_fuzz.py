@@ -1,0 +1,106 @@
+"""Property tests: the JSONL and CSV loaders never fail unexpectedly, and counts always add up."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import workbench.schema as S
+from workbench.errors import WorkbenchError
+from workbench.io import load
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.sampled_from(
+        ["2026-01-01T00:00:00Z", "2026-01-01T00:00:00", "2026-13-45T99:00:00+00:00", "", " "]
+    ),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+)
+_keys = st.sampled_from(
+    [
+        S.RECORD_ID,
+        S.TIMESTAMP,
+        S.OUTPUT,
+        S.LATENCY_MS,
+        S.TOKENS_IN,
+        S.METADATA,
+        S.MODEL,
+        "extra",
+        "truth__x",
+    ]
+)
+_record = st.dictionaries(_keys, _values, max_size=8)
+_line = st.one_of(
+    _record.map(lambda r: json.dumps(r).encode()),
+    st.binary(max_size=40),
+    _record.map(lambda r: json.dumps(r).encode()[: max(1, len(json.dumps(r)) // 2)]),
+    st.just(b'{"record_id": "dup", "timestamp": "2026-01-01T00:00:00Z"}'),
+    st.just(b'{"record_id": "\\ud800", "timestamp": "2026-01-01T00:00:00Z"}'),
+)
+_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _load_counts(path: Path):
+    try:
+        result = load(path, errors="quarantine", progress=False)
+    except WorkbenchError:
+        return None  # a whole-file problem the loader explains (e.g. format not recognisable)
+    assert result.rows_read == len(result.frame) + len(result.quarantine)
+    assert result.frame[S.RECORD_ID].is_unique
+    S.validate_logframe(result.frame)
+    return result
+
+
+@_SETTINGS
+@given(st.lists(_line, max_size=12))
+def test_jsonl_loader_never_crashes_and_counts_add_up(lines):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.jsonl"
+        data = b"\n".join(lines)
+        path.write_bytes(data)
+        result = _load_counts(path)
+        if result is not None and result.format == "jsonl" and data.lstrip()[:1] != b"[":
+            non_blank = sum(1 for line in data.split(b"\n") if line.strip())
+            assert result.rows_read == max(non_blank, 1)
+
+
+_cell = st.one_of(
+    st.text(max_size=15),
+    st.sampled_from(["2026-01-01T00:00:00Z", "12", "1.5", "", "x,y", '"q"', "\n"]),
+)
+
+
+@_SETTINGS
+@given(
+    st.lists(
+        st.sampled_from([S.RECORD_ID, S.TIMESTAMP, S.LATENCY_MS, S.TOKENS_IN, S.OUTPUT, "other"]),
+        min_size=1,
+        max_size=5,
+        unique=True,
+    ),
+    st.lists(st.lists(_cell, min_size=0, max_size=6), max_size=10),
+    st.binary(max_size=20),
+)
+def test_csv_loader_never_crashes_and_counts_add_up(header, rows, junk):
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+    data = buf.getvalue().encode("utf-8") + junk
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.csv"
+        path.write_bytes(data)
+        _load_counts(path)
