@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     app, name = args.target.split("/")
     if args.action == "show":
         v = args.versions[0] if args.versions else P.current_version(config_dir, app, name)
+        P.load_config(config_dir, app, name, v)  # validate before showing
         print(P.version_path(config_dir, app, name, v).read_text(encoding="utf-8"), end="")
-        P.load_config(config_dir, app, name, v)  # validate what we showed
     elif args.action == "history":
         frame = P.config_history(config_dir, app, name)
         if frame.empty:
