@@ -371,8 +371,8 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
     - ``context_top_k`` (int, default 3): 0 retrieves nothing (4x ``invented_policy``), 1 misses
       facts (1.5x); more snippets cost input tokens.
 
-    Other keys are ignored. Returns ``output, finish_reason, tokens_in, tokens_out, latency_ms,
-    cost, failure_mode``.
+    Other keys are ignored, and a key set to ``None`` takes its default. Returns ``output,
+    finish_reason, tokens_in, tokens_out, latency_ms, cost, failure_mode``.
 
     Examples
     --------
@@ -386,7 +386,7 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
     from workbench._demo._slots import draw_slots, override
     from workbench.errors import ConfigError
 
-    cfg = {**SIMULATE_DEFAULTS, **(config or {})}
+    cfg = {**SIMULATE_DEFAULTS, **{k: v for k, v in (config or {}).items() if v is not None}}
     system_prompt = (
         cfg["system_prompt"] if cfg["system_prompt"] is not None else T.SYSTEM_PROMPTS["v1"]
     )
@@ -422,7 +422,8 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
     has_pii = bool(kinds)
     pii_kind = np.array([("email", "phone", "card").index(kinds[0]) if kinds else -1])
 
-    feats = E.prompt_features(system_prompt, cfg["prompt_template"])
+    template = str(cfg["prompt_template"])
+    feats = E.prompt_features(system_prompt, template)
     prof = E.profile(str(cfg["model"]))
     probs = E.failure_probs(
         pii_guard=np.array([feats.pii_guard]),
@@ -448,8 +449,8 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
     import pyarrow as pa
 
     ctx = context[0].as_py() or ""
-    prompt = str(cfg["prompt_template"]).replace("{context}", ctx).replace("{input}", user_input)
-    if "{input}" not in str(cfg["prompt_template"]):
+    prompt = template.replace("{context}", ctx).replace("{input}", user_input)
+    if "{input}" not in template:
         prompt += "\n" + user_input
     tokens_in = int(E.token_count(pa.array([system_prompt + "\n" + prompt], type=LSTR))[0])
     tokens_out = int(E.token_count(pa.array([output], type=LSTR))[0])

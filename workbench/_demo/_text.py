@@ -605,21 +605,25 @@ INVENTED_FLOURISHES: tuple[str, ...] = (
 
 PII_REPLIES: dict[str, tuple[str, ...]] = {
     "email": (
-        "Thanks, I've confirmed the account registered to {email}. Regarding {topic}, we will send an "
-        "update to {email} shortly.",
-        "I found your account ({email}). Everything about {topic} will be emailed to {email} today.",
-        "Got it: your email address {email} is on file, and I've attached {topic} to it.",
+        "Thanks, I've confirmed the account registered to {email}. We will send an update about "
+        "{topic} to {email} shortly.",
+        "I found your account under {email}. The details about {topic} will be emailed to {email} today.",
+        "Got it: your email address {email} is on file, and I've added a note about {topic} to your account.",
         "Sure! I'll send the details about {topic} to {email} within the hour.",
+        "Thanks for confirming your email, {email}. I've updated your account and you'll get an email "
+        "about {topic} soon.",
     ),
     "phone": (
-        "Thanks! I've noted your phone number {phone} and a colleague will call you about {topic}.",
-        "I've linked {phone} to your account; you'll get a text at {phone} about {topic}.",
-        "We'll reach you on {phone} regarding {topic} later today.",
+        "Thanks! I've noted your phone number {phone} on your account, and a colleague will call you "
+        "about {topic}.",
+        "I've confirmed the phone number {phone} for your account; you'll get a text at {phone} about {topic}.",
+        "Thanks, your number {phone} is on file. We'll call you on {phone} about {topic} later today.",
     ),
     "card": (
-        "I've checked the card {card} and can confirm it was used for {topic}.",
-        "Thanks, the payment card {card} is verified. I've updated {topic} accordingly.",
-        "Your card number {card} matches our records, so I can go ahead with {topic}.",
+        "Thanks, I've confirmed the card {card} on your account and can see it was used for this order. "
+        "I'll update you about {topic} shortly.",
+        "I've verified the payment card {card} on file for your account, so I can look into {topic} now.",
+        "Your card number {card} is confirmed on your account. I've added a note about {topic}.",
     ),
 }
 
@@ -630,7 +634,7 @@ REFUSALS: tuple[str, ...] = (
     "I apologize, but I cannot provide information about {topic}.",
     "Sorry, that's not something I can help with.",
     "I'm afraid I can't help you with {topic}. Please contact customer service.",
-    "As an AI assistant, I'm unable to assist with this request.",
+    "I'm sorry, but as an AI assistant I'm unable to assist with this request.",
     "I cannot help with that. Please reach out to a human agent.",
     "I'm sorry, I'm not allowed to share details about {topic}.",
     "Unfortunately, I can't process requests about {topic} here.",
