@@ -17,6 +17,7 @@ check has no vectorised form (JSON parsing, Luhn), and then only over candidate 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -219,7 +220,7 @@ class Batch:
                         out[i] = v.get(key)
             t = self.text(METADATA)
             if not t.absent and t.ok.any():
-                rx = Rx(_META_VALUE.format(key=re.escape(json.dumps(key))))
+                rx = _meta_rx(key)
                 if t.small:
                     found = [None if s is None else rx.py.search(s) for s in t.py]
                     raw_values = [m.group("v") if m else None for m in found]
@@ -236,6 +237,11 @@ class Batch:
                         out[i] = parsed[v]
             self._meta[key] = out
         return self._meta[key]
+
+
+@functools.lru_cache(maxsize=256)
+def _meta_rx(key: str) -> Rx:
+    return Rx(_META_VALUE.format(key=re.escape(json.dumps(key))))
 
 
 _META_VALUE = (

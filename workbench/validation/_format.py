@@ -207,7 +207,8 @@ class TruncationValidator(BaseValidator):
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
         fr = batch.column(S.FINISH_REASON)
-        by_reason = rows & np.isin(fr.astype(str), list(self.finish_reasons)) & (fr != None)  # noqa: E711
+        stops = set(self.finish_reasons)
+        by_reason = rows & np.fromiter((v in stops for v in fr), bool, batch.n)
         fail = by_reason.copy()
         out.reason[by_reason] = [f"finish_reason={v}" for v in fr[by_reason]]
         if self.check_last_sentence:

@@ -133,7 +133,9 @@ class Policy:
             ctx = err.get("ctx") or {}
             allowed = ctx.get("expected")
             if err["type"] == "extra_forbidden":
-                model = PassRule if err["loc"][0] == "pass_rule" and len(err["loc"]) > 1 else PolicySpec
+                model = (
+                    PassRule if err["loc"][0] == "pass_rule" and len(err["loc"]) > 1 else PolicySpec
+                )
                 allowed = ", ".join(model.model_fields)
             raise ConfigError(err["msg"], file=file, key=loc, allowed=allowed) from None
         return cls(
@@ -185,53 +187,50 @@ class Policy:
         """Run every validator on ``batch`` and combine them into the per-row decision."""
         n = batch.n
         scope = where_mask(batch, self.applies_to)
-        outcomes = {
-            v.name: v.evaluate(batch, scope) for v in self.validators if v.type not in skip_types
-        }
-        block_fail = np.zeros(n, dtype=bool)
-        warn_fail = np.zeros(n, dtype=bool)
-        block_error = np.zeros(n, dtype=bool)
-        ran = np.zeros(n)
-        passed = np.zeros(n)
-        failed_names = [[] for _ in range(n)] if n else []
-        for v in self.validators:
-            if v.name not in outcomes:
-                continue
-            o = outcomes[v.name]
-            fail = o.passed == 0.0
-            ok = o.passed == 1.0
-            ran += fail | ok
-            passed += ok
-            err = _is_error(o)
-            if v.severity == "block":
-                block_fail |= fail
-                block_error |= err
-            else:
-                warn_fail |= fail | err
-            for i in np.flatnonzero(fail | err):
-                failed_names[i].append((v.severity, v.name, "error" if err[i] else "fail"))
+        run = [v for v in self.validators if v.type not in skip_types]
+        outcomes = {v.name: v.evaluate(batch, scope) for v in run}
+        if not run:
+            empty = np.full(n, "", dtype=object)
+            return PolicyResult(
+                outcomes, scope, scope.copy(), empty, empty.copy(), np.full(n, np.nan)
+            )
+        # one (validators x rows) matrix instead of per-validator loops: cheap for one record too
+        passed = np.vstack([outcomes[v.name].passed for v in run])
+        fail = passed == 0.0
+        ok = passed == 1.0
+        err = np.vstack([_is_error(outcomes[v.name]) for v in run])
+        block = np.array([v.severity == "block" for v in run])[:, None]
+        block_fail = (fail & block).any(axis=0)
+        block_error = (err & block).any(axis=0)
+        warn_fail = ((fail | err) & ~block).any(axis=0)
         blocked = block_fail | (block_error if self.pass_rule.on_error == "fail" else False)
         allowed = scope & ~blocked
         action = np.where(
             ~scope, "", np.where(blocked, "block", np.where(warn_fail, "warn", "allow"))
-        )
+        ).astype(object)
         reason = np.full(n, "", dtype=object)
-        for i in np.flatnonzero(scope & (blocked | warn_fail | block_error)):
+        bad = fail | err
+        for i in np.flatnonzero(scope & bad.any(axis=0)):
             reason[i] = "; ".join(
-                f"{sev}: {name}{' (could not run)' if kind == 'error' else ''}"
-                for sev, name, kind in failed_names[i]
+                f"{v.severity}: {v.name}{' (could not run)' if err[k, i] else ''}"
+                for k, v in enumerate(run)
+                if bad[k, i]
             )
-        reason[~scope] = "skipped: outside the policy's applies_to"
+        if not scope.all():
+            reason[~scope] = "skipped: outside the policy's applies_to"
+        ran = (fail | ok).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            score = np.where(ran > 0, passed / np.maximum(ran, 1), np.nan)
-        return PolicyResult(outcomes, scope, allowed, action.astype(object), reason, score)
+            score = np.where(ran > 0, ok.sum(axis=0) / np.maximum(ran, 1), np.nan)
+        return PolicyResult(outcomes, scope, allowed, action, reason, score)
 
 
 def _is_error(o: Outcome) -> np.ndarray:
     """Rows where the validator could not run because of an error (not merely skipped)."""
     err = np.zeros(len(o.passed), dtype=bool)
-    idx = np.flatnonzero(np.isnan(o.passed))
-    err[idx] = [str(o.reason[i]).startswith("error") for i in idx]
+    nan = np.isnan(o.passed)
+    if nan.any():
+        idx = np.flatnonzero(nan)
+        err[idx] = [str(o.reason[i]).startswith("error") for i in idx]
     return err
 
 

@@ -298,6 +298,9 @@ class LanguageValidator(BaseValidator):
     fast_path: bool = True
 
     def _prepare(self):
+        if _backend(self.backend) == "py3langid":
+            with _DETECT_LOCK:
+                _py3langid()  # load the model now, not on a guarded request
         fixed = [e for e in self.expected if e in STOPWORDS]
         others = sorted({w for k, ws in STOPWORDS.items() if k not in fixed for w in ws})
         own = sorted({w for k in fixed for w in STOPWORDS[k]} - set(others))
