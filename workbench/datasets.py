@@ -204,7 +204,7 @@ def demo_logs(
 
     # -- text ---------------------------------------------------------------------------------
     slots = draw_slots(rng, n, day, start_date)
-    user_input = E.render_inputs(
+    user_input, user_tpl = E.render_inputs(
         rng,
         intent,
         slots,
@@ -213,7 +213,7 @@ def demo_logs(
         pii_kind=pii_kind,
     )
     context = E.render_context(rng, intent, np.full(n, _DEMO_TOP_K), slots, n_intents)
-    output, is_length = E.render_outputs(rng, intent, mode, pii_kind, slots)
+    output, is_length = E.render_outputs(rng, intent, mode, pii_kind, slots, user_tpl)
 
     # -- cost and timing ----------------------------------------------------------------------
     vb = variant_b.astype(np.int8)

@@ -164,7 +164,9 @@ class Tables:
     """Flat template lists and, per group, the ids of the templates it may use."""
 
     outputs: tuple[str, ...]
-    output_groups: tuple[np.ndarray, ...]  # index intent * N_GROUPS + group
+    # intent * N_GROUPS + group, then per user template u: user_base + 2 * u (+1 if invented)
+    output_groups: tuple[np.ndarray, ...]
+    user_base: int
     users: tuple[str, ...]
     user_groups: tuple[np.ndarray, ...]  # per intent
     snippets: tuple[str, ...]
@@ -209,6 +211,18 @@ def tables() -> Tables:
         add([topic(t) for t in T.STEPS] if not it.action else ())
         assert len(groups) % N_GROUPS == 0
 
+    # correct (and invented) replies that fit each user template
+    user_base = len(groups)
+    for it in T.INTENTS:
+        for u in range(len(it.user)):
+            if it.action:
+                add(T.action_templates(it.action))
+                add(())
+                continue
+            fit = [it.answers[a] for a in it.answer_map[u]] if it.answer_map else list(it.answers)
+            add(fit)
+            add([_fake(a) + f for a in fit for f in T.INVENTED_FLOURISHES])
+
     users: list[str] = []
     user_groups = []
     snippets: list[str] = []
@@ -221,6 +235,7 @@ def tables() -> Tables:
     return Tables(
         tuple(outputs),
         tuple(np.array(g, dtype=np.int64) for g in groups),
+        user_base,
         tuple(users),
         tuple(user_groups),
         tuple(snippets),
@@ -237,14 +252,16 @@ def render_inputs(
     preamble_p: np.ndarray,
     postscript_p: np.ndarray,
     pii_kind: np.ndarray,
-) -> pa.Array:
+) -> tuple[pa.Array, np.ndarray]:
     """User messages: greeting? + back-story? + templated question + PII sentence? + postscript?
 
-    ``pii_kind`` is -1 (no PII in the input) or an index into ``PII_KINDS``.
+    ``pii_kind`` is -1 (no PII in the input) or an index into ``PII_KINDS``. Returns the messages
+    and the id of the question template each one used (the reply is chosen to fit it).
     """
     tb = tables()
     m = len(intent)
-    core = render(tb.users, pick(rng, intent, tb.user_groups), slots)
+    user_tpl = pick(rng, intent, tb.user_groups)
+    core = render(tb.users, user_tpl, slots)
     greet_choice = np.where(rng.random(m) < 0.2, rng.integers(0, len(T.GREETINGS), m), -1)
     greet = render(T.GREETINGS, greet_choice, slots)
     pre = render(
@@ -264,7 +281,7 @@ def render_inputs(
     ps = render(T.POSTSCRIPTS, ps_choice, slots)
     # a greeting before a back-story reads oddly; keep the back-story
     greet = pc.if_else(pc.is_null(pre), greet, pa.nulls(m, type=LSTR))
-    return join([greet, pre, core, pii, ps])
+    return join([greet, pre, core, pii, ps]), user_tpl
 
 
 def render_context(
@@ -301,8 +318,13 @@ def render_context(
 
 
 def output_groups(
-    intent: np.ndarray, mode: np.ndarray, rng: np.random.Generator, pii_kind: np.ndarray
+    intent: np.ndarray,
+    mode: np.ndarray,
+    rng: np.random.Generator,
+    pii_kind: np.ndarray,
+    user_tpl: np.ndarray | None = None,
 ) -> np.ndarray:
+    """Template group of each row's reply; ``user_tpl`` (-1: unknown) narrows correct replies."""
     m = len(intent)
     lang = rng.choice(len(LANGS), size=m, p=LANG_P)
     g = np.select(
@@ -317,7 +339,15 @@ def output_groups(
         [G_INVENTED, G_PII + np.maximum(pii_kind, 0), G_REFUSAL, G_JSON, G_LANG + lang, G_TRUNC],
         G_NONE,
     )
-    return intent.astype(np.int64) * N_GROUPS + g
+    out = intent.astype(np.int64) * N_GROUPS + g
+    if user_tpl is not None:
+        per_user = (
+            tables().user_base + 2 * np.asarray(user_tpl, dtype=np.int64) + (mode == INVENTED)
+        )
+        out = np.where(
+            (np.asarray(user_tpl) >= 0) & ((mode == NONE) | (mode == INVENTED)), per_user, out
+        )
+    return out
 
 
 def render_outputs(
@@ -326,10 +356,11 @@ def render_outputs(
     mode: np.ndarray,
     pii_kind: np.ndarray,
     slots: dict,
+    user_tpl: np.ndarray | None = None,
 ) -> tuple[pa.Array, np.ndarray]:
     """Outputs, and whether each stopped at the token limit, for rows with the given failure modes."""
     tb = tables()
-    groups = output_groups(intent, mode, rng, pii_kind)
+    groups = output_groups(intent, mode, rng, pii_kind, user_tpl)
     out = render(tb.outputs, pick(rng, groups, tb.output_groups), slots)
     is_length = np.zeros(len(intent), dtype=bool)
     trunc = np.flatnonzero(mode == TRUNCATED)

@@ -9,7 +9,7 @@ Numbers that appear in knowledge-base snippets (policy ids, day counts, money am
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SHOP = "Northwind Goods"
 
@@ -30,7 +30,8 @@ class Intent:
     action: dict | None = None  # JSON action the app must emit (action intents)
     weight: float = 1.0
     after_drift_only: bool = False
-    steps: tuple[str, ...] = field(default=())  # long step-by-step explanations (get truncated)
+    # per user template, the answers that fit it (indices into ``answers``); empty: all fit
+    answer_map: tuple[tuple[int, ...], ...] = ()
 
 
 SUPPORT = "support-assistant"
@@ -70,6 +71,7 @@ INTENTS: tuple[Intent, ...] = (
             "Thanks for your patience! Your {product} is with {carrier} (tracking {tracking}). Per {sp_id}, "
             "standard shipping takes {ship_min}-{ship_max} business days, so expect it by {eta_date}.",
         ),
+        answer_map=((0, 1, 2, 3),) * 7 + ((2,),),
         weight=1.6,
     ),
     Intent(
@@ -100,7 +102,10 @@ INTENTS: tuple[Intent, ...] = (
             "{refund_days} business days of the return reaching us, which was on {ship_date}.",
             "I can see the refund of {refund_amount} for order {order_id} is processing. Please allow up to "
             "{refund_days} business days for it to show on your statement.",
+            "Yes. Once the {product} is back at our warehouse, the refund goes to your original payment "
+            "method within {refund_days} business days ({rf_id}).",
         ),
+        answer_map=((0, 1, 2), (0, 1, 2), (0, 1, 2), (3,), (0, 2), (0, 1, 2), (0, 1, 2)),
         weight=1.3,
     ),
     Intent(
@@ -187,7 +192,10 @@ INTENTS: tuple[Intent, ...] = (
             "{unlock_minutes} minutes. After that you can request a new reset link (valid {link_minutes} minutes).",
             "Reset links expire after {link_minutes} minutes ({ac_id}), which is probably why the old one "
             "stopped working. Request a fresh one from the sign-in page and it should go through.",
+            "Reset emails can take a few minutes and sometimes land in the spam folder. Request a new one "
+            "from the sign-in page; each link is valid for {link_minutes} minutes ({ac_id}).",
         ),
+        answer_map=((0, 3), (0,), (1,), (2,), (0, 1), (3,)),
         weight=1.1,
     ),
     Intent(
@@ -218,6 +226,7 @@ INTENTS: tuple[Intent, ...] = (
             "The {charge_amount} charge from {charge_date} belongs to order {order_id}. If you believe it's "
             "wrong, we'll review it under {bd_id} and reply within {reversal_days} business days.",
         ),
+        answer_map=((0, 1), (0, 2), (2,), (0, 1), (0, 2), (1, 2)),
     ),
     Intent(
         "warranty_claim",
@@ -246,6 +255,7 @@ INTENTS: tuple[Intent, ...] = (
             "You can file a claim from your order page for {order_id}. Under {wr_id} the warranty lasts "
             "{warranty_months} months, and we review claims within {review_days} business days.",
         ),
+        answer_map=((0, 2), (0, 2), (1,), (0, 1, 2), (0, 2), (2,)),
         weight=0.9,
     ),
     Intent(
@@ -333,6 +343,7 @@ INTENTS: tuple[Intent, ...] = (
             "The {product} weighs {weight_g} g, comes with a charger and has a {warranty_months}-month "
             "warranty ({pd_id}).",
         ),
+        answer_map=((0, 1), (1,), (0, 2), (0, 2), (0, 1, 2), (0, 1, 2)),
         weight=1.2,
     ),
     Intent(
@@ -359,7 +370,10 @@ INTENTS: tuple[Intent, ...] = (
             "Yes, the {city} store opens on Sundays from {open_time} to {sunday_close}. It is closed on "
             "public holidays.",
             "Today the {city} shop closes at {close_time} (Sunday: {sunday_close}).",
+            "The {city} store is closed on public holidays. On other days it is open from {open_time} to "
+            "{close_time} ({sh_id}).",
         ),
+        answer_map=((0,), (1,), (2, 0), (0,), (3,)),
         weight=0.7,
     ),
     Intent(
@@ -389,6 +403,7 @@ INTENTS: tuple[Intent, ...] = (
             "You earn 1 point per dollar, and each 500 points are worth {points_value}. Points for order "
             "{order_id} are added once it has been delivered.",
         ),
+        answer_map=((0, 1), (0,), (1,), (2,), (0, 2)),
         weight=0.8,
     ),
     Intent(
@@ -588,7 +603,7 @@ POSTSCRIPTS: tuple[str, ...] = (
     " I'd appreciate a quick answer.",
     " Please let me know as soon as possible because I'm travelling next week and won't be able to "
     "check my emails regularly.",
-    " I need this sorted before the weekend, since it's a birthday present and the party is on Saturday.",
+    " I need this sorted before the weekend, because I am away all of next week and will not have my laptop.",
     " To be honest I'm losing patience, this is the second time I have to ask about it and I expected "
     "better from a shop like yours.",
 )
@@ -682,17 +697,17 @@ STEPS: tuple[str, ...] = (
     "which opens a request that goes straight to the right team. Step 4: you will receive a confirmation "
     "email with a reference number, and our team will follow up with the next steps and the expected "
     "timeline for your case.",
-    "Great question about {topic}. Let me walk you through everything in detail. First, our team reviews "
+    "Great question about {topic}. Let me walk you through it step by step. Step 1: our team reviews "
     "each request individually, so the exact timing can depend on the item and on where it is shipped. "
-    "Second, for the {product} in particular, there are a few things to keep in mind: the original "
-    "packaging helps us process things faster, the serial number should be visible, and any accessories "
-    "should be included. Third, once everything has been checked, you will get an update by email and "
-    "in your account, and you can always reply to that email if you have more questions.",
-    "I completely understand, and I'm happy to explain how {topic} works from start to finish. To begin "
-    "with, all requests are logged in our system together with your order {order_id}, which means any "
-    "colleague can pick up where the last one left off. After that, a specialist looks at the details, "
-    "compares them with our records, and decides on the best solution, which could be a replacement, a "
-    "refund or a repair. Finally, we confirm the outcome in writing so you have everything documented.",
+    "Step 2: for the {product} in particular, keep the original packaging, make sure the serial number "
+    "is visible, and include any accessories, which helps us process everything faster. Step 3: once "
+    "everything has been checked, you will get an update by email and in your account. Step 4: if you "
+    "have more questions at any point, simply reply to that email and it reaches the same team.",
+    "I completely understand, and I'm happy to explain {topic} step by step. Step 1: your request is "
+    "logged in our system together with order {order_id}, so any colleague can pick up where the last "
+    "one left off. Step 2: a specialist looks at the details and compares them with our records. "
+    "Step 3: we decide on the best solution, which could be a replacement, a refund or a repair. "
+    "Step 4: we confirm the outcome in writing, so you have everything documented for your records.",
 )
 
 ERRORS: tuple[str, ...] = (
