@@ -117,3 +117,11 @@ def test_wilson_interval_contains_estimate(k, extra):
         return
     lo, hi = st.wilson_ci(k, n)
     assert 0.0 <= lo <= k / n <= hi <= 1.0
+
+
+@given(hst.lists(hst.floats(-1e6, 1e6), min_size=1, max_size=300), hst.sampled_from([0.5, 0.95]))
+def test_quantile_matches_numpy_and_ci_brackets_it(values, q):
+    est, lo, hi = st.quantile_ci(np.array(values), q)
+    assert est == pytest.approx(np.quantile(values, q), rel=1e-9, abs=1e-9)
+    assert lo <= hi
+    assert min(values) <= lo and hi <= max(values)

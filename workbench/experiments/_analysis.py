@@ -162,7 +162,7 @@ def analyze(
 
 
 def dataset_hash(frame: pd.DataFrame, spec: ExperimentSpec) -> str:
-    """SHA-256 over the row hashes of the columns the analysis read (order-sensitive)."""
+    """SHA-256 over the columns the analysis read (names, then values; order-sensitive)."""
     cols = [
         c
         for c in dict.fromkeys(
@@ -175,8 +175,36 @@ def dataset_hash(frame: pd.DataFrame, spec: ExperimentSpec) -> str:
         )
         if c in frame.columns
     ]
-    hashed = pd.util.hash_pandas_object(frame[cols], index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()
+    h = hashlib.sha256()
+    for c in cols:
+        h.update(c.encode("utf-8") + b"\0")
+        for chunk in _column_bytes(frame[c]):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _column_bytes(s: pd.Series):
+    """The column's values as byte chunks: Arrow buffers when Arrow-backed (no copy)."""
+    arrow = getattr(s.array, "__arrow_array__", None)
+    if arrow is not None:
+        import pyarrow as pa
+
+        data = arrow()
+        chunks = data.chunks if isinstance(data, pa.ChunkedArray) else [data]
+        for chunk in chunks:
+            if chunk.offset:
+                chunk = pa.concat_arrays([chunk.slice(0, len(chunk))])
+            yield str(chunk.type).encode() + len(chunk).to_bytes(8, "little")
+            for buf in chunk.buffers():
+                if buf is not None:
+                    yield memoryview(buf)
+        return
+    if s.dtype == object:
+        yield pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes()
+        return
+    values = s.to_numpy()
+    yield str(values.dtype).encode()
+    yield np.ascontiguousarray(values).tobytes()
 
 
 # -- internals -----------------------------------------------------------------------------------
@@ -253,7 +281,7 @@ def _metric_rows(frame, spec, metric, role, idx, pair_keys) -> list[dict]:
             "passed": pd.NA,
         }
         if arm != b:
-            cmp = _compare(metric, vals, idx[b], rows, pair_keys, arm, b, spec)
+            cmp = _compare(metric, vals, idx[b], rows, pair_keys, arm, b, spec, role)
             row.update(
                 diff=cmp.diff,
                 diff_ci_low=cmp.ci_low,
@@ -292,7 +320,7 @@ def _point(metric: MetricSpec, x: np.ndarray, alpha: float) -> tuple[float, floa
     return m, m - q * se, m + q * se
 
 
-def _compare(metric, vals, rows0, rows1, pair_keys, arm, base, spec) -> st.Comparison:
+def _compare(metric, vals, rows0, rows1, pair_keys, arm, base, spec, role) -> st.Comparison:
     if pair_keys is not None and metric.kind != "latency_p95":
         p0, p1 = pair_keys[base], pair_keys[arm]
         common = p0.index.intersection(p1.index)
@@ -308,7 +336,7 @@ def _compare(metric, vals, rows0, rows1, pair_keys, arm, base, spec) -> st.Compa
     x0, x1 = x0[~np.isnan(x0)], x1[~np.isnan(x1)]
     if metric.kind == "latency_p95":
         return st.compare_quantiles(x0, x1, 0.95, spec.alpha, seed=spec.seed)
-    return st.compare_means(x0, x1, spec.alpha)
+    return st.compare_means(x0, x1, spec.alpha, secondary=role == "primary")
 
 
 def _guardrail_ok(metric: MetricSpec, diff: float, base_value: float) -> bool:
