@@ -18,6 +18,7 @@ import pandas as pd
 import workbench.schema as S
 from workbench.app._ui import tabulator, unavailable
 
+PAGE_NAME = "Failure clusters"
 NOT_CLUSTERED = -2  # rows that were not clustered (they passed); -1 is BERTopic's outliers
 _START_LOCK = threading.Lock()
 
@@ -84,9 +85,15 @@ def page(session: Any):
     body = pn.Column(sizing_mode="stretch_width", css_classes=["wb-clusters-body"])
     started = {"ds": None}
 
+    def visible() -> bool:
+        tabs = session.tabs
+        from workbench.app._build import PAGES
+
+        return tabs is None or tabs.active == PAGES.index(PAGE_NAME)
+
     def ensure(*_):
         ds = state.dataset
-        if ds is None or started["ds"] is ds:
+        if ds is None or started["ds"] is ds or not visible():
             return
         started["ds"] = ds
         if not ds.rule_names and ds.policy_pass is None:
@@ -132,6 +139,8 @@ def page(session: Any):
 
     ensure()
     state.param.watch(ensure, "dataset")
+    if session.tabs is not None:  # cluster only once someone opens the page
+        session.tabs.param.watch(ensure, "active")
     state.param.watch(render, "revision")
     return pn.Column("## Failure clusters", status, body, sizing_mode="stretch_width")
 

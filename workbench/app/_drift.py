@@ -108,8 +108,15 @@ def page(session: Any):
     except ImportError as exc:
         return unavailable("Drift", f"workbench.drift: {exc}")
     state = session.state
-    ref_w = pn.widgets.DateRangeSlider(name="Reference window", css_classes=["wb-drift-ref"])
-    cur_w = pn.widgets.DateRangeSlider(name="Current window", css_classes=["wb-drift-cur"])
+    lo, hi = state.date_bounds()
+    lo, hi = lo or dt.date(2000, 1, 1), hi or dt.date(2000, 1, 2)
+    bounds = dict(start=lo, end=max(hi, lo + dt.timedelta(days=1)), value=(lo, hi))
+    ref_w = pn.widgets.DateRangeSlider(
+        name="Reference window", css_classes=["wb-drift-ref"], **bounds
+    )
+    cur_w = pn.widgets.DateRangeSlider(
+        name="Current window", css_classes=["wb-drift-cur"], **bounds
+    )
     cols = pn.widgets.MultiChoice(
         name="Columns",
         options=list(DEFAULT_COLUMNS + OPTIONAL_COLUMNS),
