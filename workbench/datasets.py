@@ -143,7 +143,14 @@ def demo_logs(
         from workbench.errors import ConfigError
 
         raise ConfigError(f"demo_logs needs n >= 0 and days >= 1 (got n={n}, days={days})")
-    start_date = dt.date.fromisoformat(str(start))
+    try:
+        start_date = dt.date.fromisoformat(str(start))
+    except ValueError:
+        from workbench.errors import ConfigError
+
+        raise ConfigError(
+            f"demo_logs: start={start!r} is not an ISO date like 2026-01-01"
+        ) from None
     rng = np.random.default_rng(np.random.SeedSequence([seed, 20260101]))
 
     # -- time: sessions of 1-4 calls, a daily traffic pattern, no trend ------------------------
@@ -498,9 +505,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=30, help="days covered (default 30)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
-        "--drift-day", type=int, default=20, help="day the drift starts (default 20)"
+        "--start", default="2026-01-01", help="first day, ISO date (default 2026-01-01)"
+    )
+    parser.add_argument(
+        "--drift-day", type=int, default=20, help="day the drift starts (default 20; -1: no drift)"
     )
     parser.add_argument("--out", help="write to FILE.parquet, .jsonl or .csv")
+    parser.add_argument("--force", action="store_true", help="replace --out if it exists")
     parser.add_argument(
         "--summary", action="store_true", help="print a summary of the generated logs"
     )
@@ -508,16 +519,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate the demo logs, write them if ``--out`` is given, print a summary."""
+    from pathlib import Path
+
     from workbench.errors import BadInputError
 
-    frame = demo_logs(n=args.n, days=args.days, seed=args.seed, drift_day=args.drift_day)
-    if args.out:
-        path = str(args.out)
-        if not path.endswith((".parquet", ".jsonl", ".csv")):
-            raise BadInputError(f"--out {path}: use a .parquet, .jsonl or .csv file name")
+    path = str(args.out) if args.out else None
+    if path and not path.endswith((".parquet", ".jsonl", ".csv")):
+        raise BadInputError(f"--out {path}: use a .parquet, .jsonl or .csv file name")
+    if path and Path(path).exists() and not args.force:
+        raise BadInputError(f"--out {path} exists; pass --force to replace it")
+    drift_day = None if args.drift_day is not None and args.drift_day < 0 else args.drift_day
+    frame = demo_logs(
+        n=args.n, days=args.days, seed=args.seed, start=args.start, drift_day=drift_day
+    )
+    if path:
         write(frame, path)
         print(f"wrote {len(frame):,} rows to {path}")
-    if args.summary or not args.out:
+    if args.summary or not path:
         print(summary(frame))
     return 0
 

@@ -168,3 +168,27 @@ def test_cli_rejects_unknown_suffix(tmp_path, capsys):
 
     assert main(["demo", "--n", "10", "--out", str(tmp_path / "x.txt")]) == 2
     assert "x.txt" in capsys.readouterr().err
+
+
+def test_cli_refuses_to_replace_without_force(tmp_path, capsys):
+    from workbench.cli import main
+
+    out = tmp_path / "demo.jsonl"
+    argv = ["demo", "--n", "50", "--days", "2", "--out", str(out)]
+    assert main(argv) == 0
+    first = out.read_text()
+    assert main(argv) == 2 and "--force" in capsys.readouterr().err
+    assert main([*argv, "--seed", "9", "--force"]) == 0
+    assert out.read_text() != first
+
+
+def test_cli_start_and_no_drift(tmp_path):
+    from workbench.cli import main
+
+    out = tmp_path / "d.parquet"
+    argv = ["demo", "--n", "200", "--days", "3", "--start", "2025-06-01", "--drift-day", "-1"]
+    assert main([*argv, "--out", str(out)]) == 0
+    back = pd.read_parquet(out)
+    assert back[S.TIMESTAMP].min() >= pd.Timestamp("2025-06-01", tz="UTC")
+    assert not back[S.TRUTH_DRIFTED].any()
+    assert main(["demo", "--n", "10", "--start", "June 1st"]) == 2
