@@ -55,11 +55,21 @@ def _time_where(column_sql: str, ctx: Context) -> list[str]:
 
 
 def read_parquet(paths: list[Path], ctx: Context) -> list[Chunk]:
+    chunks = []
+    for path in paths:
+        chunk = _parquet_file(path, ctx, with_rows=False)
+        if chunk.retry is None and not chunk.bad:
+            # positions are only needed to name a bad row: read them again if one turns up
+            chunk.retry = lambda path=path: _parquet_file(path, ctx, with_rows=True)
+        chunks.append(chunk)
+    return chunks
+
+
+def _parquet_file(path: Path, ctx: Context, with_rows: bool) -> Chunk:
     import duckdb
 
     con = connect()
-    chunks = []
-    for path in paths:
+    try:
         try:
             desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({path_lit(path)})").fetchall()
         except duckdb.Error as exc:
@@ -70,25 +80,25 @@ def read_parquet(paths: list[Path], ctx: Context) -> list[Chunk]:
                 else f"not a readable Parquet file ({_first_line(exc)})"
             )
             ctx.reject(bad_record(str(path), reason), bad)
-            chunks.append(Chunk(pd.DataFrame(), bad, "parquet", file=str(path)))
-            continue
+            return Chunk(pd.DataFrame(), bad, "parquet", file=str(path))
         types = {name: typ for name, typ, *_ in desc}
         cols = wanted_columns(list(types), ctx)
         select = ", ".join(ident(c) for c in cols)
         where = []
         if types.get(S.TIMESTAMP, "").upper() == "TIMESTAMP WITH TIME ZONE":
             where = _time_where(ident(S.TIMESTAMP), ctx)
-        sql = (
-            f"SELECT {select}, file_row_number + 1 AS {ident(ROW)} "
-            f"FROM read_parquet({path_lit(path)}, file_row_number=true)"
-        )
+        if with_rows:
+            select += f", file_row_number + 1 AS {ident(ROW)}"
+        src = f"read_parquet({path_lit(path)}{', file_row_number=true' if with_rows else ''})"
+        sql = f"SELECT {select} FROM {src}"
         if where:
             sql += " WHERE " + " AND ".join(where)
         frame = _pandas_dtypes(query_frame(con, sql), path)
+    finally:
+        con.close()
+    if not with_rows:
         ctx.advance(path.stat().st_size)
-        chunks.append(Chunk(frame, [], "parquet", file=str(path)))
-    con.close()
-    return chunks
+    return Chunk(frame, [], "parquet", file=str(path))
 
 
 def _pandas_dtypes(frame: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -16,6 +16,8 @@ def connect():
 
     con = duckdb.connect()
     con.execute("SET TimeZone='UTC'")
+    # large_string buffers wrap straight into pandas' Arrow-backed strings (no copy)
+    con.execute("SET arrow_large_buffer_size=true")
     return con
 
 
@@ -61,8 +63,18 @@ def to_pandas(table) -> pd.DataFrame:
     return frame
 
 
+BATCH_ROWS = 262_144
+
+
 def query_frame(con, sql: str) -> pd.DataFrame:
-    return to_pandas(con.sql(sql).to_arrow_table())
+    """Run ``sql`` streaming Arrow batches (DuckDB never holds the whole result) -> pandas."""
+    rel = con.sql(sql)
+    reader = (
+        rel.to_arrow_reader(BATCH_ROWS)
+        if hasattr(rel, "to_arrow_reader")
+        else rel.fetch_record_batch(BATCH_ROWS)
+    )
+    return to_pandas(reader.read_all())
 
 
 def duck_type(column: S.Column) -> str:
