@@ -5,7 +5,7 @@ One source format per module (``_contract``: the contract's own JSONL/CSV/Parque
 types and checks every record the same way whatever its source; ``_write`` writes atomically.
 
 >>> from workbench.io import detect_format
->>> detect_format("data/samples/openai_batch_output.jsonl")  # doctest: +SKIP
+>>> detect_format("data/samples/openai_batch_output.jsonl")
 'openai-batch'
 """
 

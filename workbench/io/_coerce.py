@@ -178,6 +178,8 @@ def _as_timestamp(
     s: pd.Series, timezone: str | None = None, unit: str | None = None
 ) -> tuple[pd.Series, pd.Series | None]:
     idx = s.index
+    if s.dtype == S.TIMESTAMP_DTYPE:
+        return s, None
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         return s.dt.tz_convert("UTC").astype(S.TIMESTAMP_DTYPE), None
     if pd.api.types.is_datetime64_dtype(s.dtype):
@@ -419,6 +421,8 @@ def _plain(v: object) -> object:
 def duplicate_entries(frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """Mask of rows whose record_id was already seen, and their quarantine entries."""
     ids = frame[S.RECORD_ID]
+    if _all_distinct(ids):
+        return np.zeros(len(ids), dtype=bool), []
     dup = ids.duplicated(keep="first").to_numpy()
     if not dup.any():
         return dup, []
@@ -444,6 +448,18 @@ def duplicate_entries(frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, A
             )
         )
     return dup, entries
+
+
+def _all_distinct(ids: pd.Series) -> bool:
+    """Fast path: Arrow's hash count says whether any id repeats (pandas' factorize is slower)."""
+    import pyarrow.compute as pc
+
+    try:
+        arr = ids.array.__arrow_array__()
+    except (AttributeError, TypeError):
+        return False
+    distinct = pc.count_distinct(arr, mode="all").as_py()
+    return distinct == len(ids)
 
 
 def _where(frame: pd.DataFrame, j: int) -> str:

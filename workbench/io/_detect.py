@@ -105,7 +105,7 @@ def detect_format(path: str | os.PathLike) -> str:
     Parquet and CSV are recognised by their column names, JSON and JSONL by the keys of the
     first record. Raises ``BadInputError`` naming the file when nothing fits.
 
-    >>> detect_format("data/samples/litellm_payloads.jsonl")  # doctest: +SKIP
+    >>> detect_format("data/samples/litellm_payloads.jsonl")
     'litellm'
     """
     path = Path(path)

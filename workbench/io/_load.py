@@ -282,9 +282,20 @@ def _assemble(chunks: list[Chunk], ctx: Context, mapping) -> tuple[pd.DataFrame,
     frame = frame.drop(columns=[c for c in LOCATION_COLUMNS if c in frame.columns])
     if ctx.columns is not None:
         frame = frame[[c for c in frame.columns if c in S.COLUMN_NAMES or c in ctx.columns]]
-    frame = S.conform(frame.reset_index(drop=True))
+    frame = _conform(frame.reset_index(drop=True))
     S.validate_logframe(frame)
     return frame, bad, skipped
+
+
+def _conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """``S.conform`` without its copy when the columns already carry their contract dtypes."""
+    if any(c in frame.columns and frame[c].dtype != dt for c, dt in S.DTYPES.items()):
+        return S.conform(frame)
+    for col in S.COLUMNS:
+        if col.name not in frame.columns:
+            frame[col.name] = pd.array([None] * len(frame), dtype=col.dtype)
+    extra = [c for c in frame.columns if c not in S.DTYPES]
+    return frame[list(S.COLUMN_NAMES) + extra]
 
 
 def _chunk_file(chunk: Chunk) -> str:

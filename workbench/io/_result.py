@@ -72,8 +72,8 @@ class LoadResult(Result):
     Examples
     --------
     >>> import workbench.io as wio
-    >>> r = wio.load("data/samples/contract.jsonl")  # doctest: +SKIP
-    >>> r.rows_read == len(r.frame) + len(r.quarantine)  # doctest: +SKIP
+    >>> r = wio.load("data/samples/contract.jsonl")
+    >>> r.rows_read == len(r.frame) + len(r.quarantine)
     True
     """
 
