@@ -49,7 +49,6 @@ def bench_size(n: int, repeat: int) -> dict:
 
 def bench_render(n: int, repeat: int) -> tuple[float, float]:
     """Median seconds: vectorised render vs a str.format loop, same templates and slot values."""
-    import datetime as dt
 
     import numpy as np
 
@@ -58,7 +57,7 @@ def bench_render(n: int, repeat: int) -> tuple[float, float]:
     from workbench._demo._slots import draw_slots
 
     rng = np.random.default_rng(0)
-    slots = draw_slots(rng, n, np.zeros(n, dtype=np.int64), dt.date(2026, 1, 1))
+    slots = draw_slots(rng, n)
     tb = E.tables()
     intent = rng.integers(0, len(tb.is_action) - 1, n)
     groups = E.output_groups(intent, np.zeros(n, dtype=np.int8), rng, np.full(n, -1))

@@ -210,7 +210,7 @@ def demo_logs(
     mode = np.where(is_error, E.NONE, mode)
 
     # -- text ---------------------------------------------------------------------------------
-    slots = draw_slots(rng, n, day, start_date)
+    slots = draw_slots(rng, n)
     user_input, user_tpl = E.render_inputs(
         rng,
         intent,
@@ -415,7 +415,7 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
     rng = np.random.default_rng(digest)
 
     intent = np.array([route_intent(user_input)], dtype=np.int64)
-    slots = draw_slots(rng, 1, np.zeros(1, dtype=np.int64), dt.date(2026, 1, 1))
+    slots = draw_slots(rng, 1)
     found = {
         "email": _EMAIL.search(user_input),
         "phone": _PHONE.search(user_input),

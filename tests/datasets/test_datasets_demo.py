@@ -295,3 +295,25 @@ def test_large_n_keeps_ids_unique():
     frame = D.demo_logs(n=3_000, days=2, seed=5)
     assert frame[S.RECORD_ID].is_unique and frame[S.TRACE_ID].is_unique
     assert np.all(frame[S.TOKENS_IN] > frame[S.INPUT].str.len() // 4)
+
+
+def test_text_is_stationary_before_the_drift_and_shifts_after(logs):
+    """A domain classifier cannot tell early stable days from late ones, but spots the drift."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    def auc(a: pd.Series, b: pd.Series) -> float:
+        text = pd.concat([a, b]).fillna("")
+        y = np.r_[np.zeros(len(a)), np.ones(len(b))]
+        x = TfidfVectorizer(min_df=3).fit_transform(text)
+        model = LogisticRegression(C=1.0, max_iter=500)
+        return cross_val_score(model, x, y, cv=3, scoring="roc_auc").mean()
+
+    before = logs[~logs[S.TRUTH_DRIFTED]]
+    day = (before[S.TIMESTAMP] - before[S.TIMESTAMP].min()).dt.days
+    early, late = before[day < DRIFT_DAY // 2], before[day >= DRIFT_DAY // 2]
+    after = logs[logs[S.TRUTH_DRIFTED]]
+    for col in (S.INPUT, S.OUTPUT, S.CONTEXT):
+        assert auc(early[col], late[col]) < 0.58, col
+    assert auc(late[S.INPUT], after[S.INPUT]) > 0.65

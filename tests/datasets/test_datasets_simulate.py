@@ -78,7 +78,11 @@ def test_guarded_system_prompt_lowers_pii_and_invented_policy():
     base = _modes(PII_INPUT, {})
     guarded = _modes(PII_INPUT, {"system_prompt": GUARDED})
     assert base["pii"] > 2 * guarded["pii"]
-    assert base["invented_policy"] > 1.5 * guarded["invented_policy"]
+    # without retrieval the model invents often, which makes the guard's effect easy to see
+    text, no_kb = "What is your return policy?", {"context_top_k": 0}
+    base = _modes(text, no_kb)
+    guarded = _modes(text, {**no_kb, "system_prompt": GUARDED})
+    assert base["invented_policy"] > 2 * guarded["invented_policy"]
     pii = [
         r["output"]
         for s in range(200)
@@ -98,10 +102,12 @@ def test_temperature_raises_failures():
 
 
 def test_low_max_tokens_truncates():
-    r = simulate_call("What is your return policy?", config={"max_tokens": 12}, seed=2)
-    assert r["finish_reason"] == "length" and r["failure_mode"] == "truncated"
-    assert r["tokens_out"] <= 12
-    assert not re.search(r"[.!?]$", r["output"])
+    for seed in range(20):
+        r = simulate_call("What is your return policy?", config={"max_tokens": 12}, seed=seed)
+        assert r["finish_reason"] == "length" and r["tokens_out"] <= 12
+        assert not re.search(r"[.!?]$", r["output"])
+        # a cut reply is a truncation unless another failure was planted first
+        assert r["failure_mode"] != "none"
     default = _modes("What is your return policy?", {}, 300)
     assert default["truncated"] < 20
 

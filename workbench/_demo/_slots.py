@@ -8,9 +8,6 @@ and in correct replies, and a disjoint *fake* pool (slot ``fake__<name>``) used 
 
 from __future__ import annotations
 
-import datetime as dt
-from functools import lru_cache
-
 import numpy as np
 import pyarrow as pa
 
@@ -55,6 +52,9 @@ STREETS = (
 CARRIERS = ("UPS", "FedEx", "USPS", "DHL")
 PLANS = ("Plus Monthly", "Plus Annual", "Premium Monthly", "Family Plan")
 AREA_CODES = (212, 312, 415, 617, 713, 206, 303, 404, 512, 646, 702, 919)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ORDINALS = tuple(f"the {d}{'st' if d in (1, 21) else 'nd' if d in (2, 22) else 'rd' if d in (3, 23) else 'th'}"
+                 for d in range(1, 29))  # fmt: skip
 WEIGHTS_G = ("185", "240", "310", "420", "565", "870")
 
 # fact slot -> (real values, fake values); fake values never occur in any context
@@ -116,14 +116,6 @@ FAKE_DAYS = ("45", "100", "120", "180")
 FAKEABLE: frozenset[str] = frozenset([*FACTS, "ship_min", "ship_max"])
 
 
-@lru_cache(maxsize=64)
-def _dates(start: dt.date, span: int) -> tuple[str, ...]:
-    return tuple(
-        f"{(start + dt.timedelta(days=d)):%B} {(start + dt.timedelta(days=d)).day}"
-        for d in range(span)
-    )
-
-
 def _luhn_digits(body: np.ndarray) -> np.ndarray:
     """(m, 15) digit matrix -> (m, 16) with a Luhn check digit appended."""
     d = body.astype(np.int64)
@@ -169,10 +161,8 @@ def luhn_valid(number: str) -> bool:
     return len(digits) >= 13 and total % 10 == 0
 
 
-def draw_slots(
-    rng: np.random.Generator, n: int, day: np.ndarray, start: dt.date
-) -> dict[str, object]:
-    """Every slot for ``n`` rows; ``day`` is each row's day index from ``start`` (dates follow it)."""
+def draw_slots(rng: np.random.Generator, n: int) -> dict[str, object]:
+    """Every slot for ``n`` rows."""
     slots: dict[str, object] = {}
 
     def pool(name: str, values: tuple[str, ...]) -> np.ndarray:
@@ -205,17 +195,14 @@ def draw_slots(
     pool("fake_amount", FAKE_AMOUNT)
     pool("fake_days", FAKE_DAYS)
 
-    # dates relative to the row's day: ordered 2-12 days before, shipped 1-2 days after ordering
-    margin = 40
-    dates = _dates(start - dt.timedelta(days=margin), int(day.max(initial=0)) + 2 * margin)
-    order_day = day + margin - rng.integers(2, 13, n)
-    ship_day = order_day + rng.integers(1, 3, n)
-    eta_day = ship_day + rng.integers(3, 6, n)
-    slots["order_date"] = Pool(dates, order_day)
-    slots["ship_date"] = Pool(dates, ship_day)
-    slots["eta_date"] = Pool(dates, eta_day)
-    slots["charge_date"] = Pool(dates, order_day)
-    slots["renewal_date"] = Pool(dates, day + margin + rng.integers(3, 28, n))
+    # dates as weekdays and days of the month: stationary text (a month name would drift with time)
+    order_wd = rng.integers(0, 7, n)
+    ship_wd = (order_wd + rng.integers(1, 3, n)) % 7
+    slots["order_date"] = Pool(WEEKDAYS, order_wd)
+    slots["ship_date"] = Pool(WEEKDAYS, ship_wd)
+    slots["eta_date"] = Pool(WEEKDAYS, (ship_wd + rng.integers(3, 6, n)) % 7)
+    slots["charge_date"] = Pool(ORDINALS, rng.integers(0, len(ORDINALS), n))
+    slots["renewal_date"] = Pool(ORDINALS, rng.integers(0, len(ORDINALS), n))
 
     order_no = rng.integers(1_000_000, 9_999_999, n)
     slots["order_id"] = Computed(lambda r: _prefixed("#", int_str(order_no[r])))

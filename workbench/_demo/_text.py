@@ -56,7 +56,7 @@ INTENTS: tuple[Intent, ...] = (
             "Tracking for {order_id} hasn't updated in days, is something wrong?",
         ),
         kb=(
-            "[Order {order_id}] Item: {product}. Shipped {ship_date} with {carrier}, tracking number "
+            "[Order {order_id}] Item: {product}. Shipped on {ship_date} with {carrier}, tracking number "
             "{tracking}. Estimated delivery: {eta_date} to {city}.",
             "[{sp_id}] Standard shipping takes {ship_min}-{ship_max} business days after dispatch. "
             "Tracking updates can lag by up to {track_lag} hours.",
@@ -66,7 +66,7 @@ INTENTS: tuple[Intent, ...] = (
             "{tracking} and it should arrive in {city} by {eta_date}.",
             "Good news: order {order_id} is on its way. It left our warehouse on {ship_date} via {carrier} "
             "(tracking {tracking}), with delivery expected on {eta_date}.",
-            "I checked order {order_id}: it shipped {ship_date} and the estimated delivery is {eta_date}. "
+            "I checked order {order_id}: it shipped on {ship_date} and the estimated delivery is {eta_date}. "
             "Tracking can lag by up to {track_lag} hours, so don't worry if the {carrier} page looks stale.",
             "Thanks for your patience! Your {product} is with {carrier} (tracking {tracking}). Per {sp_id}, "
             "standard shipping takes {ship_min}-{ship_max} business days, so expect it by {eta_date}.",
@@ -93,7 +93,7 @@ INTENTS: tuple[Intent, ...] = (
         kb=(
             "[{rf_id}] Refunds are issued to the original payment method within {refund_days} business "
             "days after the returned item is received at our warehouse.",
-            "[Order {order_id}] Return received {ship_date}. Refund amount: {refund_amount}. Status: processing.",
+            "[Order {order_id}] Return received on {ship_date}. Refund amount: {refund_amount}. Status: processing.",
         ),
         answers=(
             "We received your return on {ship_date}. Your refund of {refund_amount} is being processed and "
@@ -283,7 +283,7 @@ INTENTS: tuple[Intent, ...] = (
             "params": {
                 "subscription_id": "{sub_id}",
                 "plan": "{plan}",
-                "effective_date": "{renewal_date}",
+                "effective_date": "end_of_billing_period",
             },
             "reply": "Your {plan} subscription is cancelled. You keep access until {renewal_date} and won't be "
             "charged again.",
