@@ -153,20 +153,22 @@ def bench_runner(n_requests: int, latency: float, concurrency: int, repeats: int
                 "primary": {"kind": "policy"},
             }
         )
-        plain, runner = [], []
+        plain, runner, cpu_plain, cpu_runner = [], [], [], []
         for rep in range(repeats):
             inputs = [f"rep {rep} question {i}" for i in range(n_requests // 2)]
             bodies = build_requests(spec, inputs)
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             asyncio.run(_plain(url, bodies, concurrency))
             plain.append(time.perf_counter() - t)
+            cpu_plain.append(time.process_time() - c)
             with tempfile.TemporaryDirectory() as cache:
                 inputs = [f"rep {rep} runner question {i}" for i in range(n_requests // 2)]
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 res = run(
                     spec, inputs, OpenAIProvider(url, concurrency=concurrency), cache_dir=cache
                 )
                 runner.append(time.perf_counter() - t)
+                cpu_runner.append(time.process_time() - c)
                 assert res.meta["sent"] == n_requests and res.meta["errors"] == 0
     finally:
         srv.kill()
@@ -193,6 +195,12 @@ def bench_runner(n_requests: int, latency: float, concurrency: int, repeats: int
         f"  runner's own overhead vs plain httpx: {per_request_ms(r) - per_request_ms(p):.2f} "
         f"ms/request; wall ratio {r / p:.2f}x"
     )
+    cp = statistics.median(cpu_plain) / n_requests * 1000
+    cr = statistics.median(cpu_runner) / n_requests * 1000
+    print(
+        f"  client CPU per request: plain httpx {cp:.2f} ms, workbench run() {cr:.2f} ms -> the "
+        f"runner's own CPU {cr - cp:.2f} ms/request (robust to other load on the machine)"
+    )
     print(
         "  walls:",
         json.dumps(
@@ -204,7 +212,7 @@ def bench_runner(n_requests: int, latency: float, concurrency: int, repeats: int
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--requests", type=int, default=1600)
+    ap.add_argument("--requests", type=int, default=960)
     ap.add_argument("--latency", type=float, default=0.05)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--repeats", type=int, default=3)

@@ -215,3 +215,12 @@ def test_analysis_of_demo_logs_by_prompt_version(demo_small):
     )
     better = versions[1] if planted[versions[1]] < planted[versions[0]] else versions[0]
     assert res.decision == "ship" and res.winner == better
+
+
+def test_results_plot_and_render():
+    f = _frame({"a": 0.70, "b": 0.76}, {"a": 2000, "b": 2000})
+    res = analyze(f, _spec())
+    assert res.plot() is not None
+    assert "decision" in res._repr_html_()
+    assert "decision: ship" in res.summary()
+    assert plan(_spec(baseline_rate=0.7)).plot() is not None

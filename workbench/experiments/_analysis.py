@@ -370,6 +370,10 @@ def _planned_from_observed(spec: ExperimentSpec, table: pd.DataFrame) -> dict | 
     return plan(spec.model_copy(update=update)).n_per_arm
 
 
+def _fmt_p(p: float) -> str:
+    return "< 1e-300" if p == 0 else f"{p:.3g}"
+
+
 def _decide(spec, table, counts, planned_n, srm_failed, srm_p):
     b = spec.baseline.name
     if srm_failed:
@@ -401,7 +405,7 @@ def _decide(spec, table, counts, planned_n, srm_failed, srm_p):
             (
                 f"'{best.arm}' beats '{b}' on {best.metric}: {best['diff']:+.4g} "
                 f"[{best.diff_ci_low:+.4g}, {best.diff_ci_high:+.4g}], adjusted "
-                f"p={best.p_adjusted:.3g} < {spec.alpha} ({best.test}); guardrails pass"
+                f"p={_fmt_p(best.p_adjusted)} < {spec.alpha} ({best.test}); guardrails pass"
             ),
             best.arm,
         )
