@@ -210,3 +210,30 @@ def test_fast_path_falls_back_to_line_numbers(tmp_path, monkeypatch, ext):
         load(dirty)
     assert info.value.line == 4
     assert len(load(dirty, errors="quarantine").frame) == 4
+
+
+def test_csv_without_required_column_says_to_map_it(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,when,text\n1,2026-01-01T00:00:00Z,hi\n")
+    with pytest.raises(BadInputError, match="no record_id column") as info:
+        load(path)
+    assert info.value.field == S.RECORD_ID
+
+
+def test_byte_order_mark_and_crlf(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + json.dumps(_good_record(0)).encode()
+        + b"\r\n"
+        + json.dumps(_good_record(1)).encode()
+        + b"\r\n"
+    )
+    assert load(path).frame[S.RECORD_ID].tolist() == ["r0", "r1"]
+
+
+def test_columns_option_is_the_same_for_every_format():
+    frame = load(SAMPLES / "litellm_payloads.jsonl", columns=[S.OUTPUT]).frame
+    assert frame[S.OUTPUT].notna().any()
+    assert frame[S.INPUT].isna().all() and frame[S.MODEL].isna().all()
+    assert frame[S.RECORD_ID].notna().all()

@@ -357,6 +357,13 @@ def coerce(
     for name in S.REQUIRED:
         if name not in out.columns:
             missing = np.ones(n, dtype=bool)
+            mask = missing & (reason == None)  # noqa: E711
+            reason[mask] = (
+                f"missing required field: the source has no {name} column; "
+                "load it with a column mapping (--mapping map.yaml)"
+            )
+            field[mask] = name
+            continue
         else:
             s = out[name]
             missing = s.isna().to_numpy()

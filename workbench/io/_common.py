@@ -330,6 +330,8 @@ def json_records(
     """
     data = read_bytes(path)
     ctx.advance(len(data))
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark some Windows tools write
+        data = data[3:]
     file = str(path)
     bad: list[dict[str, Any]] = []
     if not data.strip():

@@ -67,7 +67,7 @@ def _first_record(path: Path) -> dict[str, Any] | None:
     if line is None:
         return None
     try:
-        value = json.loads(line.decode("utf-8", errors="replace"))
+        value = json.loads(line.decode("utf-8", errors="replace").lstrip("\ufeff"))
     except (json.JSONDecodeError, RecursionError):
         return None
     return value if isinstance(value, dict) else None

@@ -280,8 +280,9 @@ def _assemble(chunks: list[Chunk], ctx: Context, mapping) -> tuple[pd.DataFrame,
     if keep is not None and not keep.all():
         frame = frame[keep.to_numpy(dtype=bool, na_value=False)]
     frame = frame.drop(columns=[c for c in LOCATION_COLUMNS if c in frame.columns])
-    if ctx.columns is not None:
-        frame = frame[[c for c in frame.columns if c in S.COLUMN_NAMES or c in ctx.columns]]
+    if ctx.columns is not None:  # the others come back as empty contract columns
+        keep = set(ctx.columns) | set(S.REQUIRED)
+        frame = frame[[c for c in frame.columns if c in keep]]
     frame = _conform(frame.reset_index(drop=True))
     S.validate_logframe(frame)
     return frame, bad, skipped
