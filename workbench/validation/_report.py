@@ -28,8 +28,9 @@ import pandas as pd
 import workbench.schema as S
 from workbench._results import Result
 from workbench.errors import SchemaError
+from workbench.validation._base import Outcome
 from workbench.validation._batch import Batch
-from workbench.validation._policy import Policy
+from workbench.validation._policy import Policy, PolicyResult
 
 POLICY = "policy"
 
@@ -160,6 +161,7 @@ def validate(
     policy: Policy | dict | str | os.PathLike,
     *,
     skip_types: tuple[str, ...] = (),
+    chunk_size: int = 100_000,
 ) -> ValidationReport:
     """Validate every row of a LogFrame against a policy.
 
@@ -170,6 +172,7 @@ def validate(
         dropped: rows a validator cannot check get NA and an ``error:`` reason.
     policy : Policy, dict or path to a YAML file
     skip_types : validator types to leave out (e.g. ``("judge",)``).
+    chunk_size : rows validated at a time (bounds the memory of the token tables).
 
     Returns
     -------
@@ -182,7 +185,13 @@ def validate(
     if not isinstance(policy, Policy):
         policy = Policy.from_dict(policy) if isinstance(policy, dict) else Policy.from_yaml(policy)
     base = frame.drop(columns=[c for c in frame.columns if _is_ours(c, policy)])
-    res = policy.evaluate(Batch(base), skip_types=skip_types)
+    step = max(int(chunk_size), 1)
+    res = _concat(
+        [
+            policy.evaluate(Batch(base.iloc[s : s + step]), skip_types=skip_types)
+            for s in range(0, max(len(base), 1), step)
+        ]
+    )
     cols = {}
     for name, o in res.outcomes.items():
         cols.update(o.to_frame(name, base.index).to_dict("series"))
@@ -207,6 +216,22 @@ def validate(
         policy=policy,
         passed=not failures,
         failures=tuple(failures),
+    )
+
+
+def _concat(parts: list[PolicyResult]) -> PolicyResult:
+    if len(parts) == 1:
+        return parts[0]
+    fields = ("passed", "score", "reason")
+    outcomes = {
+        name: Outcome(
+            *(np.concatenate([getattr(p.outcomes[name], f) for p in parts]) for f in fields)
+        )
+        for name in parts[0].outcomes
+    }
+    cols = ("in_scope", "allowed", "action", "reason", "score")
+    return PolicyResult(
+        outcomes, **{f: np.concatenate([getattr(p, f) for p in parts]) for f in cols}
     )
 
 
