@@ -31,7 +31,6 @@ import argparse
 import datetime as dt
 import hashlib
 import json
-import re
 from typing import Any
 
 import numpy as np
@@ -351,12 +350,6 @@ def _strings(arr) -> pd.Series:
 
 
 # -- simulate one call --------------------------------------------------------------------------
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?:\+?1[ -]?)?\(?\b\d{3}\)?[ -]\d{3}[ -]\d{4}\b")
-_CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
-_ORDER = re.compile(r"#\d{5,9}\b")
-
-
 def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0) -> dict[str, Any]:
     """Simulate one call of the demo app on ``user_input`` under an app ``config``.
 
@@ -388,6 +381,7 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
     True
     """
     from workbench._demo import _engine as E
+    from workbench._demo import _read as R
     from workbench._demo import _text as T
     from workbench._demo._render import LSTR
     from workbench._demo._slots import draw_slots, override
@@ -414,20 +408,17 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
     digest = int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
     rng = np.random.default_rng(digest)
 
-    intent = np.array([route_intent(user_input)], dtype=np.int64)
+    intent_id = R.route_intent(user_input)
+    intent = np.array([intent_id], dtype=np.int64)
+    question = R.match_question(user_input, intent_id)
+    user_tpl = np.array([E.tables().user_groups[intent_id][question] if question >= 0 else -1])
     slots = draw_slots(rng, 1)
-    found = {
-        "email": _EMAIL.search(user_input),
-        "phone": _PHONE.search(user_input),
-        "card": _find_card(user_input),
-        "order_id": _ORDER.search(user_input),
-    }
-    for name, match in found.items():
-        if match:
-            override(slots, name, match if isinstance(match, str) else match.group(0))
-    kinds = [k for k in ("email", "phone", "card") if found[k]]
+    found = R.read_slots(user_input)
+    for name, value in found.items():
+        override(slots, name, value)
+    kinds = [k for k in E.PII_KINDS if k in found]
     has_pii = bool(kinds)
-    pii_kind = np.array([("email", "phone", "card").index(kinds[0]) if kinds else -1])
+    pii_kind = np.array([E.PII_KINDS.index(kinds[0]) if kinds else -1])
 
     template = str(cfg["prompt_template"])
     feats = E.prompt_features(system_prompt, template)
@@ -444,7 +435,7 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
         is_action=E.tables().is_action[intent],
     )
     mode = E.draw_modes(rng, probs)
-    output_arr, is_length = E.render_outputs(rng, intent, mode, pii_kind, slots)
+    output_arr, is_length = E.render_outputs(rng, intent, mode, pii_kind, slots, user_tpl)
     context = E.render_context(rng, intent, np.array([top_k]), slots, len(T.INTENTS))
     output = output_arr[0].as_py()
     finish_reason = "length" if is_length[0] else "stop"
@@ -478,24 +469,10 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
 
 
 def route_intent(text: str) -> int:
-    """Index (into the demo's intents) of the intent whose keywords ``text`` matches best."""
-    from workbench._demo import _text as T
+    """Index into the demo's intents of the one ``text`` asks about (keyword routing)."""
+    from workbench._demo._read import route_intent as route
 
-    t = text.lower()
-    scores = [sum(len(k) for k in T.KEYWORDS[name] if k in t) for name in T.INTENT_NAMES]
-    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
-    if scores[best] == 0:
-        return T.INTENT_NAMES.index("product_question")
-    return best
-
-
-def _find_card(text: str) -> str | None:
-    from workbench._demo._slots import luhn_valid
-
-    for m in _CARD.finditer(text):
-        if luhn_valid(m.group(0)):
-            return m.group(0).strip()
-    return None
+    return route(text)
 
 
 # -- CLI: workbench demo -----------------------------------------------------------------------

@@ -198,3 +198,32 @@ def test_cli_start_and_no_drift(tmp_path):
     assert back[S.TIMESTAMP].min() >= pd.Timestamp("2025-06-01", tz="UTC")
     assert not back[S.TRUTH_DRIFTED].any()
     assert main(["demo", "--n", "10", "--start", "June 1st"]) == 2
+
+
+def test_reads_demo_messages_like_the_app(demo_small):
+    """simulate_call on messages from demo_logs: same intent and the user's own slot values."""
+    from workbench._demo import _read as R
+
+    sample = demo_small.head(400)
+    routed = [T.INTENT_NAMES[route_intent(t)] for t in sample[S.INPUT]]
+    assert (pd.Series(routed, index=sample.index) == sample[S.TRUTH_INTENT]).mean() > 0.97
+    found = R.read_slots(
+        "I moved. Send order #1234567 to 12 Oak Street, Boston. Card 4111 1111 1111 1111"
+    )
+    assert (
+        found["order_id"] == "#1234567"
+        and found["street"] == "Oak Street"
+        and found["house_no"] == "12"
+    )
+    assert found["city"] == "Boston" and found["card"] == "4111 1111 1111 1111"
+    r = simulate_call(
+        "I moved. Can you send order #1234567 to 12 Oak Street, Boston instead?", config={}, seed=0
+    )
+    if r["failure_mode"] == "none":
+        assert json.loads(r["output"])["params"]["new_address"] == "12 Oak Street, Boston"
+    orders = sample[sample[S.TRUTH_INTENT] == "order_status"]
+    for text in orders[S.INPUT].head(30):
+        r = simulate_call(text, config={}, seed=1)
+        ids = re.findall(r"#\d{7}", text)
+        if ids and r["failure_mode"] == "none":
+            assert set(re.findall(r"#\d{7}", r["output"])) <= {ids[0]}
