@@ -551,7 +551,8 @@ def summary(frame: pd.DataFrame) -> str:
 
     lines = [
         f"rows: {len(frame):,}",
-        f"time span: {frame[S.TIMESTAMP].min()} .. {frame[S.TIMESTAMP].max()}"
+        f"time span: {frame[S.TIMESTAMP].min():%Y-%m-%d %H:%M} .. "
+        f"{frame[S.TIMESTAMP].max():%Y-%m-%d %H:%M} UTC"
         if len(frame)
         else "time span: -",
         f"apps: {counts(S.APP)}",
@@ -562,5 +563,6 @@ def summary(frame: pd.DataFrame) -> str:
     if S.TRUTH_FAILURE_MODE in frame:
         lines.append(f"failure modes: {counts(S.TRUTH_FAILURE_MODE)}")
     if S.TRUTH_DRIFTED in frame and frame[S.TRUTH_DRIFTED].any():
-        lines.append(f"drift from: {frame.loc[frame[S.TRUTH_DRIFTED], S.TIMESTAMP].min()}")
+        first = frame.loc[frame[S.TRUTH_DRIFTED], S.TIMESTAMP].min().floor("D")
+        lines.append(f"drift from: {first:%Y-%m-%d} 00:00 UTC (truth__drifted)")
     return "\n".join(lines)
