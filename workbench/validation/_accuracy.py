@@ -26,11 +26,12 @@ from workbench.errors import ConfigError
 from workbench.validation import _tokens as T
 from workbench.validation._base import BaseValidator, Outcome, register
 from workbench.validation._batch import TextColumn
+from workbench.validation._quality import WORD_TRIM
 
 #: a claim candidate: a run of characters that can form a number, amount, date, code or id
 _CLAIM_TRIM = "()[]{}<>\"'!?:;.,_/-*"
 _DIGITS_SEP = r"[^0-9]+"
-_WORD_TRIM = "()[]{}<>\"'!?:;.,_/-*#$%&@"
+
 _SENTENCE_SEP = r"[.!?]+(?:[ \t\n\r\f]+|$)"
 #: a number right after one of these words is an enumeration ("Step 2"), not a claim
 MARKERS = frozenset({"step", "option", "point", "item", "part", "no"})
@@ -44,7 +45,7 @@ def _content(words: T.Tokens) -> T.Tokens:
 
 def source_tokens(t) -> tuple[T.Tokens, T.Tokens]:
     """``(content words, numbers)`` of a source column (context or input), per row."""
-    toks = T.explode(t, T.WS, lower=True, trim=_WORD_TRIM)
+    toks = T.explode(t, T.WS, lower=True, trim=WORD_TRIM)
     digits = toks.take(T.matches(toks, "[0-9]"))
     numbers = T.strip_leading_zeros(T.split(digits, _DIGITS_SEP).regroup(digits.row))
     return _content(toks), numbers
@@ -96,7 +97,7 @@ def support_scores(out_t, context_words: T.Tokens) -> np.ndarray:
     """
     n = out_t.n
     sent = T.explode(out_t, _SENTENCE_SEP)
-    words = T.distinct(_content(T.split(sent, T.WS, lower=True, trim=_WORD_TRIM)))
+    words = T.distinct(_content(T.split(sent, T.WS, lower=True, trim=WORD_TRIM)))
     hit = T.member(words.regroup(sent.row), context_words)
     n_sent = len(sent.row)
     terms = T.per_row(words.row, n_sent)

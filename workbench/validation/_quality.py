@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import functools
-import re
 import threading
 from collections import Counter
 from typing import ClassVar, Literal
@@ -20,6 +19,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 import workbench.schema as S
+from workbench.validation import _tokens as T
 from workbench.validation._base import BaseValidator, Outcome, register
 from workbench.validation._batch import Rx, TextColumn, contains, count, word_hits
 
@@ -352,7 +352,6 @@ class LanguageValidator(BaseValidator):
 
 
 # -- relevance -------------------------------------------------------------------------------
-_TOKEN = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(w for ws in STOPWORDS.values() for w in ws) | {
     "is", "a", "an", "in", "on", "at", "i", "me", "we", "us", "do", "does", "did", "was", "were",
     "will", "not", "no", "yes", "so", "as", "by", "from", "about", "there", "their", "they",
@@ -361,26 +360,33 @@ _STOP = frozenset(w for ws in STOPWORDS.values() for w in ws) | {
 }  # fmt: skip
 
 
-def term_set(text: str) -> set[str]:
-    """Distinct content words of ``text`` (lower case, stop words removed)."""
-    return {w for w in _TOKEN.findall(text.lower()) if w not in _STOP and len(w) > 1}
+#: punctuation trimmed from both ends of a whitespace token before it counts as a word
+WORD_TRIM = "()[]{}<>\"'!?:;.,_/-*#$%&@"
 
 
-def _terms(text: str) -> Counter:
-    return Counter(w for w in _TOKEN.findall(text.lower()) if w not in _STOP and len(w) > 1)
+def content_words(t: TextColumn) -> T.Tokens:
+    """Distinct content words (lower case, no stop words, 2+ characters) per row."""
+    words = T.explode(t, T.WS, lower=True, trim=WORD_TRIM)
+    return T.distinct(words.take((T.char_length(words) > 1) & ~T.in_vocab(words, _STOP)))
+
+
+def similarities(a: TextColumn, b: TextColumn) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: cosine similarity of the content-word sets of ``a`` and ``b``, and ``|a|``."""
+    wa, wb = content_words(a), content_words(b)
+    na, nb = T.per_row(wa.row, a.n), T.per_row(wb.row, a.n)
+    inter = T.per_row(wb.row, a.n, T.member(wb, wa).astype(float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sim = np.where((na > 0) & (nb > 0), inter / np.sqrt(na * nb), 0.0)
+    return sim, na
 
 
 def lexical_similarity(a: str, b: str) -> float:
-    """Cosine similarity of the content-word counts of two texts (0..1).
+    """Cosine similarity of the content-word sets of two texts (0..1).
 
     >>> round(lexical_similarity("refund for my order", "Your refund for order 12 is on its way"), 2)
     0.71
     """
-    ta, tb = _terms(a), _terms(b)
-    if not ta or not tb:
-        return 0.0
-    dot = sum(v * tb[k] for k, v in ta.items() if k in tb)
-    return dot / (sum(v * v for v in ta.values()) ** 0.5 * sum(v * v for v in tb.values()) ** 0.5)
+    return float(similarities(TextColumn([a], 1, "a"), TextColumn([b], 1, "b"))[0][0])
 
 
 @register("relevance")
@@ -401,16 +407,14 @@ class RelevanceValidator(BaseValidator):
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
         inputs = batch.text(self.input_column)
-        py, ipy = t.py, inputs.py
-        for i in np.flatnonzero(rows):
-            q = ipy[i]
-            if not q or len(_terms(q)) < self.min_input_terms:
-                continue
-            sim = lexical_similarity(q, py[i])
-            out.score[i] = sim
-            if sim < self.min_similarity:
-                out.passed[i] = 0.0
-                out.reason[i] = f"similarity to the input {sim:.2f} < {self.min_similarity}"
+        sim, n_input = similarities(inputs, t)
+        judged = rows & inputs.ok & (n_input >= self.min_input_terms)
+        out.score[judged] = sim[judged]
+        low = judged & (sim < self.min_similarity)
+        out.passed[low] = 0.0
+        out.reason[low] = [
+            f"similarity to the input {v:.2f} < {self.min_similarity}" for v in sim[low]
+        ]
         return out
 
 
