@@ -237,3 +237,29 @@ def test_columns_option_is_the_same_for_every_format():
     assert frame[S.OUTPUT].notna().any()
     assert frame[S.INPUT].isna().all() and frame[S.MODEL].isna().all()
     assert frame[S.RECORD_ID].notna().all()
+
+
+def test_parquet_bad_rows_are_named_by_row(tmp_path):
+    frame = pd.DataFrame(
+        {
+            S.RECORD_ID: ["a", "b", None, "a"],
+            S.TIMESTAMP: pd.to_datetime(["2026-01-01"] * 4, utc=True),
+            S.LATENCY_MS: ["12", "fast", "3", "4"],
+        }
+    )
+    path = tmp_path / "p.parquet"
+    frame.to_parquet(path)
+    result = load(path, errors="quarantine")
+    assert result.frame[S.RECORD_ID].tolist() == ["a"]
+    assert result.quarantine[["row", "field"]].values.tolist() == [
+        [2, S.LATENCY_MS],
+        [3, S.RECORD_ID],
+        [4, S.RECORD_ID],
+    ]
+    assert "duplicate" in result.quarantine["reason"].iloc[2]
+    with pytest.raises(BadInputError, match="row 2, field latency_ms"):
+        load(path)
+    naive = pd.DataFrame({S.RECORD_ID: ["x", "y"], S.TIMESTAMP: pd.to_datetime(["2026-01-01"] * 2)})
+    naive.to_parquet(tmp_path / "n.parquet")
+    with pytest.raises(BadInputError, match="naive timestamp"):
+        load(tmp_path / "n.parquet")

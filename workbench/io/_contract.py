@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gzip
 import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,10 @@ from workbench.io._common import (
     Chunk,
     Context,
     bad_record,
+    base_suffix,
+    head_bytes,
     json_records,
-    read_bytes,
+    parse_json_line,
     records_frame,
 )
 from workbench.io._duck import connect, duck_type, ident, lit, path_lit, query_frame, ts_lit
@@ -60,7 +64,7 @@ def read_parquet(paths: list[Path], ctx: Context) -> list[Chunk]:
         chunk = _parquet_file(path, ctx, with_rows=False)
         if chunk.retry is None and not chunk.bad:
             # positions are only needed to name a bad row: read them again if one turns up
-            chunk.retry = lambda path=path: _parquet_file(path, ctx, with_rows=True)
+            chunk.retry = lambda path=path: [_parquet_file(path, ctx, with_rows=True)]
         chunks.append(chunk)
     return chunks
 
@@ -127,27 +131,69 @@ def _first_line(exc: BaseException) -> str:
 # -- JSONL ------------------------------------------------------------------------------------
 
 
-def read_jsonl(paths: list[Path], ctx: Context) -> list[Chunk]:
-    chunks = []
+CHUNK_RECORDS = 100_000  # the careful path types records in pieces this size (bounded memory)
+
+
+def read_jsonl(paths: list[Path], ctx: Context) -> Iterator[Chunk]:
     for path in paths:
         chunk = None
         if path.suffix.lower() != ".gz" and path.stat().st_size >= ctx.fast_bytes:
             chunk = _jsonl_fast(path, ctx)
-        chunks.append(chunk if chunk is not None else _jsonl_slow(path, ctx))
-    return chunks
+        if chunk is not None:
+            yield chunk
+        else:
+            yield from _jsonl_slow(path, ctx)
 
 
-def _jsonl_slow(path: Path, ctx: Context) -> Chunk:
-    records, bad = json_records(path, ctx)
-    rows = []
+def _jsonl_slow(path: Path, ctx: Context) -> Iterator[Chunk]:
+    """Record by record, in pieces of CHUNK_RECORDS lines, each typed before the next is read."""
     keep = None if ctx.columns is None else set(ctx.columns) | set(S.REQUIRED)
-    for lineno, rec, _raw in records:
-        row = rec if keep is None else {k: v for k, v in rec.items() if k in keep}
-        row = dict(row)
-        row[LINE] = lineno
-        rows.append(row)
-    frame = records_frame(rows)
-    return Chunk(frame, bad, "jsonl", row_kind="line", file=str(path))
+    head = head_bytes(path, 4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if path.suffix.lower() == ".gz" or head[:1] == b"[" or base_suffix(path) == ".json":
+        records, bad = json_records(path, ctx)  # a JSON document is read whole
+        pieces = [(records, bad)]
+    else:
+        pieces = _jsonl_pieces(path, ctx)
+    for records, bad in pieces:
+        rows = []
+        for lineno, rec, _raw in records:
+            row = dict(rec) if keep is None else {k: v for k, v in rec.items() if k in keep}
+            row[LINE] = lineno
+            rows.append(row)
+        yield Chunk(records_frame(rows), bad, "jsonl", row_kind="line", file=str(path))
+
+
+def _jsonl_pieces(path: Path, ctx: Context):
+    file = str(path)
+    records: list = []
+    bad: list[dict[str, Any]] = []
+    seen_any = False
+    done = 0
+    with open(path, "rb") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            done += len(line)
+            if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            line = line.rstrip(b"\r\n")
+            if not line.strip():
+                continue
+            seen_any = True
+            value, why = parse_json_line(line)
+            if why is None and not isinstance(value, dict):
+                why = f"expected a JSON object per line, got {type(value).__name__}"
+            if why is not None:
+                ctx.reject(bad_record(file, why, line=lineno, raw=line), bad)
+            else:
+                records.append((lineno, value, b""))
+            if len(records) >= CHUNK_RECORDS:
+                ctx.advance(done)
+                done = 0
+                yield records, bad
+                records, bad = [], []
+    ctx.advance(done)
+    if not seen_any:
+        ctx.reject(bad_record(file, "empty file: no records"), bad)
+    yield records, bad
 
 
 def _jsonl_fast(path: Path, ctx: Context) -> Chunk | None:
@@ -192,81 +238,114 @@ def _jsonl_fast(path: Path, ctx: Context) -> Chunk | None:
     else:
         frame[ROW] = np.arange(1, len(frame) + 1)
     ctx.advance(path.stat().st_size)
-    return Chunk(frame, [], "jsonl", retry=lambda: _jsonl_slow(path, ctx), file=str(path))
+    return Chunk(frame, [], "jsonl", retry=lambda: list(_jsonl_slow(path, ctx)), file=str(path))
 
 
 # -- CSV --------------------------------------------------------------------------------------
 
 
-def read_csv(paths: list[Path], ctx: Context) -> list[Chunk]:
-    chunks = []
+def read_csv(paths: list[Path], ctx: Context) -> Iterator[Chunk]:
     for path in paths:
         chunk = None
         if path.suffix.lower() != ".gz" and path.stat().st_size >= ctx.fast_bytes:
             chunk = _csv_fast(path, ctx)
-        chunks.append(chunk if chunk is not None else csv_slow(path, ctx, "csv"))
-    return chunks
+        if chunk is not None:
+            yield chunk
+        else:
+            yield from csv_chunks(path, ctx, "csv")
 
 
 def csv_slow(path: Path, ctx: Context, fmt: str, keep_all: bool = False) -> Chunk:
-    """Read a CSV file record by record; bad records are quarantined with their line."""
-    data = read_bytes(path)
-    ctx.advance(len(data))
+    """The whole CSV file as one chunk (for small exports read through other formats)."""
+    pieces = list(csv_chunks(path, ctx, fmt, keep_all))
+    bad = [e for p in pieces for e in p.bad]
+    frames = [p.frame for p in pieces if len(p.frame.columns)]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return Chunk(frame, bad, fmt, row_kind="line", file=str(path))
+
+
+def _open_text(path: Path):
+    raw = gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")  # noqa: SIM115
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+
+
+def csv_chunks(path: Path, ctx: Context, fmt: str, keep_all: bool = False) -> Iterator[Chunk]:
+    """Read a CSV file record by record, in pieces; bad records are quarantined with their line."""
     file = str(path)
     bad: list[dict[str, Any]] = []
-    if not data.strip():
-        ctx.reject(bad_record(file, "empty file: no header and no records"), bad)
-        return Chunk(pd.DataFrame(), bad, fmt, file=file)
-    text = data.decode("utf-8", errors="surrogateescape")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    ctx.advance(path.stat().st_size)
     csv.field_size_limit(sys.maxsize)
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader)
-    except (csv.Error, StopIteration) as exc:
-        ctx.reject(bad_record(file, f"unreadable CSV header ({exc})", line=1), bad)
-        return Chunk(pd.DataFrame(), bad, fmt, file=file)
-    problem = None
-    if any(_has_surrogate(h) for h in header):
-        problem = "invalid UTF-8 in the header"
-    elif len(set(header)) != len(header):
-        dups = sorted({h for h in header if header.count(h) > 1})
-        problem = f"duplicate column names in the header: {dups}"
-    elif not any(h.strip() for h in header):
-        problem = "empty header"
-    if problem:
-        ctx.reject(bad_record(file, problem, line=1, raw=",".join(header)), bad)
-        return Chunk(pd.DataFrame(), bad, fmt, file=file)
-    keep = None if (ctx.columns is None or keep_all) else set(ctx.columns) | set(S.REQUIRED)
-    idx = [i for i, h in enumerate(header) if keep is None or h in keep]
-    rows: list[list[Any]] = []
-    lines: list[int] = []
-    prev_end = reader.line_num
-    while True:
-        start = prev_end + 1
+        fh = _open_text(path)
+        first = fh.read(1)
+    except (OSError, EOFError) as exc:
+        ctx.reject(bad_record(file, f"unreadable file ({exc})"), bad)
+        yield Chunk(pd.DataFrame(), bad, fmt, file=file)
+        return
+    with fh:
+        if first and first != "\ufeff":
+            fh.seek(0)
+        if not first or not (first + fh.read(4096)).strip():
+            ctx.reject(bad_record(file, "empty file: no header and no records"), bad)
+            yield Chunk(pd.DataFrame(), bad, fmt, file=file)
+            return
+        fh.seek(0)
+        if fh.read(1) != "\ufeff":
+            fh.seek(0)
+        reader = csv.reader(fh)
         try:
-            rec = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            ctx.reject(bad_record(file, f"unreadable CSV record ({exc})", line=start), bad)
-            prev_end = reader.line_num
-            continue
+            header = next(reader)
+        except (csv.Error, StopIteration) as exc:
+            ctx.reject(bad_record(file, f"unreadable CSV header ({exc})", line=1), bad)
+            yield Chunk(pd.DataFrame(), bad, fmt, file=file)
+            return
+        problem = None
+        if any(_has_surrogate(h) for h in header):
+            problem = "invalid UTF-8 in the header"
+        elif len(set(header)) != len(header):
+            dups = sorted({h for h in header if header.count(h) > 1})
+            problem = f"duplicate column names in the header: {dups}"
+        elif not any(h.strip() for h in header):
+            problem = "empty header"
+        if problem:
+            ctx.reject(bad_record(file, problem, line=1, raw=",".join(header)), bad)
+            yield Chunk(pd.DataFrame(), bad, fmt, file=file)
+            return
+        keep = None if (ctx.columns is None or keep_all) else set(ctx.columns) | set(S.REQUIRED)
+        idx = [i for i, h in enumerate(header) if keep is None or h in keep]
+        names = [header[i] for i in idx]
+        rows: list[list[Any]] = []
+        lines: list[int] = []
         prev_end = reader.line_num
-        if not rec or (len(rec) == 1 and not rec[0].strip()):
-            continue
-        raw = ",".join(rec)
-        if len(rec) != len(header):
-            why = f"expected {len(header)} fields, got {len(rec)}; unquoted comma or truncated row?"
-            ctx.reject(bad_record(file, why, line=start, raw=raw), bad)
-            continue
-        if any(_has_surrogate(v) for v in rec):
-            ctx.reject(bad_record(file, "invalid UTF-8", line=start, raw=raw), bad)
-            continue
-        rows.append([rec[i] if rec[i] != "" else None for i in idx])
-        lines.append(start)
-    names = [header[i] for i in idx]
+        while True:
+            start = prev_end + 1
+            try:
+                rec = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                ctx.reject(bad_record(file, f"unreadable CSV record ({exc})", line=start), bad)
+                prev_end = reader.line_num
+                continue
+            prev_end = reader.line_num
+            if not rec or (len(rec) == 1 and not rec[0].strip()):
+                continue
+            if len(rec) != len(header):
+                why = f"expected {len(header)} fields, got {len(rec)}; unquoted comma or truncated row?"
+                ctx.reject(bad_record(file, why, line=start, raw=",".join(rec)), bad)
+                continue
+            if any(_has_surrogate(v) for v in rec):
+                ctx.reject(bad_record(file, "invalid UTF-8", line=start, raw=",".join(rec)), bad)
+                continue
+            rows.append([rec[i] if rec[i] != "" else None for i in idx])
+            lines.append(start)
+            if len(rows) >= CHUNK_RECORDS:
+                yield _csv_chunk(names, rows, lines, bad, fmt, file)
+                rows, lines, bad = [], [], []
+        yield _csv_chunk(names, rows, lines, bad, fmt, file)
+
+
+def _csv_chunk(names, rows, lines, bad, fmt, file) -> Chunk:
     frame = pd.DataFrame(
         {
             n: pd.Series(pd.array([r[j] for r in rows], dtype=S.string_dtype()))
@@ -296,4 +375,4 @@ def _csv_fast(path: Path, ctx: Context) -> Chunk | None:
         con.close()
     frame[ROW] = np.arange(1, len(frame) + 1)
     ctx.advance(path.stat().st_size)
-    return Chunk(frame, [], "csv", retry=lambda: csv_slow(path, ctx, "csv"), file=str(path))
+    return Chunk(frame, [], "csv", retry=lambda: list(csv_chunks(path, ctx, "csv")), file=str(path))

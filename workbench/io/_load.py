@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -188,15 +188,7 @@ def load(
     bar = _Progress(total, progress)
     ctx.tick = bar
     try:
-        chunks: list[Chunk] = []
-        for fmt, group in groups.items():
-            if fmt == "mapping":
-                from workbench.io._mapping import read as read_mapping
-
-                chunks += read_mapping(group, ctx, mapping_obj)
-            else:
-                chunks += _reader(fmt)(group, ctx)
-        frame, bad, skipped = _assemble(chunks, ctx, mapping_obj)
+        frame, bad, skipped = _assemble(_chunks(groups, ctx, mapping_obj), ctx, mapping_obj)
     finally:
         bar.close()
     if errors == "raise" and bad:
@@ -222,6 +214,17 @@ def load(
     return result
 
 
+def _chunks(groups: dict[str, list[Path]], ctx: Context, mapping) -> Iterator[Chunk]:
+    """Chunks from every reader, lazily: each is typed before the next is read."""
+    for fmt, group in groups.items():
+        if fmt == "mapping":
+            from workbench.io._mapping import read as read_mapping
+
+            yield from read_mapping(group, ctx, mapping)
+        else:
+            yield from _reader(fmt)(group, ctx)
+
+
 def _first(bad: list[dict[str, Any]], paths: list[Path]) -> dict[str, Any]:
     order = {str(p): i for i, p in enumerate(paths)}
 
@@ -232,12 +235,17 @@ def _first(bad: list[dict[str, Any]], paths: list[Path]) -> dict[str, Any]:
     return min(bad, key=key)
 
 
-def _assemble(chunks: list[Chunk], ctx: Context, mapping) -> tuple[pd.DataFrame, list, dict]:
+def _assemble(chunks: Iterable[Chunk], ctx: Context, mapping) -> tuple[pd.DataFrame, list, dict]:
     tz = mapping.timezone if mapping is not None else None
     unit = mapping.timestamp_unit if mapping is not None else None
     frames, bad = [], []
     skipped: dict[str, int] = {}
-    for chunk in chunks:
+    pending = iter(chunks)
+    retried: list[Chunk] = []
+    while True:
+        chunk = retried.pop(0) if retried else next(pending, None)
+        if chunk is None:
+            break
         for k, v in chunk.skipped.items():
             skipped[k] = skipped.get(k, 0) + v
         bad.extend(chunk.bad)
@@ -248,15 +256,16 @@ def _assemble(chunks: list[Chunk], ctx: Context, mapping) -> tuple[pd.DataFrame,
             chunk.frame, file, timezone=tz, timestamp_unit=unit, row_kind=chunk.row_kind
         )
         if entries and chunk.retry is not None:
-            chunk = chunk.retry()  # the careful path names each bad record by its line
-            bad.extend(chunk.bad)
-            good, entries = coerce(
-                chunk.frame, file, timezone=tz, timestamp_unit=unit, row_kind=chunk.row_kind
-            )
+            # a fast-path read with a problem: the careful path names each bad record by its line
+            retry = chunk.retry
+            del good, entries, chunk
+            retried.extend(retry())
+            continue
         if entries and ctx.errors == "raise":
             raise_bad(entries[0])
         bad.extend(entries)
         frames.append(good)
+        del chunk, good
     if not frames:
         return S.conform(S.empty_logframe()), bad, skipped
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
