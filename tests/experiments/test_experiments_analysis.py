@@ -143,7 +143,7 @@ def test_feedback_scores_use_welch_and_mann_whitney():
     assert t.loc["b", "test"] == "Welch t-test"
 
 
-def test_missing_rate_counts_as_failure_and_unknown_arms_are_counted():
+def test_skipped_rows_are_left_out_and_counted_and_unknown_arms_are_counted():
     f = pd.DataFrame(
         {
             "variant": ["a", "a", "b", "b", "zzz", None],
@@ -152,7 +152,7 @@ def test_missing_rate_counts_as_failure_and_unknown_arms_are_counted():
     )
     res = analyze(f, _spec())
     t = res.to_frame().set_index("arm")
-    assert t.loc["a", "value"] == 0.5 and t.loc["a", "n_missing"] == 1
+    assert t.loc["a", "value"] == 1.0 and t.loc["a", "n"] == 1 and t.loc["a", "n_missing"] == 1
     assert res.meta["n_unknown_arm"] == 2
 
 
@@ -208,7 +208,10 @@ def test_analysis_of_demo_logs_by_prompt_version(demo_small):
         primary={"kind": "validator", "name": "pii"},
     )
     res = analyze(scored, spec)
-    assert res.to_frame()["n"].sum() == scored["prompt_version"].isin(versions).sum()
+    t = res.to_frame()
+    in_arms = scored["prompt_version"].isin(versions)
+    assert (t["n"] + t["n_missing"]).sum() == in_arms.sum()  # counts in = counted + missing
+    assert t["n_missing"].sum() == scored.loc[in_arms, "rule__pii"].isna().sum()
     # the generator planted fewer PII leaks under the later prompt; the analysis must find it
     planted = f.groupby("prompt_version")["truth__failure_mode"].apply(
         lambda s: (s == "pii").mean()

@@ -233,7 +233,12 @@ def _pairing(frame: pd.DataFrame, spec: ExperimentSpec, idx: dict) -> dict | Non
 
 
 def _values(frame: pd.DataFrame, metric: MetricSpec) -> tuple[np.ndarray, np.ndarray]:
-    """(values as float, missing mask). Rates: NA counts as a failure (no output, no pass)."""
+    """(values as float with NaN for missing, missing mask).
+
+    NA in a ``rule__*`` column means the validator skipped the row (out of its scope) or could
+    not run; such rows are left out of the metric and counted in ``n_missing``. (A row the
+    policy blocks because a check errored is ``False`` in ``rule__policy``: a failure.)
+    """
     col = metric.column
     if col not in frame.columns:
         raise SchemaError(
@@ -244,7 +249,7 @@ def _values(frame: pd.DataFrame, metric: MetricSpec) -> tuple[np.ndarray, np.nda
     if metric.is_rate:
         b = s.astype("boolean")
         missing = b.isna().to_numpy()
-        return b.fillna(False).to_numpy(dtype=bool).astype(float), missing
+        return b.astype("Float64").to_numpy(dtype=float, na_value=np.nan), missing
     v = pd.to_numeric(s, errors="coerce").astype("Float64")
     missing = v.isna().to_numpy()
     return v.to_numpy(dtype=float, na_value=np.nan), missing
@@ -254,13 +259,15 @@ def _metric_rows(frame, spec, metric, role, idx, pair_keys) -> list[dict]:
     vals, missing = _values(frame, metric)
     b = spec.baseline.name
     out = []
-    for arm in idx:
+    base_value = float("nan")
+    for arm in idx:  # the baseline comes first (spec.arms order)
         rows = idx[arm]
         x = vals[rows]
         miss = int(missing[rows].sum())
-        if not metric.is_rate:
-            x = x[~np.isnan(x)]
+        x = x[~np.isnan(x)]
         value, lo, hi = _point(metric, x, spec.alpha)
+        if arm == b:
+            base_value = value
         row = {
             "role": role,
             "metric": metric.label,
@@ -292,11 +299,7 @@ def _metric_rows(frame, spec, metric, role, idx, pair_keys) -> list[dict]:
                 secondary_p=cmp.secondary_p,
             )
             if role == "guardrail":
-                row["passed"] = _guardrail_ok(
-                    metric,
-                    cmp.diff,
-                    _point(metric, vals[idx[b]][~np.isnan(vals[idx[b]])], spec.alpha)[0],
-                )
+                row["passed"] = _guardrail_ok(metric, cmp.diff, base_value)
         out.append(row)
     return out
 
@@ -326,14 +329,14 @@ def _compare(metric, vals, rows0, rows1, pair_keys, arm, base, spec, role) -> st
         common = p0.index.intersection(p1.index)
         x0 = vals[p0.loc[common].to_numpy()]
         x1 = vals[p1.loc[common].to_numpy()]
-        if metric.is_rate:
-            return st.compare_paired_rates(x0 > 0.5, x1 > 0.5, spec.alpha)
         ok = ~(np.isnan(x0) | np.isnan(x1))
+        if metric.is_rate:
+            return st.compare_paired_rates(x0[ok] > 0.5, x1[ok] > 0.5, spec.alpha)
         return st.compare_paired_means(x0[ok], x1[ok], spec.alpha)
     x0, x1 = vals[rows0], vals[rows1]
+    x0, x1 = x0[~np.isnan(x0)], x1[~np.isnan(x1)]
     if metric.is_rate:
         return st.compare_rates(int(x0.sum()), len(x0), int(x1.sum()), len(x1), spec.alpha)
-    x0, x1 = x0[~np.isnan(x0)], x1[~np.isnan(x1)]
     if metric.kind == "latency_p95":
         return st.compare_quantiles(x0, x1, 0.95, spec.alpha, seed=spec.seed)
     return st.compare_means(x0, x1, spec.alpha, secondary=role == "primary")
