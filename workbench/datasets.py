@@ -12,6 +12,28 @@ data, so it has fewer ``pii`` and ``invented_policy`` failures. From ``drift_day
 data-deletion requests appear, messages get longer, 60% of traffic moves to ``gpt-4.1-mini``
 (slower, and it invents policies about five times as often).
 
+Planted failure modes (at most one per row, ``truth__failure_mode``), rates before the drift:
+
+==================  =====================================================================  =====
+mode                what the output looks like                                              rate
+==================  =====================================================================  =====
+invented_policy     cites a policy id, day count or amount that is not in (contradicts)     1.7%
+                    the context; v1 2.5%, v2 0.9%; ~3.5x after the drift
+pii                 echoes the user's email, phone number or Luhn-valid card number         1.5%
+                    (only rows whose input contains PII); v1 2.4%, v2 0.6%
+refusal             refuses a benign request, many phrasings                                1.7%
+invalid_json        broken JSON action (action intents only, ``expects_json`` in metadata)  1.5%
+wrong_language      reply in Spanish (80%), French or German                                1.7%
+truncated           long step-by-step reply cut mid-sentence (finish_reason "length",       1.6%
+                    "stop" for 20%)
+==================  =====================================================================  =====
+
+About 10% of rows fail before the drift and 14% after it; 0.4% are provider errors
+(``status="error"``, null output, ``truth__failure_mode="none"``).
+
+Dates in the text are weekdays and days of the month, so nothing but the planted drift moves
+with time: every day before ``drift_day`` is drawn from the same distribution.
+
 Examples
 --------
 >>> from workbench.datasets import demo_logs, simulate_call
@@ -67,34 +89,9 @@ _PII_KIND_P = np.array([0.5, 0.3, 0.2])
 _PREAMBLE_P = (0.06, 0.55)  # before / after the drift
 _POSTSCRIPT_P = (0.25, 0.6)
 _BILLING_APP_SHARE = 0.7  # billing intents served by the billing assistant
-_HOUR_WEIGHTS = np.array(
-    [
-        1,
-        0.6,
-        0.4,
-        0.3,
-        0.3,
-        0.5,
-        1,
-        2,
-        3.5,
-        4.5,
-        5,
-        5.2,
-        5,
-        4.8,
-        4.6,
-        4.5,
-        4.4,
-        4.6,
-        5,
-        5.4,
-        5.2,
-        4.2,
-        3,
-        1.8,
-    ]
-)
+# relative traffic per UTC hour: quiet nights, a late-morning and an evening peak
+_HOUR_WEIGHTS = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3.5, 4.5, 5, 5.2,
+                          5, 4.8, 4.6, 4.5, 4.4, 4.6, 5, 5.4, 5.2, 4.2, 3, 1.8])  # fmt: skip
 _CHANNELS = ("web", "app", "email")
 _LOCALES = ("en-US", "en-US", "en-US", "en-GB", "en-CA")
 
@@ -138,10 +135,13 @@ def demo_logs(
     from workbench._demo._render import Pool, render
     from workbench._demo._slots import draw_slots
 
-    if n < 0 or days < 1:
+    if n < 0 or days < 1 or (drift_day is not None and drift_day < 0):
         from workbench.errors import ConfigError
 
-        raise ConfigError(f"demo_logs needs n >= 0 and days >= 1 (got n={n}, days={days})")
+        raise ConfigError(
+            "demo_logs needs n >= 0, days >= 1 and drift_day >= 0 or None "
+            f"(got n={n}, days={days}, drift_day={drift_day})"
+        )
     try:
         start_date = dt.date.fromisoformat(str(start))
     except ValueError:

@@ -275,8 +275,9 @@ def test_sample_file_matches_the_generator(repo_root):
 def test_bad_arguments_raise_config_error():
     from workbench.errors import ConfigError
 
-    with pytest.raises(ConfigError):
-        D.demo_logs(n=10, days=0)
+    for bad in ({"days": 0}, {"n": -1}, {"drift_day": -3}, {"start": "01/02/2026"}):
+        with pytest.raises(ConfigError):
+            D.demo_logs(**{"n": 10, **bad})
 
 
 def test_empty_and_tiny_frames():

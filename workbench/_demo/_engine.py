@@ -60,11 +60,11 @@ NEW_MODEL = "gpt-4.1-mini"
 FALLBACK_PROFILE = ModelProfile(900.0, 0.45, 12.0, 1.00, 4.00, 1.5)
 
 # base rates at temperature 0.7, top_k >= 2, max_tokens >= 256, no guard in the system prompt
-BASE_INVENTED = 0.025
+BASE_INVENTED = 0.03
 BASE_PII_GIVEN_PII_INPUT = 0.14  # the input must contain PII to echo it
-BASE_REFUSAL = 0.015
-BASE_WRONG_LANGUAGE = 0.015
-BASE_TRUNCATED = 0.015
+BASE_REFUSAL = 0.02
+BASE_WRONG_LANGUAGE = 0.02
+BASE_TRUNCATED = 0.02
 BASE_INVALID_JSON = 0.10  # of action-intent rows
 PII_GUARD_FACTOR = 0.25
 CITE_GUARD_FACTOR = 0.35
