@@ -21,22 +21,24 @@ def _budget(n: int, active: np.ndarray, limits: list, score: np.ndarray) -> Outc
     a number for any checked limit gets a per-row error.
     """
     out = Outcome.empty(n)
-    fail = np.zeros(n, dtype=bool)
+    checked = [x for x in limits if x[3] is not None]
     broken = np.zeros(n, dtype=bool)
-    for label, values, bad, limit, unit in limits:
-        if limit is None:
-            continue
-        missing = active & ~broken & (np.isnan(values) | bad)
+    for label, values, bad, _, _ in checked:
+        missing = np.isnan(values) | bad
         if missing.any():
+            rows = active & ~broken & missing
             out.mark(
-                missing,
-                np.where(bad, f"error: {label} is not a number", f"error: {label} is missing"),
+                rows, np.where(bad, f"error: {label} is not a number", f"error: {label} is missing")
             )
-            broken |= missing
-        over = active & ~broken & ~fail & (values > limit)
-        out.reason[over] = [f"{label}={v:g}{unit} > {limit:g}{unit}" for v in values[over]]
-        fail |= over
+            broken |= rows
     ran = active & ~broken
+    fail = np.zeros(n, dtype=bool)
+    for label, values, _, limit, unit in checked:
+        with np.errstate(invalid="ignore"):
+            over = ran & ~fail & (values > limit)
+        if over.any():
+            out.reason[over] = [f"{label}={v:g}{unit} > {limit:g}{unit}" for v in values[over]]
+            fail |= over
     out.passed[ran] = np.where(fail[ran], 0.0, 1.0)
     out.score[ran] = score[ran]
     return out

@@ -188,7 +188,8 @@ class Policy:
         n = batch.n
         scope = where_mask(batch, self.applies_to)
         run = [v for v in self.validators if v.type not in skip_types]
-        outcomes = {v.name: v.evaluate(batch, scope) for v in run}
+        limit = scope if self.applies_to else None  # no per-validator masking when unscoped
+        outcomes = {v.name: v.evaluate(batch, limit) for v in run}
         if not run:
             empty = np.full(n, "", dtype=object)
             return PolicyResult(

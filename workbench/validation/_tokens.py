@@ -203,6 +203,9 @@ def member(a: Tokens, *others: Tokens) -> np.ndarray:
     """For each token of ``a``: does the same ``(row, token)`` occur in any of ``others``?"""
     if not len(a):
         return np.zeros(0, dtype=bool)
+    if not a.arrow:  # small batches: a Python set is cheaper than sorting tiny arrays
+        ref = {(r, v) for o in others for r, v in zip(o.row.tolist(), o.values)}
+        return np.fromiter(((r, v) in ref for r, v in zip(a.row.tolist(), a.values)), bool, len(a))
     keys = _keys([a, *others])
     if len(keys) == 1:
         return np.zeros(len(a), bool)
@@ -217,6 +220,14 @@ def distinct(tokens: Tokens) -> Tokens:
     """Drop repeated ``(row, token)`` pairs (first occurrence kept, order kept)."""
     if not len(tokens):
         return tokens
+    if not tokens.arrow:
+        seen: set = set()
+        mask = np.zeros(len(tokens), dtype=bool)
+        for i, pair in enumerate(zip(tokens.row.tolist(), tokens.values)):
+            if pair not in seen:
+                seen.add(pair)
+                mask[i] = True
+        return tokens.take(mask)
     (key,) = _keys([tokens])
     order = np.argsort(key, kind="stable")
     ordered = key[order]
