@@ -227,3 +227,27 @@ def test_results_plot_and_render():
     assert "decision" in res._repr_html_()
     assert "decision: ship" in res.summary()
     assert plan(_spec(baseline_rate=0.7)).plot() is not None
+
+
+def test_dataset_hash_ignores_arrow_chunking_but_not_values():
+    import pyarrow as pa
+
+    from workbench.experiments._analysis import dataset_hash
+
+    spec = _spec()
+    f = _frame({"a": 0.5, "b": 0.5}, {"a": 50, "b": 50})
+    f["variant"] = f["variant"].astype("string[pyarrow]")
+    chunked = f.copy()
+    arr = pa.chunked_array(
+        [pa.array(f["variant"][:30].tolist()), pa.array(f["variant"][30:].tolist())]
+    )
+    chunked["variant"] = pd.Series(pd.arrays.ArrowStringArray(arr))
+    assert dataset_hash(chunked, spec) == dataset_hash(f, spec)
+    sliced = pd.concat([f.iloc[:0], f.iloc[10:]], ignore_index=True)
+    assert dataset_hash(sliced, spec) == dataset_hash(f.iloc[10:].reset_index(drop=True), spec)
+    changed = f.copy()
+    changed.loc[0, "rule__policy"] = not changed.loc[0, "rule__policy"]
+    assert dataset_hash(changed, spec) != dataset_hash(f, spec)
+    renamed = f.copy()
+    renamed.loc[0, "variant"] = "b" if renamed.loc[0, "variant"] == "a" else "a"
+    assert dataset_hash(renamed, spec) != dataset_hash(f, spec)

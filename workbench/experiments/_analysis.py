@@ -51,22 +51,34 @@ class ExperimentResult(Result):
     winner: str | None = None
 
     def summary(self) -> str:
+        """A plain-text table (p = Holm/Bonferroni-adjusted for the primary metric) + decision."""
+        f = self.frame.copy()
+        f["p"] = f["p_adjusted"].where(f["role"] == "primary", f["p_value"])
+        f["ci"] = [_interval(lo, hi) for lo, hi in zip(f["ci_low"], f["ci_high"], strict=True)]
+        f["diff_ci"] = [
+            _interval(lo, hi) for lo, hi in zip(f["diff_ci_low"], f["diff_ci_high"], strict=True)
+        ]
         cols = [
             "role",
             "metric",
             "arm",
             "n",
+            "n_missing",
             "value",
-            "ci_low",
-            "ci_high",
+            "ci",
             "diff",
-            "p_adjusted",
+            "diff_ci",
+            "p",
             "test",
             "passed",
         ]
-        with pd.option_context("display.width", 160, "display.max_columns", 20):
-            table = self.frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}")
-        return f"{self.title}\n{table}\ndecision: {self.decision} - {self.reason}"
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            table = f[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="")
+        srm = self.meta.get("srm_p_value")
+        return (
+            f"{self.title}\n{table}\nSRM check p={srm:.3g}; paired={self.meta.get('paired')}\n"
+            f"decision: {self.decision} - {self.reason}"
+        )
 
     def plot(self):
         import holoviews as hv
@@ -184,27 +196,34 @@ def dataset_hash(frame: pd.DataFrame, spec: ExperimentSpec) -> str:
 
 
 def _column_bytes(s: pd.Series):
-    """The column's values as byte chunks: Arrow buffers when Arrow-backed (no copy)."""
+    """The column's values as byte chunks, independent of how Arrow chunked them."""
     arrow = getattr(s.array, "__arrow_array__", None)
-    if arrow is not None:
+    if arrow is not None and isinstance(s.dtype, pd.StringDtype | pd.ArrowDtype):
         import pyarrow as pa
 
         data = arrow()
-        chunks = data.chunks if isinstance(data, pa.ChunkedArray) else [data]
-        for chunk in chunks:
-            if chunk.offset:
-                chunk = pa.concat_arrays([chunk.slice(0, len(chunk))])
-            yield str(chunk.type).encode() + len(chunk).to_bytes(8, "little")
-            for buf in chunk.buffers():
-                if buf is not None:
-                    yield memoryview(buf)
+        if pa.types.is_string(data.type) or pa.types.is_large_string(data.type):
+            chunks = data.chunks if isinstance(data, pa.ChunkedArray) else [data]
+            width = np.int64 if pa.types.is_large_string(data.type) else np.int32
+            lengths, nulls, blobs = [], [], []
+            for c in chunks:
+                off = np.frombuffer(c.buffers()[1], dtype=width)[c.offset : c.offset + len(c) + 1]
+                lengths.append(np.diff(off).astype(np.int64))
+                nulls.append(c.is_null().to_numpy(zero_copy_only=False))
+                buf = c.buffers()[2]
+                if buf is not None and len(off):
+                    blobs.append(memoryview(buf)[int(off[0]) : int(off[-1])])
+            yield b"str"
+            yield np.concatenate(lengths or [np.zeros(0, np.int64)]).tobytes()
+            yield np.concatenate(nulls or [np.zeros(0, bool)]).tobytes()
+            yield from blobs
+            return
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        yield b"num"
+        yield s.to_numpy(dtype=float, na_value=np.nan).tobytes()
         return
-    if s.dtype == object:
-        yield pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes()
-        return
-    values = s.to_numpy()
-    yield str(values.dtype).encode()
-    yield np.ascontiguousarray(values).tobytes()
+    yield b"obj"
+    yield pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes()
 
 
 # -- internals -----------------------------------------------------------------------------------
@@ -371,6 +390,10 @@ def _planned_from_observed(spec: ExperimentSpec, table: pd.DataFrame) -> dict | 
 
         update["baseline_sd"] = half / float(t.ppf(1 - spec.alpha / 2, n - 1)) * math.sqrt(n)
     return plan(spec.model_copy(update=update)).n_per_arm
+
+
+def _interval(lo: float, hi: float) -> str:
+    return "" if pd.isna(lo) or pd.isna(hi) else f"[{lo:.4g}, {hi:.4g}]"
 
 
 def _fmt_p(p: float) -> str:
