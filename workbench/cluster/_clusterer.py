@@ -220,15 +220,15 @@ class FailureClusterer:
             if where not in frame.columns:
                 raise BadInputError(f"where={where!r} is not a column of the frame", field=where)
             return frame[where].astype("boolean").fillna(False).astype(bool)
-        mask = (
-            pd.Series(np.asarray(where), index=frame.index)
-            if not isinstance(where, pd.Series)
-            else where
-        )
-        if len(mask) != len(frame):
+        if len(where) != len(frame):
             raise BadInputError(
-                f"where mask has {len(mask)} values for {len(frame)} rows", field="where"
+                f"where mask has {len(where)} values for {len(frame)} rows", field="where"
             )
+        mask = (
+            where
+            if isinstance(where, pd.Series)
+            else pd.Series(np.asarray(where), index=frame.index)
+        )
         return mask.reindex(frame.index).astype("boolean").fillna(False).astype(bool)
 
     @staticmethod
@@ -909,7 +909,11 @@ def _default_vectorizer(docs: list[str]):
     from sklearn.feature_extraction.text import CountVectorizer
 
     min_df = 2 if len(docs) >= 200 else 1
-    for kwargs in ({"stop_words": "english"}, {"token_pattern": r"(?u)\b\w+\b"}):
+    words = r"(?u)\b[^\W\d_][^\W\d_]+[^\W\d_]\b"  # letters only, 3+: no ids, numbers or "ve"
+    for kwargs in (
+        {"stop_words": "english", "token_pattern": words},
+        {"token_pattern": r"(?u)\b\w+\b"},
+    ):
         cv = CountVectorizer(ngram_range=(1, 2), min_df=min_df, max_features=20_000, **kwargs)
         try:
             cv.fit(docs)
