@@ -46,6 +46,10 @@ def _as_text(s: pd.Series, name: str) -> tuple[pd.Series, pd.Series | None]:
         return out.astype(S.string_dtype()), None
     allow_json = name in JSON_COLUMNS
     values = s.to_numpy(dtype=object, na_value=None)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        fast = _arrow_text(values, s.index)
+        if fast is not None:
+            return fast, None
     out: list[Any] = [None] * len(values)
     reasons: list[Any] = [None] * len(values)
     any_bad = False
@@ -82,6 +86,17 @@ def _as_text(s: pd.Series, name: str) -> tuple[pd.Series, pd.Series | None]:
     )
 
 
+def _arrow_text(values: np.ndarray, index: pd.Index) -> pd.Series | None:
+    """All-text object values straight into Arrow; None if some text is not valid Unicode."""
+    import pyarrow as pa
+
+    try:
+        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (UnicodeEncodeError, pa.ArrowException):
+        return None
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=index, dtype=S.string_dtype())
+
+
 def _as_number(s: pd.Series, name: str) -> tuple[pd.Series, pd.Series | None]:
     integer = name in _INT_COLUMNS
     target = pd.Int64Dtype() if integer else pd.Float64Dtype()
@@ -109,6 +124,18 @@ def _as_number(s: pd.Series, name: str) -> tuple[pd.Series, pd.Series | None]:
         num = num.astype(pd.Float64Dtype())
     else:
         values = s.to_numpy(dtype=object, na_value=None)
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        if kind == "empty" or (kind == "integer" and integer):
+            return (
+                _ints_from_objects(list(values), s.index, what, None)
+                if integer
+                else (
+                    pd.Series(pd.array(values, dtype=pd.Float64Dtype()), index=s.index),
+                    None,
+                )
+            )
+        if not integer and kind in ("integer", "floating", "mixed-integer-float"):
+            return pd.Series(pd.array(values, dtype=pd.Float64Dtype()), index=s.index), None
         out: list[Any] = [None] * len(values)
         reasons_l: list[Any] = [None] * len(values)
         any_bad = False

@@ -157,7 +157,7 @@ def _jsonl_slow(path: Path, ctx: Context) -> Iterator[Chunk]:
     for records, bad in pieces:
         rows = []
         for lineno, rec, _raw in records:
-            row = dict(rec) if keep is None else {k: v for k, v in rec.items() if k in keep}
+            row = rec if keep is None else {k: v for k, v in rec.items() if k in keep}
             row[LINE] = lineno
             rows.append(row)
         yield Chunk(records_frame(rows), bad, "jsonl", row_kind="line", file=str(path))
@@ -199,6 +199,7 @@ def _jsonl_pieces(path: Path, ctx: Context):
 def _jsonl_fast(path: Path, ctx: Context) -> Chunk | None:
     """DuckDB read of a clean contract JSONL file; None when the file needs the careful path."""
     import duckdb
+    import pyarrow as pa
 
     con = connect()
     try:
@@ -225,7 +226,7 @@ def _jsonl_fast(path: Path, ctx: Context) -> Chunk | None:
         if where:
             sql += f" WHERE {ts} IS NULL OR (" + " AND ".join(where) + ")"
         frame = query_frame(con, sql)
-    except duckdb.Error:
+    except (duckdb.Error, pa.ArrowException, OSError):  # errors surface while streaming too
         return None
     finally:
         con.close()
@@ -362,6 +363,7 @@ def _has_surrogate(text: str) -> bool:
 
 def _csv_fast(path: Path, ctx: Context) -> Chunk | None:
     import duckdb
+    import pyarrow as pa
 
     con = connect()
     try:
@@ -369,7 +371,7 @@ def _csv_fast(path: Path, ctx: Context) -> Chunk | None:
         desc = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
         cols = wanted_columns([d[0] for d in desc], ctx)
         frame = query_frame(con, f"SELECT {', '.join(ident(c) for c in cols)} FROM {src}")
-    except duckdb.Error:
+    except (duckdb.Error, pa.ArrowException, OSError):  # errors surface while streaming too
         return None
     finally:
         con.close()
