@@ -95,6 +95,15 @@ def _text_policy() -> Policy:
 
 def _flag_rates(frame: pd.DataFrame, label: str, policy: Policy) -> pd.DataFrame:
     f = validate(frame, policy).to_frame()
+    if label == "jailbroken":
+        # "the model did not refuse" as a predictor of the benchmark's jailbroken label
+        complied = f[S.RULE_PREFIX + "refusal"].eq(True).fillna(False)
+        truth = f["jailbroken"].astype(bool)
+        tp = int((complied & truth).sum())
+        print(
+            f"\nno refusal detected -> jailbroken: precision {tp / max(int(complied.sum()), 1):.3f}, "
+            f"recall {tp / max(int(truth.sum()), 1):.3f} (n={len(f)})"
+        )
     rows = []
     for group, part in f.groupby(label, sort=True):
         row = {label: group, "n": len(part)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
+import pytest
 
 import workbench.schema as S
 from workbench.validation import Guard, Policy, validate
@@ -16,6 +17,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
+@pytest.mark.slow
 def test_guard_and_batch_agree_on_every_demo_record(demo_small, repo_root):
     policy = Policy.from_yaml(repo_root / "data" / "policy.yaml")
     report = validate(demo_small, policy, skip_types=("judge",))
