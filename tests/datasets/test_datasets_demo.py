@@ -318,3 +318,16 @@ def test_text_is_stationary_before_the_drift_and_shifts_after(logs):
     for col in (S.INPUT, S.OUTPUT, S.CONTEXT):
         assert auc(early[col], late[col]) < 0.58, col
     assert auc(late[S.INPUT], after[S.INPUT]) > 0.65
+
+
+def test_correct_replies_name_only_products_and_cities_the_user_or_context_gave(logs):
+    from workbench._demo._slots import CITIES, PRODUCTS
+
+    none = _mode(logs, "none").dropna(subset=[S.OUTPUT])
+    checked = 0
+    for inp, ctx, out in zip(none[S.INPUT], none[S.CONTEXT], none[S.OUTPUT], strict=True):
+        for name in (*PRODUCTS, *CITIES):
+            if name in out:
+                checked += 1
+                assert name in inp or name in ctx, (name, inp, out)
+    assert checked > 500

@@ -165,6 +165,7 @@ INTENTS: tuple[Intent, ...] = (
             "We ship standard in {ship_min}-{ship_max} business days (free above {free_ship_min}) per {sp_id}, "
             "or express in {express_days} business days for {express_fee}.",
         ),
+        answer_map=((0, 2), (1, 2), (1, 2), (1, 2), (0, 2), (1, 2)),
     ),
     Intent(
         "account_reset",
@@ -299,10 +300,10 @@ INTENTS: tuple[Intent, ...] = (
         "Ihre Lieferadresse",
         user=(
             "I need to change the delivery address for order {order_id} to {house_no} {street}, {city}.",
-            "I moved last week. Can you send order {order_id} to {house_no} {street} instead?",
+            "I moved last week. Can you send order {order_id} to {house_no} {street}, {city} instead?",
             "Wrong address on my order! It should be {house_no} {street}, {city}.",
             "please update shipping address for {order_id}: {house_no} {street}, {city}",
-            "Can I still change where my {product} gets delivered? New address is {house_no} {street}.",
+            "Can I still change where my {product} gets delivered? New address is {house_no} {street}, {city}.",
         ),
         kb=(
             "[{ad_id}] The delivery address can be changed up to {addr_hours} hours after ordering, as long "
@@ -403,7 +404,7 @@ INTENTS: tuple[Intent, ...] = (
             "You earn 1 point per dollar, and each 500 points are worth {points_value}. Points for order "
             "{order_id} are added once it has been delivered.",
         ),
-        answer_map=((0, 1), (0,), (1,), (2,), (0, 2)),
+        answer_map=((0, 1), (0,), (1,), (2,), (0,)),
         weight=0.8,
     ),
     Intent(
@@ -433,6 +434,7 @@ INTENTS: tuple[Intent, ...] = (
             "Thank you for telling us. Your complaint about order {order_id} is now with a team lead, and "
             "you'll hear back within {response_hours} hours.",
         ),
+        answer_map=((0, 1), (0, 1), (0, 1), (0, 1), (0, 1, 2), (0, 1)),
         weight=0.9,
     ),
     Intent(
@@ -488,6 +490,7 @@ INTENTS: tuple[Intent, ...] = (
             "Thanks for letting us know about order {order_id}. Report the damage with a photo within "
             "{report_days} days and we'll replace the {product} free of charge.",
         ),
+        answer_map=((0, 1), (0, 1, 2), (0, 1), (1,), (1,)),
         weight=0.8,
     ),
     Intent(
