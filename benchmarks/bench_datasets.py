@@ -7,6 +7,11 @@ each size in a fresh process so peak memory is its own. Then the vectorised rend
 
     .venv/bin/python benchmarks/bench_datasets.py                 # 50k and 1M rows
     .venv/bin/python benchmarks/bench_datasets.py --sizes 50000 --repeat 3
+    .venv/bin/python benchmarks/bench_datasets.py --sizes --separability 20000
+
+``--separability N`` also prints how well a plain TF-IDF + SVD + k-means (no tuning) recovers
+the planted failure modes from the failing outputs of ``demo_logs(N)`` (adjusted Rand index):
+a floor for the failure clusterer, and a check that each mode is textually coherent.
 """
 
 from __future__ import annotations
@@ -87,11 +92,36 @@ def bench_render(n: int, repeat: int) -> tuple[float, float]:
     return times["vectorised"], times["loop"]
 
 
+def separability(n: int) -> None:
+    """ARI and purity of k-means on TF-IDF/SVD of the failing outputs, for k = 6, 7, 9."""
+    import pandas as pd
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import adjusted_rand_score
+    from sklearn.preprocessing import normalize
+
+    import workbench.datasets as D
+
+    frame = D.demo_logs(n=n, seed=0)
+    failing = frame[(frame["truth__failure_mode"] != "none") & frame["output"].notna()]
+    x = TfidfVectorizer(sublinear_tf=True, min_df=2).fit_transform(failing["output"])
+    z = normalize(TruncatedSVD(50, random_state=0).fit_transform(x))
+    truth = failing["truth__failure_mode"].to_numpy()
+    print(f"\nfailure modes from output text, {len(failing):,} failing rows of demo_logs({n:,})")
+    for k in (6, 7, 9):
+        labels = KMeans(k, n_init=10, random_state=0).fit_predict(z)
+        table = pd.crosstab(labels, truth)
+        purity = table.max(axis=1).sum() / len(failing)
+        print(f"  k-means k={k}: ARI {adjusted_rand_score(truth, labels):.3f}, purity {purity:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[50_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[50_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--render-rows", type=int, default=200_000)
+    parser.add_argument("--separability", type=int, default=0, metavar="N")
     args = parser.parse_args()
     print("demo_logs(n, seed=0)")
     print(f"{'rows':>10} {'wall s':>8} {'cpu s':>8} {'rows/s':>10} {'peak MB':>9} {'frame MB':>9}")
@@ -106,6 +136,8 @@ def main() -> None:
     print(f"  vectorised (Arrow joins per template): {vec:.2f} s")
     print(f"  str.format loop over rows:             {loop:.2f} s")
     print(f"  ratio loop / vectorised:               {loop / vec:.1f}x")
+    if args.separability:
+        separability(args.separability)
 
 
 if __name__ == "__main__":
