@@ -60,6 +60,17 @@ import pandas as pd
 
 import workbench.schema as S
 
+__all__ = [
+    "FAILURE_MODES",
+    "SIMULATE_DEFAULTS",
+    "demo_logs",
+    "route_intent",
+    "simulate_call",
+    "summary",
+    "to_jsonl",
+    "write",
+]
+
 FAILURE_MODES: tuple[str, ...] = (
     "none",
     "invented_policy",
