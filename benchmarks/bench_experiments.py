@@ -123,6 +123,7 @@ def _times(fn, repeats):
 
 
 async def _plain(url: str, bodies: list[dict], concurrency: int) -> None:
+    """The obvious loop: one AsyncClient with a pool of ``concurrency`` connections."""
     import httpx
 
     sem = asyncio.Semaphore(concurrency)
@@ -137,76 +138,99 @@ async def _plain(url: str, bodies: list[dict], concurrency: int) -> None:
         await asyncio.gather(*(one(b) for b in bodies))
 
 
+async def _tuned(url: str, bodies: list[dict], concurrency: int) -> None:
+    """The runner's transport strategy without the runner: one client per connection."""
+    import httpx
+
+    from workbench.experiments._providers import _tls_context
+
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    tls = _tls_context()
+    clients = [httpx.AsyncClient(limits=limits, timeout=30, verify=tls) for _ in range(concurrency)]
+    free: asyncio.Queue = asyncio.Queue()
+    for c in clients:
+        free.put_nowait(c)
+
+    async def one(b):
+        c = await free.get()
+        try:
+            r = await c.post(url + "/chat/completions", json=b)
+            r.json()
+        finally:
+            free.put_nowait(c)
+
+    await asyncio.gather(*(one(b) for b in bodies))
+    for c in clients:
+        await c.aclose()
+
+
 def bench_runner(n_requests: int, latency: float, concurrency: int, repeats: int) -> None:
     from workbench.experiments._runner import build_requests
 
     srv = subprocess.Popen(
         [sys.executable, "-c", SERVER, str(latency)], stdout=subprocess.PIPE, text=True
     )
+    spec = ExperimentSpec.model_validate(
+        {
+            "name": "bench",
+            "baseline": {"name": "a", "system_prompt": "You help."},
+            "variants": [{"name": "b", "system_prompt": "You help briefly."}],
+            "primary": {"kind": "policy"},
+        }
+    )
+    walls: dict[str, list[float]] = {"plain": [], "tuned": [], "runner": []}
+    cpus: dict[str, list[float]] = {"plain": [], "tuned": [], "runner": []}
     try:
         url = f"http://127.0.0.1:{srv.stdout.readline().strip()}/v1"
-        spec = ExperimentSpec.model_validate(
-            {
-                "name": "bench",
-                "baseline": {"name": "a", "system_prompt": "You help."},
-                "variants": [{"name": "b", "system_prompt": "You help briefly."}],
-                "primary": {"kind": "policy"},
-            }
-        )
-        plain, runner, cpu_plain, cpu_runner = [], [], [], []
         for rep in range(repeats):
-            inputs = [f"rep {rep} question {i}" for i in range(n_requests // 2)]
-            bodies = build_requests(spec, inputs)
-            t, c = time.perf_counter(), time.process_time()
-            asyncio.run(_plain(url, bodies, concurrency))
-            plain.append(time.perf_counter() - t)
-            cpu_plain.append(time.process_time() - c)
-            with tempfile.TemporaryDirectory() as cache:
-                inputs = [f"rep {rep} runner question {i}" for i in range(n_requests // 2)]
-                t, c = time.perf_counter(), time.process_time()
-                res = run(
-                    spec, inputs, OpenAIProvider(url, concurrency=concurrency), cache_dir=cache
-                )
-                runner.append(time.perf_counter() - t)
-                cpu_runner.append(time.process_time() - c)
-                assert res.meta["sent"] == n_requests and res.meta["errors"] == 0
+            for name in walls:
+                inputs = [f"rep {rep} {name} question {i}" for i in range(n_requests // 2)]
+                with tempfile.TemporaryDirectory() as cache:
+                    t, c = time.perf_counter(), time.process_time()
+                    if name == "runner":
+                        res = run(
+                            spec,
+                            inputs,
+                            OpenAIProvider(url, concurrency=concurrency),
+                            cache_dir=cache,
+                        )
+                        assert res.meta["sent"] == n_requests and res.meta["errors"] == 0
+                    else:
+                        bodies = build_requests(spec, inputs)
+                        fn = _plain if name == "plain" else _tuned
+                        asyncio.run(fn(url, bodies, concurrency))
+                    walls[name].append(time.perf_counter() - t)
+                    cpus[name].append(time.process_time() - c)
     finally:
         srv.kill()
         srv.wait()
 
-    def per_request_ms(wall):
+    def beyond(wall):
         return (wall * concurrency / n_requests - latency) * 1000
 
-    p, r = statistics.median(plain), statistics.median(runner)
     ideal = n_requests / concurrency * latency
     print(
         f"runner: {n_requests} requests, {concurrency} concurrent, server latency "
-        f"{latency * 1000:.0f} ms (ideal wall {ideal:.2f} s)"
+        f"{latency * 1000:.0f} ms (ideal wall {ideal:.2f} s); medians of {repeats} runs"
     )
+    labels = {
+        "plain": "plain httpx loop (one client, pooled)",
+        "tuned": "httpx, one client per connection",
+        "runner": "workbench run() (cache, templates, LogFrame)",
+    }
+    med = {k: statistics.median(v) for k, v in walls.items()}
+    cpu = {k: statistics.median(v) / n_requests * 1000 for k, v in cpus.items()}
+    for k, label in labels.items():
+        print(
+            f"  {label:<46} wall {med[k]:6.2f} s  {beyond(med[k]):7.2f} ms/request beyond "
+            f"latency  client CPU {cpu[k]:.2f} ms/request"
+        )
     print(
-        f"  plain httpx loop:   median wall {p:.2f} s -> {per_request_ms(p):.2f} ms/request "
-        "beyond latency (HTTP client + loopback server)"
+        f"  runner vs plain httpx: wall ratio {med['runner'] / med['plain']:.2f}x; runner's own "
+        f"CPU beyond the same transport (runner - tuned): {cpu['runner'] - cpu['tuned']:.2f} "
+        "ms/request"
     )
-    print(
-        f"  workbench run():    median wall {r:.2f} s -> {per_request_ms(r):.2f} ms/request "
-        "beyond latency (templates, cache writes, retries logic, LogFrame)"
-    )
-    print(
-        f"  runner's own overhead vs plain httpx: {per_request_ms(r) - per_request_ms(p):.2f} "
-        f"ms/request; wall ratio {r / p:.2f}x"
-    )
-    cp = statistics.median(cpu_plain) / n_requests * 1000
-    cr = statistics.median(cpu_runner) / n_requests * 1000
-    print(
-        f"  client CPU per request: plain httpx {cp:.2f} ms, workbench run() {cr:.2f} ms -> the "
-        f"runner's own CPU {cr - cp:.2f} ms/request (robust to other load on the machine)"
-    )
-    print(
-        "  walls:",
-        json.dumps(
-            {"plain": [round(x, 2) for x in plain], "runner": [round(x, 2) for x in runner]}
-        ),
-    )
+    print("  walls:", json.dumps({k: [round(x, 2) for x in v] for k, v in walls.items()}))
 
 
 def main(argv=None) -> int:

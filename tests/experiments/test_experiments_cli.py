@@ -126,3 +126,36 @@ def test_bad_spec_is_a_clear_error(tmp_path, capsys):
 def test_analyze_needs_logs(action, capsys):
     assert main(["experiment", action, SPEC]) == 2
     assert "--logs" in capsys.readouterr().err
+
+
+def test_run_against_an_openai_compatible_endpoint(tmp_path, chat_server, capsys, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_LLM_API_KEY_ENV", "TEST_KEY_FOR_LOOPBACK")
+    monkeypatch.setenv("TEST_KEY_FOR_LOOPBACK", "secret")
+    pd.DataFrame({S.INPUT: ["where is my order?", "cancel please"]}).to_csv(
+        tmp_path / "in.csv", index=False
+    )
+    with chat_server(fail_rate=0.3, seed=2) as srv:
+        argv = [
+            "experiment",
+            "run",
+            SPEC,
+            "--provider",
+            "openai",
+            "--base-url",
+            srv.url,
+            "--inputs",
+            str(tmp_path / "in.csv"),
+            "--out",
+            str(tmp_path / "o.parquet"),
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "--no-progress",
+            "--policy",
+            str(REPO / "data" / "policy.yaml"),
+        ]
+        assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "4 calls (4 sent, 0 from cache, 0 errors" in out
+    run = pd.read_parquet(tmp_path / "o.parquet")
+    assert run[S.OUTPUT].str.startswith("echo: ").all()
+    assert run[S.MODEL].eq("gpt-4o-mini").all() and run["rule__policy"].notna().all()
