@@ -12,7 +12,7 @@ Examples
 ...          + ['{"answer": 42, "status": ' + str(i) for i in range(30)])
 >>> frame = pd.DataFrame({"record_id": [f"r{i}" for i in range(60)], "output": texts})
 >>> fc = FailureClusterer(min_topic_size=10, umap_epochs=50, cache_dir=False).fit(frame, where="all")
->>> fc.topic_table().to_frame()["size"].sum()
+>>> int(fc.topic_table().to_frame()["size"].sum())
 60
 """
 

@@ -167,7 +167,8 @@ class TfidfEmbedder:
         x = sparse.hstack(blocks).tocsr()
         k = int(max(1, min(self.n_components, x.shape[1] - 1, x.shape[0] - 1)))
         svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=5, random_state=self.seed)
-        svd.fit(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # explained variance of constant data
+            svd.fit(x)
         self.vectorizers_ = fitted
         self.components_ = svd.components_.astype(np.float32)
         self.n_components_ = k

@@ -18,8 +18,10 @@ default ``method="knn"`` gives the same topics as before saving.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,17 @@ def _load_tensors(path: Path) -> dict[str, np.ndarray]:
     from safetensors.numpy import load_file
 
     return load_file(str(path)) if path.is_file() else {}
+
+
+@contextmanager
+def _quiet_bertopic():
+    logger = logging.getLogger("BERTopic")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def save_clusterer(clusterer: Any, path: str | Path) -> Path:
@@ -81,12 +94,18 @@ def save_clusterer(clusterer: Any, path: str | Path) -> Path:
                 if meta.get("backend") == "sentence-transformers"
                 else None
             )
-            clusterer.model_.save(
-                str(tmp / "bertopic"),
-                serialization="safetensors",
-                save_ctfidf=True,
-                save_embedding_model=st_name,
-            )
+            vec = clusterer.model_.vectorizer_model
+            if hasattr(
+                vec, "vocabulary_"
+            ):  # numpy ints in the vocabulary break BERTopic's json.dump
+                vec.vocabulary_ = {str(k): int(v) for k, v in vec.vocabulary_.items()}
+            with _quiet_bertopic():  # it warns that no sentence-transformers model is named
+                clusterer.model_.save(
+                    str(tmp / "bertopic"),
+                    serialization="safetensors",
+                    save_ctfidf=True,
+                    save_embedding_model=st_name,
+                )
         doc = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -160,16 +179,9 @@ def load_clusterer(path: str | Path, settings: Any = None):
     fc.map_ = None
     fc.model_ = None
     if doc["has_bertopic"]:
-        import logging
-
         from bertopic import BERTopic
 
-        logger = logging.getLogger("BERTopic")
-        level = logger.level
-        logger.setLevel(logging.ERROR)  # it warns that no embedding model was passed; we set ours
-        try:
+        with _quiet_bertopic():  # it warns that no embedding model was passed; we set ours
             fc.model_ = BERTopic.load(str(path / "bertopic"))
-        finally:
-            logger.setLevel(level)
         fc.model_.embedding_model = bertopic_backend(fc.embedder_)
     return fc

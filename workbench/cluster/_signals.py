@@ -11,7 +11,7 @@ merged into one topic after HDBSCAN (see :class:`SignatureMergedCluster`).
 >>> spec = signal_spec(f)
 >>> spec
 [('rule__no_pii', None)]
->>> signal_matrix(f, spec)[0].tolist(), signatures(f, spec).tolist()
+>>> signal_matrix(f, spec).tolist(), signatures(f, spec).tolist()
 ([[1.0], [0.0]], ['no_pii', ''])
 """
 
