@@ -61,8 +61,8 @@ def test_punctuation_only_and_numbers():
 
 def test_non_english_and_very_long_texts():
     texts = (
-        ["これは日本語の返答です。注文は発送されました。番号 %d" % i for i in range(20)]
-        + ["Лучше позвонить в службу поддержки, номер заказа %d" % i for i in range(20)]
+        [f"これは日本語の返答です。注文は発送されました。番号 {i}" for i in range(20)]
+        + [f"Лучше позвонить в службу поддержки, номер заказа {i}" for i in range(20)]
         + [("very long output that repeats itself " * 3000) + str(i) for i in range(20)]
     )
     fc = FailureClusterer(**FAST, min_topic_size=8).fit(_frame(texts), where="all")
