@@ -202,8 +202,15 @@ class NumericDriftDetector:
             np.int64
         )
 
-    def compute_summary(self, current: NumericSummary) -> list[dict[str, Any]]:
-        """Every configured test of a current summary against the fitted reference."""
+    def compute_summary(
+        self, current: NumericSummary, counts: np.ndarray | None = None
+    ) -> list[dict[str, Any]]:
+        """Every configured test of a current summary against the fitted reference.
+
+        ``counts``: the current window's exact counts over ``edges_`` (e.g. a merged
+        :class:`~workbench.drift._summary.Histogram` of partitions), used for PSI and
+        Jensen-Shannon instead of binning ``current`` (which may be a compacted sketch).
+        """
         from workbench.drift.jensen_shannon import js_from_counts
         from workbench.drift.ks import ks_from_sorted
         from workbench.drift.psi import psi_from_counts
@@ -225,7 +232,7 @@ class NumericDriftDetector:
         elif n_ref < self.min_samples or n_cur < self.min_samples:
             why = f"too few values to test (reference {n_ref}, current {n_cur}; need {self.min_samples})"
         rows = []
-        cur_counts = None
+        cur_counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         for test in self.tests:
             spec = _registry.get(test)
             thr = self.threshold(test)
@@ -309,9 +316,11 @@ class NumericDriftDetector:
             note=note,
         )
 
-    def distribution(self, current: NumericSummary) -> dict[str, Any]:
-        """Reference and current shares per bin, for plots."""
-        cur = self.current_counts(current)
+    def distribution(
+        self, current: NumericSummary, counts: np.ndarray | None = None
+    ) -> dict[str, Any]:
+        """Reference and current shares per bin, for plots (``counts`` as in ``compute_summary``)."""
+        cur = self.current_counts(current) if counts is None else np.asarray(counts)
         return {
             "kind": "numeric",
             "edges": self.edges_.tolist(),
