@@ -90,8 +90,10 @@ def chart_over_time(
         c = UChart(**params).fit(total.iloc[ref], count.iloc[ref])
         res = c.compute(total.to_numpy(), count.to_numpy(), times)
     elif chart == "xbar_s":
-        groups = {k: v.dropna().to_numpy(float) for k, v in vals.groupby(keys.to_numpy())}
-        subs = [groups.get(s.to_datetime64(), np.array([])) for s in starts]
+        groups = {
+            pd.Timestamp(k): v.dropna().to_numpy(float) for k, v in vals.groupby(keys.to_numpy())
+        }
+        subs = [groups.get(s, np.array([])) for s in starts]
         c = XbarSChart(**params).fit(subs[ref])
         res = c.compute(subs, times)
     else:

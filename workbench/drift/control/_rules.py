@@ -74,11 +74,15 @@ class Signal:
 
 
 def _k_of_m(flags: np.ndarray, k: int, m: int) -> np.ndarray:
-    """True at i when at least k of flags[i-m+1 .. i] are set and flags[i] is set."""
+    """True at i when at least k of flags[i-m+1 .. i] are set and flags[i] is set.
+
+    At the start of the series the window is the points so far (two points beyond 2 sigma at
+    indices 0 and 1 already complete "2 of 3").
+    """
     c = np.concatenate([[0], np.cumsum(flags.astype(int))])
     out = np.zeros(len(flags), bool)
-    for i in range(m - 1, len(flags)):
-        out[i] = flags[i] and (c[i + 1] - c[i + 1 - m]) >= k
+    for i in range(len(flags)):
+        out[i] = flags[i] and (c[i + 1] - c[max(0, i + 1 - m)]) >= k
     return out
 
 
