@@ -842,7 +842,7 @@ def nb05():
 
             before, after = (yaml.safe_dump(a.config_dict(), sort_keys=False).splitlines(keepends=True)
                              for a in (spec.baseline, spec.variants[0]))
-            print("nothing promoted; the variant would change:\n")
+            print("nothing promoted; the variant would change:", end="\\n\\n")
             print("".join(difflib.unified_diff(before, after, "deployed", spec.variants[0].name)))
         """),
         md("""
@@ -947,7 +947,10 @@ def nb06():
         alerts = evaluate_alerts(alerts_policy, drift=drift, frame=scored, freq="1D",
                                  reference=f"{REFERENCE_DAYS}D")
         fired = alerts.fired()
-        fired[["alert", "severity", "column", "test", "message"]] if len(fired) else "no alert fired"
+        # control-chart alerts are per window: keep this week's (drift alerts have no window)
+        window = pd.to_datetime(fired["window_start"], utc=True)
+        fired = fired[window.isna() | (window >= week_start)].reset_index(drop=True)
+        fired[["alert", "severity", "column", "test", "window_start", "message"]] if len(fired) else "no alert fired"
         """),
         md("""
         ## 4. Write the report
@@ -970,7 +973,7 @@ def nb06():
             report.table(week_signals[["time", "rule", "value", "description"]])
         report.heading("Alerts")
         if len(fired):
-            report.table(fired[["alert", "severity", "column", "test", "statistic", "message"]])
+            report.table(fired[["alert", "severity", "column", "test", "window_start", "message"]])
         else:
             report.text("No alert fired.")
         report.heading("Drift against the reference")

@@ -105,7 +105,9 @@ def test_strip_removes_outputs(tmp_path):
         sys.path.remove(str(NB_DIR))
     nb = nbformat.v4.new_notebook(metadata={"widgets": {"state": {}}})
     cell = nbformat.v4.new_code_cell("1 + 1", execution_count=3)
-    cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, 3)]
+    cell.outputs = [
+        nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=3)
+    ]
     nb.cells = [cell]
     path = tmp_path / "x.ipynb"
     nbformat.write(nb, path)
