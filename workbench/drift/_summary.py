@@ -38,6 +38,8 @@ def _to_float_array(values: Any) -> np.ndarray:
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
         return values.astype(np.float64, copy=False)
     s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    if s.dtype.kind == "f" and isinstance(s.dtype, np.dtype):
+        return s.to_numpy(dtype=np.float64, copy=False)
     if s.dtype == bool or str(s.dtype) == "boolean":
         s = s.astype("Float64")
     try:
@@ -68,13 +70,16 @@ class NumericSummary:
     def from_array(cls, values: Any, max_points: int | None = None) -> NumericSummary:
         """Summarise ``values`` (sorting once); compact to ``max_points`` if given."""
         x = _to_float_array(values)
-        nan = np.isnan(x)
-        posinf = np.isposinf(x)
-        neginf = np.isneginf(x)
-        bad = nan | posinf | neginf
-        finite = x[~bad] if bad.any() else x.copy()
-        finite.sort()
-        out = cls(finite, None, int(nan.sum()), int(posinf.sum()), int(neginf.sum()))
+        finite_mask = np.isfinite(x)
+        if finite_mask.all():
+            finite, n_nan, n_pos, n_neg = np.sort(x), 0, 0, 0
+        else:
+            finite = np.sort(x[finite_mask])
+            n_nan = int(np.isnan(x).sum())
+            n_pos = int(np.isposinf(x).sum())
+            n_neg = int(np.isneginf(x).sum())
+        del finite_mask
+        out = cls(finite, None, n_nan, n_pos, n_neg)
         return out.compact(max_points) if max_points else out
 
     @property
