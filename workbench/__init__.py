@@ -22,6 +22,12 @@ _LAZY = {
     "validate": "workbench.validation:validate",
     "Guard": "workbench.validation:Guard",
     "Policy": "workbench.validation:Policy",
+    "ExperimentSpec": "workbench.experiments:ExperimentSpec",
+    "analyze": "workbench.experiments:analyze",
+    "promote": "workbench.experiments:promote",
+    "compare": "workbench.drift:compare",
+    "drift_over_time": "workbench.drift:drift_over_time",
+    "FailureClusterer": "workbench.cluster:FailureClusterer",
     "Settings": "workbench.settings:Settings",
     "WorkbenchError": "workbench.errors:WorkbenchError",
 }

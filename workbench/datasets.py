@@ -383,7 +383,8 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
       facts (1.5x); more snippets cost input tokens.
 
     Other keys are ignored, and a key set to ``None`` takes its default. Returns ``output,
-    finish_reason, tokens_in, tokens_out, latency_ms, cost, failure_mode``.
+    finish_reason, tokens_in, tokens_out, latency_ms, cost, failure_mode`` and ``context`` (the
+    knowledge-base snippets the simulated app retrieved and answered from).
 
     Examples
     --------
@@ -476,6 +477,7 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
         "latency_ms": latency,
         "cost": cost,
         "failure_mode": failure,
+        "context": ctx,
     }
 
 

@@ -13,7 +13,16 @@ import workbench.schema as S
 from workbench._demo import _text as T
 from workbench.datasets import SIMULATE_DEFAULTS, route_intent, simulate_call
 
-KEYS = {"output", "finish_reason", "tokens_in", "tokens_out", "latency_ms", "cost", "failure_mode"}
+KEYS = {
+    "output",
+    "finish_reason",
+    "tokens_in",
+    "tokens_out",
+    "latency_ms",
+    "cost",
+    "failure_mode",
+    "context",
+}
 PII_INPUT = (
     "Where is my order #4821937? You can reach me at jane.doe@example.com or (415) 382-7719."
 )
@@ -32,6 +41,7 @@ def test_deterministic_and_typed():
     b = simulate_call("How do I reset my password?", config={"temperature": 0.3}, seed=11)
     assert a == b and set(a) == KEYS
     assert isinstance(a["output"], str) and a["output"]
+    assert isinstance(a["context"], str) and a["context"]
     assert isinstance(a["tokens_in"], int) and isinstance(a["tokens_out"], int)
     assert isinstance(a["latency_ms"], float) and a["latency_ms"] > 0
     assert a["cost"] > 0
