@@ -1,0 +1,154 @@
+"""Control charts over time on the dask engine: aggregate per window on the cluster, chart locally.
+
+Each partition is reduced to per-window counts and sums of the charted column; the window
+aggregates (one row per window, small) are added up and given to the single-machine charts of
+:mod:`workbench.drift.control`, with the same windows, reference and limits as
+:func:`workbench.drift.control.chart_over_time`. ``p`` and ``u`` charts get exact integer
+counts; ``individuals``, ``ewma`` and ``cusum`` chart window means whose sums are added in a
+different order than pandas adds them (equal to floating-point rounding, about 1e-15 relative).
+``xbar_s`` needs every value of a window (its standard deviation per subgroup) and is pandas only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import workbench.schema as S
+from workbench.engine._client import is_dask
+from workbench.errors import BadInputError, ConfigError
+
+DASK_CHARTS = ("p", "u", "individuals", "ewma", "cusum")
+
+
+def _window_part(part: pd.DataFrame, column: str, chart: str, freq: str) -> pd.DataFrame:
+    from workbench.drift.control._over_time import _events
+
+    ts = pd.to_datetime(part[S.TIMESTAMP], utc=True)
+    keys = ts.dt.floor(freq)
+    col = part[column]
+    if chart == "p":
+        vals = _events(col, column)
+    else:
+        vals = pd.Series(pd.to_numeric(col, errors="coerce"), index=part.index).astype("Float64")
+    g = vals.groupby(keys.to_numpy())
+    out = pd.DataFrame({"count": g.count().astype("int64"), "total": g.sum().astype("float64")})
+    out.index = pd.DatetimeIndex(out.index).tz_convert("UTC") if len(out) else out.index
+    out.index.name = "window"
+    return out.reset_index().astype({"window": S.TIMESTAMP_DTYPE})
+
+
+def window_counts(
+    frame: Any, column: str, chart: str = "p", freq: str = "1D", time_column: str = S.TIMESTAMP
+) -> pd.DataFrame:
+    """Per ``freq`` window: rows with a value (``count``) and their sum (``total``).
+
+    For ``chart="p"`` the values are failure indicators (``False`` in a ``rule__*`` column,
+    ``True`` elsewhere). Works on pandas or dask frames; the result is a small pandas frame
+    indexed by window start, without empty windows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ts = pd.to_datetime(["2026-01-01 01:00", "2026-01-01 02:00", "2026-01-02"], utc=True)
+    >>> w = window_counts(pd.DataFrame({"timestamp": ts, "rule__ok": [True, False, True]}), "rule__ok")
+    >>> w["count"].tolist(), w["total"].tolist()
+    ([2, 1], [1.0, 0.0])
+    """
+    for c in (column, time_column):
+        if c not in frame.columns:
+            raise BadInputError(f"no column {c!r} in the frame", field=c)
+    sub = frame[[time_column, column]]
+    if time_column != S.TIMESTAMP:
+        sub = sub.rename(columns={time_column: S.TIMESTAMP})
+    if not is_dask(frame):
+        out = _window_part(sub, column, chart, freq)
+    else:
+        meta = _window_part(sub._meta, column, chart, freq)
+        parts = sub.map_partitions(_window_part, column, chart, freq, meta=meta)
+        out = parts.groupby("window").sum().compute().reset_index()
+    return out.groupby("window").sum().sort_index()
+
+
+def chart_over_time(
+    frame: Any,
+    column: str,
+    chart: str = "p",
+    freq: str = "1D",
+    reference: Any = "7D",
+    time_column: str = S.TIMESTAMP,
+    **params: Any,
+):
+    """:func:`workbench.drift.control.chart_over_time` on either engine.
+
+    On a dask frame the windows are aggregated on the cluster (:func:`window_counts`) and the
+    chart is fitted and computed on the small per-window table. Charts: ``p``, ``u``,
+    ``individuals``, ``ewma``, ``cusum`` (``xbar_s`` on pandas frames only).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> ts = pd.date_range("2026-01-01", periods=20 * 50, freq="28.8min", tz="UTC")
+    >>> ok = np.r_[np.arange(15 * 50) % 10 != 0, np.arange(5 * 50) % 2 == 0]
+    >>> res = chart_over_time(pd.DataFrame({"timestamp": ts, "rule__ok": ok}), "rule__ok")
+    >>> str(res.signals["time"].min().date())
+    '2026-01-16'
+    """
+    from workbench.drift.control._charts import (
+        ControlChartResult,
+        CusumChart,
+        EWMAChart,
+        IndividualsChart,
+        PChart,
+        UChart,
+    )
+    from workbench.drift.control._over_time import CHARTS
+    from workbench.drift.control._over_time import chart_over_time as pandas_chart
+
+    if not is_dask(frame):
+        return pandas_chart(frame, column, chart, freq, reference, time_column, **params)
+    if chart not in CHARTS:
+        raise ConfigError(f"unknown chart {chart!r}", key="chart", allowed=CHARTS)
+    if chart not in DASK_CHARTS:
+        raise ConfigError(
+            f"the {chart!r} chart needs every value of a window; on the dask engine use one of "
+            f"{list(DASK_CHARTS)} (or chart a sample with the pandas engine)",
+            key="chart",
+            allowed=DASK_CHARTS,
+        )
+    agg = window_counts(frame, column, chart, freq, time_column)
+    if agg.empty:
+        raise BadInputError("the frame has no rows to chart")
+    starts = pd.date_range(agg.index.min(), agg.index.max(), freq=freq)
+    if isinstance(reference, int):
+        n_ref = reference
+    else:
+        n_ref = int((starts < starts[0] + pd.Timedelta(reference)).sum())
+    if n_ref < 2:
+        raise BadInputError(
+            f"the reference covers {n_ref} window(s); need at least 2", field="reference"
+        )
+    count = agg["count"].reindex(starts, fill_value=0)
+    total = agg["total"].reindex(starts, fill_value=0).astype(float)
+    times = list(starts)
+    ref = slice(0, n_ref)
+    if chart == "p":
+        c = PChart(**params).fit(total.iloc[ref], count.iloc[ref])
+        res = c.compute(total.to_numpy(), count.to_numpy(), times)
+    elif chart == "u":
+        c = UChart(**params).fit(total.iloc[ref], count.iloc[ref])
+        res = c.compute(total.to_numpy(), count.to_numpy(), times)
+    else:
+        means = (total / count.replace(0, np.nan)).to_numpy(float)
+        klass = {"individuals": IndividualsChart, "ewma": EWMAChart, "cusum": CusumChart}[chart]
+        c = klass(**params).fit(means[ref])
+        res = c.compute(means, times)
+    meta = {**res.meta, "column": column, "freq": freq, "reference_windows": n_ref}
+    return ControlChartResult(
+        res.frame.assign(in_reference=lambda f: f["index"] < n_ref),
+        title=f"{res.title}: {column} per {freq}",
+        meta=meta,
+        signals=res.signals,
+    )
