@@ -52,7 +52,7 @@ def window_counts(
     Examples
     --------
     >>> import pandas as pd
-    >>> ts = pd.to_datetime(["2026-01-01 01:00", "2026-01-01 02:00", "2026-01-02"], utc=True)
+    >>> ts = pd.to_datetime(["2026-01-01 01:00", "2026-01-01 02:00", "2026-01-02 00:00"], utc=True)
     >>> w = window_counts(pd.DataFrame({"timestamp": ts, "rule__ok": [True, False, True]}), "rule__ok")
     >>> w["count"].tolist(), w["total"].tolist()
     ([2, 1], [1.0, 0.0])
