@@ -63,3 +63,16 @@ def test_chunked_validate_equals_one_pass(demo_small, repo_root):
     chunked = validate(frame, policy, skip_types=("judge",), chunk_size=256).to_frame()
     pd.testing.assert_frame_equal(one, chunked)
     assert np.isfinite(one["score__groundedness"].dropna().to_numpy(dtype=float)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS)
+def test_word_hits_engines_agree(values):
+    from workbench.validation._batch import word_hits
+
+    vocab = frozenset({"ab", "z09", "step", "i̇", "i", "é"})
+    small, large, reps = both(values)
+    ws, (hs,) = word_hits(small, [vocab])
+    wl, (hl,) = word_hits(large, [vocab])
+    assert wl[: len(values)].tolist() == ws.tolist()
+    assert hl[: len(values)].tolist() == hs.tolist()

@@ -309,8 +309,20 @@ def findall(t: TextColumn, rx: Rx, rows: np.ndarray) -> dict[int, list[str]]:
     return {int(i): [m.group(0) for m in fi(py[i])] for i in rows if py[i] is not None}
 
 
+_WS_SPLIT = re.compile("[ \t\n\v\f\r]+")
+
 #: punctuation stripped from both ends of a whitespace-separated word before vocabulary look-up
 PUNCT = ".,!?;:'\"()[]{}<>*_`~"
+
+
+def lower(s: str) -> str:
+    """Lower-case exactly as Arrow's ``utf8_lower`` does (Python differs on a few letters, 'İ')."""
+    if s.isascii():
+        return s.lower()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.utf8_lower(pa.array([s])).to_pylist()[0]
 
 
 def word_hits(
@@ -326,7 +338,7 @@ def word_hits(
         for i, s in enumerate(t.py):
             if s is None:
                 continue
-            ws = [w.strip(PUNCT) for w in s.lower().split()]
+            ws = [w.strip(PUNCT) for w in _WS_SPLIT.split(lower(s)) if w]
             words[i] = len(ws)
             for k, vocab in enumerate(vocabularies):
                 hits[k][i] = sum(1 for w in ws if w in vocab)
@@ -337,12 +349,16 @@ def word_hits(
     arr = t.arrow
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    lists = pc.utf8_split_whitespace(pc.utf8_lower(arr))
+    lists = pc.ascii_split_whitespace(pc.utf8_lower(arr))
     offsets = lists.offsets.to_numpy()
     if lists.offset:  # a sliced array: offsets are relative to the values buffer
         offsets = offsets[: len(lists) + 1]
-    flat = pc.utf8_trim(lists.values, PUNCT)
-    words = np.diff(offsets).astype(np.int64)
+    raw = lists.values
+    flat = pc.utf8_trim(raw, PUNCT)
+    # Arrow keeps empty strings around leading/trailing whitespace; they are not words
+    nonempty = pc.greater(pc.binary_length(raw), 0).to_numpy(zero_copy_only=False)
+    cw = np.concatenate([[0], np.cumsum(nonempty, dtype=np.int64)])
+    words = cw[offsets[1:]] - cw[offsets[:-1]]
     hits = []
     for vocab in vocabularies:
         isin = pc.is_in(flat, value_set=pa.array(sorted(vocab), type=flat.type)).to_numpy(

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from workbench.validation._batch import SMALL, TextColumn
+from workbench.validation._batch import lower as lower_like_arrow
 
 
 @lru_cache(maxsize=64)
@@ -98,7 +99,7 @@ def _split_py(values: list, sep: str, lower: bool, trim: str) -> tuple[np.ndarra
         if s is None:
             continue
         if lower:
-            s = s.lower()
+            s = lower_like_arrow(s)
         parts = rx.split(s) if sep == WS else rx.sub(_MARK, s).split(_MARK)
         for tok in parts:
             if trim:
