@@ -17,8 +17,9 @@ from workbench.validation._base import BaseValidator, Outcome, register
 def _budget(n: int, active: np.ndarray, limits: list, score: np.ndarray) -> Outcome:
     """Fail rows where a value exceeds its limit.
 
-    ``limits`` holds ``(label, values, bad, limit, unit)``; a row whose value is missing or not
-    a number for any checked limit gets a per-row error.
+    ``limits`` holds ``(label, values, bad, limit, unit)``. A value that is not a number is a
+    per-row error; a missing one (not recorded, e.g. in the runtime guard before the call's
+    cost is known) skips the row.
     """
     out = Outcome.empty(n)
     checked = [x for x in limits if x[3] is not None]
@@ -28,7 +29,8 @@ def _budget(n: int, active: np.ndarray, limits: list, score: np.ndarray) -> Outc
         if missing.any():
             rows = active & ~broken & missing
             out.mark(
-                rows, np.where(bad, f"error: {label} is not a number", f"error: {label} is missing")
+                rows,
+                np.where(bad, f"error: {label} is not a number", f"skipped: {label} not recorded"),
             )
             broken |= rows
     ran = active & ~broken
