@@ -100,3 +100,16 @@ def test_progress_bar_can_be_forced(tmp_path, capsys, demo):
     assert "workbench.load" in capsys.readouterr().err
     load(path, progress=False)
     assert "workbench.load" not in capsys.readouterr().err
+
+
+def test_result_filter_and_plot():
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    result = load(samples / "contract.parquet")
+    v1 = result.filter(prompt_version="v1")
+    assert type(v1) is type(result) and v1.format == result.format
+    assert set(v1.frame[S.PROMPT_VERSION]) == {"v1"}
+    assert len(v1.frame) == (result.frame[S.PROMPT_VERSION] == "v1").sum()
+    plot = result.plot()
+    assert "records per hour" in str(plot.opts.get().kwargs.get("title", ""))

@@ -485,15 +485,8 @@ def duplicate_entries(frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, A
 
 
 def _all_distinct(ids: pd.Series) -> bool:
-    """Fast path: Arrow's hash count says whether any id repeats (pandas' factorize is slower)."""
-    import pyarrow.compute as pc
-
-    try:
-        arr = ids.array.__arrow_array__()
-    except (AttributeError, TypeError):
-        return False
-    distinct = pc.count_distinct(arr, mode="all").as_py()
-    return distinct == len(ids)
+    """Fast path: one hash pass (Arrow's unique) says whether any id repeats."""
+    return bool(ids.is_unique)
 
 
 def _where(frame: pd.DataFrame, j: int) -> str:

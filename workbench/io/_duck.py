@@ -16,6 +16,7 @@ def connect():
 
     con = duckdb.connect()
     con.execute("SET TimeZone='UTC'")
+    con.execute("SET enable_progress_bar=false")  # ours is tqdm; DuckDB's would print to stdout
     # large_string buffers wrap straight into pandas' Arrow-backed strings (no copy)
     con.execute("SET arrow_large_buffer_size=true")
     return con
