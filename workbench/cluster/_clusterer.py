@@ -66,8 +66,9 @@ class FailureClusterer:
     signal_weight : float
         Weight of the (unit) signal vector against the (unit) text embedding.
     merge : "signature" or None
-        ``"signature"``: after HDBSCAN, clusters whose documents mostly share one failure
-        signature are merged into one topic (the unmerged clusters stay in ``pattern``).
+        ``"signature"``: after HDBSCAN, clusters with the same primary failure signal (the
+        validator failing in most of their documents) are merged into one topic; clusters
+        without one (e.g. no signals at all) are kept as HDBSCAN found them.
     reduce_outliers : bool
         Reassign outliers to the topic of their nearest clustered neighbours in embedding space
         when the neighbours agree (``outlier_threshold`` of the votes).
@@ -268,12 +269,13 @@ class FailureClusterer:
         t = time.perf_counter()
         text_emb = self._fit_embed(docs, cache)
         t = self._stage(f"embeddings ({n:,} texts, {uniq:,} unique, dim {text_emb.shape[1]})", t)
-        from workbench.cluster._signals import combine, signal_matrix, signal_spec, signatures
+        from workbench.cluster._signals import combine, signal_matrix, signal_spec
 
         rows = sub.loc[nonempty]
         self.signal_spec_ = signal_spec(rows, self.signals)
         emb = combine(text_emb, signal_matrix(rows, self.signal_spec_), self.signal_weight)
-        groups = signatures(rows, self.signal_spec_) if self.merge == "signature" else None
+        sig = signal_matrix(rows, self.signal_spec_)
+        groups = sig if self.merge == "signature" and sig.shape[1] else None
 
         topics = np.full(len(docs_all), OUTLIER, dtype=np.int64)
         info: dict[str, Any] = {
@@ -361,12 +363,19 @@ class FailureClusterer:
                 if fitted is not None:
                     self.embedder_ = emb = fitted
             if not hasattr(emb, "components_"):
-                emb.fit(docs)
+                emb.fit(self._fit_subset(docs))
                 if cache is not None:
                     cache.put_model(key, emb)
         elif hasattr(emb, "fit"):
-            emb.fit(docs)
+            emb.fit(self._fit_subset(docs))
         return cached_embed(emb, docs, cache)
+
+    def _fit_subset(self, docs: list[str]) -> list[str]:
+        """At most ``max_fit_docs`` documents (seeded sample) to fit the embedding model on."""
+        if len(docs) <= self.max_fit_docs:
+            return docs
+        rng = np.random.default_rng(self.seed)
+        return [docs[i] for i in np.sort(rng.choice(len(docs), self.max_fit_docs, replace=False))]
 
     def _sample(self, emb: np.ndarray, n: int, info: dict) -> np.ndarray:
         if n <= self.max_fit_docs:
@@ -414,7 +423,8 @@ class FailureClusterer:
         if groups is not None:
             from workbench.cluster._signals import SignatureMergedCluster
 
-            hdb = SignatureMergedCluster(hdb, groups)
+            is_rule = [c.startswith(S.RULE_PREFIX) for c, _ in self.signal_spec_]
+            hdb = SignatureMergedCluster(hdb, groups, is_rule)
         vec = (
             self.vectorizer_model
             if self.vectorizer_model is not None
@@ -489,7 +499,7 @@ class FailureClusterer:
     def _knn_assign(
         self, query: np.ndarray, base: np.ndarray, base_topics: np.ndarray, k: int = 10
     ) -> np.ndarray:
-        """Majority topic of the k nearest fitted documents (cosine); ties go to the nearer."""
+        """Majority topic of the k nearest fitted documents (cosine); ties go to the smaller id."""
         if len(query) == 0:
             return np.empty(0, dtype=np.int64)
         nb = self._neighbours(np.asarray(query, np.float32), np.asarray(base, np.float32), k)
@@ -888,13 +898,14 @@ def _isna(v: Any) -> bool:
 
 
 def _mode_rows(labels: np.ndarray) -> np.ndarray:
-    """Most frequent value per row; ties go to the value seen first."""
-    out = np.empty(len(labels), dtype=np.int64)
-    for i, row in enumerate(labels):
-        vals, counts = np.unique(row, return_counts=True)
-        best = vals[counts == counts.max()]
-        out[i] = row[np.isin(row, best)][0] if len(best) > 1 else best[0]
-    return out
+    """Most frequent value per row (vectorised); ties go to the smaller value."""
+    if labels.size == 0:
+        return np.empty(len(labels), dtype=np.int64)
+    values, idx = np.unique(labels, return_inverse=True)
+    idx = idx.reshape(labels.shape)
+    counts = np.zeros((labels.shape[0], len(values)), dtype=np.int32)
+    np.add.at(counts, (np.repeat(np.arange(labels.shape[0]), labels.shape[1]), idx.ravel()), 1)
+    return values[counts.argmax(axis=1)].astype(np.int64)
 
 
 _WORD = re.compile(r"^[\w'-]+$")

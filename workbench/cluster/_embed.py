@@ -182,8 +182,12 @@ class TfidfEmbedder:
         if not hasattr(self, "components_"):
             raise NotFittedError("TfidfEmbedder is not fitted; call fit(documents) first")
         docs = self._clip(list(documents))
-        x = sparse.hstack([v.transform(docs) for v in self.vectorizers_]).tocsr()
-        emb = np.asarray(x @ self.components_.T, dtype=np.float32)
+        emb = np.empty((len(docs), self.components_.shape[0]), dtype=np.float32)
+        for s in range(0, len(docs), 10_000):  # bounded memory for the sparse n-gram matrix
+            x = sparse.hstack(
+                [v.transform(docs[s : s + 10_000]) for v in self.vectorizers_]
+            ).tocsr()
+            emb[s : s + 10_000] = x @ self.components_.T
         norms = np.linalg.norm(emb, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return emb / norms

@@ -97,18 +97,41 @@ def combine(text_emb: np.ndarray, signals: np.ndarray, weight: float) -> np.ndar
     return out / n
 
 
-def merge_map(labels: np.ndarray, groups: np.ndarray) -> dict[int, int]:
-    """Map each cluster label to a merged label: clusters whose dominant group (non-empty) is the
-    same become one; clusters dominated by the empty group keep their own label. ``-1`` stays.
-    New labels are 0..k-1 in order of first appearance of the kept label.
+def merge_map(
+    labels: np.ndarray,
+    signals: np.ndarray,
+    is_rule: Sequence[bool] | None = None,
+    min_rate: float = 0.5,
+    tie: float = 0.05,
+) -> dict[int, int]:
+    """Map each cluster label to a merged label: clusters with the same *primary* signal merge.
+
+    A cluster's primary signal is the one active in most of its documents (at least
+    ``min_rate``). Signals within ``tie`` of the top rate are tied; among them a validator rule
+    beats a finish reason or status (``is_rule``), then the signal rarer overall wins (the more
+    specific one, so a noisy validator that fires everywhere does not glue topics together).
+    Clusters without a primary signal keep their own label; ``-1`` stays. New labels are 0..k-1
+    in order of the original labels.
+
+    >>> sig = np.array([[1, 1], [1, 0], [1, 1], [0, 1], [0, 0], [0, 0]], dtype=np.float32)
+    >>> merge_map(np.array([0, 0, 1, 2, 3, 3]), sig)
+    {-1: -1, 0: 0, 1: 0, 2: 1, 3: 2}
     """
-    dominant: dict[int, Any] = {}
-    for lab in sorted(set(labels.tolist()) - {-1}):
-        g = pd.Series(groups[labels == lab]).value_counts()
-        dominant[lab] = g.index[0] if len(g) and g.index[0] != "" else ("", lab)
+    signals = np.asarray(signals, dtype=np.float32)
+    k = signals.shape[1]
+    rule = np.ones(k, dtype=bool) if is_rule is None else np.asarray(is_rule, dtype=bool)
+    overall = signals.mean(axis=0) if len(signals) else np.zeros(k)
     new: dict[Any, int] = {}
     mapping = {-1: -1}
-    for lab, key in dominant.items():
+    for lab in sorted(set(labels.tolist()) - {-1}):
+        rates = signals[labels == lab].mean(axis=0) if k else np.zeros(0)
+        if rates.size and rates.max() >= min_rate:
+            top = np.flatnonzero(rates >= rates.max() - tie)
+            if rule[top].any():
+                top = top[rule[top]]
+            key: Any = int(top[np.argmin(overall[top])])
+        else:
+            key = ("own", lab)
         mapping[lab] = new.setdefault(key, len(new))
     return mapping
 
@@ -116,20 +139,24 @@ def merge_map(labels: np.ndarray, groups: np.ndarray) -> dict[int, int]:
 class SignatureMergedCluster:
     """Cluster model for BERTopic: the wrapped model's clusters, merged by failure signature.
 
-    ``groups`` (one signature per document, set before ``fit``) decides which clusters merge;
+    ``groups`` (the 0/1 signal matrix of the documents, set before ``fit``) decides which
+    clusters merge (see :func:`merge_map`);
     ``patterns_`` keeps the unmerged labels. ``predict`` maps the wrapped model's prediction through
     the same merge (HDBSCAN's ``approximate_predict`` for an HDBSCAN model).
     """
 
-    def __init__(self, base: Any, groups: np.ndarray | None = None) -> None:
+    def __init__(
+        self, base: Any, groups: np.ndarray | None = None, is_rule: Sequence[bool] | None = None
+    ) -> None:
         self.base = base
         self.groups = groups
+        self.is_rule = is_rule
 
     def fit(self, X: np.ndarray, y: Any = None) -> SignatureMergedCluster:
         self.base.fit(X)
         self.patterns_ = np.asarray(self.base.labels_, dtype=np.int64)
-        groups = self.groups if self.groups is not None else np.array([""] * len(X), dtype=object)
-        self.mapping_ = merge_map(self.patterns_, groups)
+        groups = self.groups if self.groups is not None else np.zeros((len(X), 0), np.float32)
+        self.mapping_ = merge_map(self.patterns_, groups, self.is_rule)
         self.labels_ = np.array([self.mapping_[int(v)] for v in self.patterns_], dtype=np.int64)
         return self
 

@@ -1,0 +1,120 @@
+"""Quality of failure clustering against ground truth: ARI / NMI, outliers reported.
+
+1. Demo data (``demo_logs``, planted ``truth__failure_mode``): validate with ``data/policy.yaml``,
+   cluster the rows failing the policy with the default ``FailureClusterer``. Scored rows: rows
+   failing the policy whose planted mode is not "none" (policy false positives are reported, not
+   scored). ``ari``/``nmi`` count outliers (-1) as one extra cluster; ``*_clustered`` leave them out.
+   Also reported: text only (no validator signals, no signature merge) on the same rows.
+2. JailbreakBench responses (../shared/data/real/jailbreakbench): topics vs the 10 harm
+   ``category`` labels, on the jailbroken responses (the failures) and on all responses.
+
+Run:  .venv/bin/python benchmarks/score_clusters.py [--n 20000] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+REAL = REPO.parent / "shared" / "data" / "real" / "jailbreakbench"
+
+
+def _fmt(s: dict) -> str:
+    keys = (
+        "n",
+        "n_topics",
+        "n_truth",
+        "ari",
+        "nmi",
+        "ari_clustered",
+        "nmi_clustered",
+        "n_outliers",
+        "outlier_share",
+    )
+    return ", ".join(f"{k}={s[k]:.3f}" if isinstance(s[k], float) else f"{k}={s[k]}" for k in keys)
+
+
+def demo(n: int, seed: int) -> None:
+    from workbench.cluster import FailureClusterer, score_clusters
+    from workbench.datasets import demo_logs
+    from workbench.validation import validate
+
+    frame = demo_logs(n=n, seed=seed)
+    t = time.perf_counter()
+    frame = validate(frame, REPO / "data" / "policy.yaml").to_frame()
+    print(f"demo n={n} seed={seed}: validated in {time.perf_counter() - t:.1f} s")
+    truth_all = frame.set_index("record_id")["truth__failure_mode"]
+    for label, kw in (
+        ("default (text + validator signals, signature merge)", {}),
+        ("text only (signals=None, merge=None)", {"signals": None, "merge": None}),
+    ):
+        t = time.perf_counter()
+        fc = FailureClusterer(seed=seed, cache_dir=False, **kw).fit(frame)
+        a = fc.assignments_
+        truth = truth_all.loc[a["record_id"]].to_numpy()
+        planted = truth != "none"
+        s = score_clusters(a["topic"].to_numpy()[planted], truth[planted])
+        print(f"  {label}: {_fmt(s)}; fit {time.perf_counter() - t:.1f} s")
+    sel = int((~frame["rule__policy"].astype("boolean").fillna(True)).sum())
+    planted_all = int((truth_all != "none").sum())
+    print(
+        f"  rows failing the policy: {sel}; planted failures: {planted_all}; "
+        f"policy false positives (scored out): {sel - int(planted.sum())}; "
+        f"planted failures missed by the policy: {planted_all - int(planted.sum())}"
+    )
+
+
+def jailbreak(seed: int) -> None:
+    from workbench.cluster import FailureClusterer, score_clusters
+
+    rows = []
+    for f in sorted(glob.glob(str(REAL / "*" / "*" / "*.json"))):
+        d = json.loads(Path(f).read_text(encoding="utf-8"))
+        for r in d.get("jailbreaks", []):
+            if r.get("response"):
+                rows.append(
+                    {
+                        "output": r["response"],
+                        "category": r["category"],
+                        "jailbroken": bool(r["jailbroken"]),
+                    }
+                )
+    if not rows:
+        print(f"jailbreakbench not found at {REAL}; skipped")
+        return
+    df = pd.DataFrame(rows)
+    df["record_id"] = [f"jb{i}" for i in range(len(df))]
+    for label, where in (
+        ("jailbroken responses", df["jailbroken"].to_numpy()),
+        ("all responses", "all"),
+    ):
+        for kw in ({}, {"nr_topics": 10}):
+            t = time.perf_counter()
+            fc = FailureClusterer(seed=seed, cache_dir=False, **kw).fit(df, where=where)
+            a = fc.assignments_
+            truth = df.set_index("record_id").loc[a["record_id"], "category"].to_numpy()
+            s = score_clusters(a["topic"].to_numpy(), truth)
+            print(
+                f"jailbreakbench {label} {kw or 'defaults'}: {_fmt(s)}; fit {time.perf_counter() - t:.1f} s"
+            )
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=20_000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    demo(args.n, args.seed)
+    jailbreak(args.seed)
+
+
+if __name__ == "__main__":
+    main()
