@@ -92,5 +92,9 @@ def test_redaction():
     assert out["model"]["api_key"] == "[redacted]"
     assert out["llm_api_key_env"] == "OPENAI_API_KEY"
     assert "sk-abcdefghijklmnop" not in out["note"]
+    assert redact({"max_tokens": 512, "auth_token": "abc"}) == {
+        "max_tokens": 512,
+        "auth_token": "[redacted]",
+    }
     text = redact_text("model: m\napi_key: sk-zzzzzzzzzzzz\n+  password: hunter2\n")
     assert "hunter2" not in text and "sk-zzzz" not in text and "model: m" in text

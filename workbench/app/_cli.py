@@ -98,6 +98,8 @@ def make_server(
     extra_origins: list[str] | None = None,
 ):
     """A started-but-not-running Bokeh server for the dashboard; data warmed before it listens."""
+    # every JS/CSS resource from this server, never a CDN (offline by default)
+    os.environ.setdefault("BOKEH_RESOURCES", "server")
     import panel as pn
 
     from workbench.app._build import build_app

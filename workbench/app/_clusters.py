@@ -104,10 +104,9 @@ def page(session: Any):
         fut = start_clustering(ds)
         if not fut.done():
             status.object = "Clustering the failing outputs (BERTopic, once per data source)…"
-            body.loading = True
+            body.objects = [pn.indicators.LoadingSpinner(value=True, size=40, name="Clustering…")]
 
         def done(f):
-            body.loading = False
             if f.exception() is not None:
                 status.object = ""
                 body.objects = [
@@ -130,17 +129,31 @@ def page(session: Any):
 
         when_done(fut, done)
 
+    dirty = {"on": False}
+
     def render(*_):
         ds = state.dataset
         fut = ds.extras.get("clusters") if ds is not None else None
         if fut is None or not fut.done() or fut.exception() is not None:
             return
-        body.objects = _render(session, fut.result())
+        if not visible():  # re-rendered when the page is shown again
+            dirty["on"] = True
+            return
+        dirty["on"] = False
+        try:
+            body.objects = _render(session, fut.result())
+        except Exception as exc:  # a broken view must not break the filters of other pages
+            body.objects = [
+                pn.pane.Alert(
+                    f"Cannot show the topics: {html.escape(str(exc))}", alert_type="danger"
+                )
+            ]
 
     ensure()
     state.param.watch(ensure, "dataset")
     if session.tabs is not None:  # cluster only once someone opens the page
         session.tabs.param.watch(ensure, "active")
+        session.tabs.param.watch(lambda *_: render() if dirty["on"] else None, "active")
     state.param.watch(render, "revision")
     return pn.Column("## Failure clusters", status, body, sizing_mode="stretch_width")
 
@@ -159,9 +172,7 @@ def _render(session: Any, res: dict[str, Any]) -> list:
             "failure_rate": "filtered_failure_rate",
         }
     )
-    merged = table.merge(rates, left_on="topic", right_on=S.TOPIC, how="left").drop(
-        columns=[S.TOPIC], errors="ignore"
-    )
+    merged = table.merge(rates, on="topic", how="left")
     merged = merged[merged["topic"] != NOT_CLUSTERED]
     show = [
         c
@@ -231,7 +242,7 @@ def _render(session: Any, res: dict[str, Any]) -> list:
         state.topics = [chosen["topic"]]
         if exp is not None:
             exp.param.update(
-                name=f"topic-{chosen['topic']}-fix",
+                experiment=f"topic-{chosen['topic']}-fix",
                 hypothesis=f"A variant reduces failures of topic {chosen['topic']} ({chosen['name']})",
             )
         session.goto("Experiments")

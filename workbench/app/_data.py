@@ -6,7 +6,35 @@ from pathlib import Path
 from typing import Any
 
 from workbench.app._safety import AccessRefused, check_upload, list_data_files, resolve_inside
-from workbench.app._ui import tabulator
+from workbench.app._ui import MessageBox, refresh_when_visible, tabulator
+
+
+def resolve_source(session: Any, name: str | None) -> Path | None:
+    """The file ``name`` inside the data directory (``None``: the demo logs), or AccessRefused."""
+    if name is None:
+        return None
+    path = resolve_inside(session.settings.data_dir, name)
+    if not path.is_file():
+        raise AccessRefused(f"{name!r}: no such file in the data directory")
+    return path
+
+
+def load_source(session: Any, path: Path | None):
+    """The shared dataset for ``path`` (heavy: run it off the session's event loop)."""
+    from workbench.app._dataset import find_policy
+    from workbench.app._sources import open_source
+
+    policy = find_policy(session.settings.data_dir, session.settings.config_dir)
+    return open_source(path, demo_n=session.demo_n, demo_seed=session.demo_seed, policy=policy)
+
+
+def show_source(session: Any, ds, name: str | None) -> str:
+    """Point the session's state at ``ds`` (filters cleared) and describe it."""
+    session.state.clear_filters()
+    session.state.dataset = ds
+    if name is None:
+        return "Showing the demo logs."
+    return f"Loaded {name}: {ds.n:,} records ({ds.format or 'unknown format'})."
 
 
 def open_in_session(session: Any, name: str | None) -> str:
@@ -14,22 +42,8 @@ def open_in_session(session: Any, name: str | None) -> str:
 
     Returns a message for the page; raises :class:`AccessRefused` for paths outside the data dir.
     """
-    from workbench.app._dataset import find_policy
-    from workbench.app._sources import open_source
-
-    policy = find_policy(session.settings.data_dir, session.settings.config_dir)
-    if name is None:
-        ds = open_source(None, demo_n=session.demo_n, demo_seed=session.demo_seed, policy=policy)
-        session.state.clear_filters()
-        session.state.dataset = ds
-        return "Showing the demo logs."
-    path = resolve_inside(session.settings.data_dir, name)
-    if not path.is_file():
-        raise AccessRefused(f"{name!r}: no such file in the data directory")
-    ds = open_source(path, policy=policy)
-    session.state.clear_filters()
-    session.state.dataset = ds
-    return f"Loaded {name}: {ds.n:,} records ({ds.format or 'unknown format'})."
+    path = resolve_source(session, name)
+    return show_source(session, load_source(session, path), name)
 
 
 def save_upload(session: Any, filename: str, data: bytes) -> str:
@@ -54,10 +68,8 @@ def page(session: Any):
 
     state = session.state
     settings = session.settings
-    message = pn.pane.Alert("", alert_type="info", visible=False, css_classes=["wb-data-message"])
-
-    def say(text: str, kind: str = "info") -> None:
-        message.param.update(object=text, alert_type=kind, visible=True)
+    box = MessageBox("wb-data-message")
+    say = box.say
 
     files = pn.widgets.Select(
         name=f"File in {Path(settings.data_dir).resolve()}",
@@ -80,33 +92,53 @@ def page(session: Any):
     )
     upload_btn = pn.widgets.Button(name="Load upload", button_type="primary")
 
-    def guarded(fn):
+    def open_named(get_name):
+        """Check the name now (refusals are instant), load in the background, then show."""
+        from workbench.app._jobs import pool, when_done
+
         def handler(_event=None):
             try:
-                say(fn())
+                name = get_name()
+                if name == "":
+                    return
+                path = resolve_source(session, name)
             except AccessRefused as exc:
                 say(f"Refused: {exc}", "danger")
-            except Exception as exc:  # bad files are reported, never a traceback page
+                return
+            except Exception as exc:  # bad uploads are reported, never a traceback page
                 say(f"Could not load: {type(exc).__name__}: {exc}", "danger")
+                return
+            say(f"Loading {name or 'the demo logs'}…")
+            for b in (load, demo, upload_btn):
+                b.disabled = True
+
+            def done(fut):
+                for b in (load, demo, upload_btn):
+                    b.disabled = False
+                try:
+                    say(show_source(session, fut.result(), name))
+                except Exception as exc:
+                    say(f"Could not load {name}: {type(exc).__name__}: {exc}", "danger")
+
+            when_done(pool().submit(load_source, session, path), done)
 
         return handler
 
-    load.on_click(guarded(lambda: open_in_session(session, typed.value.strip() or files.value)))
-    demo.on_click(guarded(lambda: open_in_session(session, None)))
+    load.on_click(open_named(lambda: typed.value.strip() or files.value or ""))
+    demo.on_click(open_named(lambda: None))
 
-    def do_upload():
+    def uploaded_name():
         if not upload.value:
-            return "Choose a file to upload first."
-        name = save_upload(session, upload.filename or "upload", upload.value)
-        return open_in_session(session, name)
+            raise AccessRefused("choose a file to upload first")
+        return save_upload(session, upload.filename or "upload", upload.value)
 
-    upload_btn.on_click(guarded(do_upload))
+    upload_btn.on_click(open_named(uploaded_name))
     refresh.on_click(lambda _e: setattr(files, "options", list_data_files(settings.data_dir)))
 
     def details(_revision):
         ds = state.dataset
         if ds is None:
-            return pn.pane.Markdown("Nothing loaded.")
+            return [pn.pane.Markdown("Nothing loaded.")]
         parts = [
             pn.pane.Markdown(
                 f"### Current source: {ds.label}\n\n"
@@ -127,17 +159,23 @@ def page(session: Any):
             parts.append(pn.pane.Markdown("### Quarantine\nNo records were quarantined."))
         parts.append(pn.pane.Markdown("### First rows"))
         parts.append(tabulator(ds.frame.head(200).astype(str), page_size=10))
-        return pn.Column(*parts, sizing_mode="stretch_width")
+        return parts
 
+    current = pn.Column(sizing_mode="stretch_width")
+    refresh_when_visible(
+        session,
+        "Data",
+        current,
+        lambda: pn.Column(*details(None), sizing_mode="stretch_width"),
+        [state.param.dataset],
+    )
     return pn.Column(
         "## Data",
         pn.Row(
             pn.Column(files, typed, pn.Row(load, refresh, demo)),
             pn.Column(f"Upload (up to {settings.max_upload_mb} MB)", upload, upload_btn),
         ),
-        message,
-        pn.param.ParamFunction(
-            pn.bind(details, state.param.dataset), lazy=True, sizing_mode="stretch_width"
-        ),
+        box.view,
+        current,
         sizing_mode="stretch_width",
     )

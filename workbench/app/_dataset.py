@@ -50,6 +50,7 @@ class Dataset:
     days: list[pd.Timestamp]
     rule_names: list[str]
     rule_pass: np.ndarray  # (n, k) bool, NA counted as pass (the rule did not apply)
+    rule_ran: np.ndarray  # (n, k) bool, the rule ran on the row (not NA)
     latency: np.ndarray
     latency_bucket: np.ndarray
     cost: np.ndarray
@@ -104,11 +105,12 @@ class Dataset:
             c for c in frame.columns if c.startswith(S.RULE_PREFIX) and c != policy_col
         )
         if rule_cols:
-            rule_pass = np.column_stack(
-                [frame[c].astype("boolean").fillna(True).to_numpy(dtype=bool) for c in rule_cols]
-            )
+            rules = [frame[c].astype("boolean") for c in rule_cols]
+            rule_pass = np.column_stack([r.fillna(True).to_numpy(dtype=bool) for r in rules])
+            rule_ran = np.column_stack([r.notna().to_numpy(dtype=bool) for r in rules])
         else:
             rule_pass = np.ones((len(frame), 0), dtype=bool)
+            rule_ran = rule_pass.copy()
         latency = _float(frame, S.LATENCY_MS)
         bucket = np.searchsorted(LATENCY_EDGES, np.nan_to_num(latency, nan=-1.0), side="right") - 1
         bucket = np.where(np.isnan(latency), -1, np.clip(bucket, 0, len(LATENCY_EDGES) - 1))
@@ -122,6 +124,7 @@ class Dataset:
             days=days,
             rule_names=[c[len(S.RULE_PREFIX) :] for c in rule_cols],
             rule_pass=rule_pass,
+            rule_ran=rule_ran,
             latency=latency,
             latency_bucket=bucket.astype(np.int16),
             cost=_float(frame, S.COST),

@@ -144,22 +144,28 @@ def page(session: Any):
         return v.date() if isinstance(v, dt.datetime) else v
 
     def do_run(_event=None):
-        out.loading = True
-        try:
-            res = compute_drift(
-                state,
-                tuple(map(_d, ref_w.value)),
-                tuple(map(_d, cur_w.value)),
-                list(cols.value),
-                over.value,
-            )
-            out.objects = _render(res)
-        except Exception as exc:
-            out.objects = [
-                pn.pane.Alert(f"Drift failed: {html.escape(str(exc))}", alert_type="danger")
-            ]
-        finally:
-            out.loading = False
+        from workbench.app._jobs import pool, when_done
+
+        args = (
+            state,
+            tuple(map(_d, ref_w.value)),
+            tuple(map(_d, cur_w.value)),
+            list(cols.value),
+            over.value,
+        )
+        out.objects = [pn.indicators.LoadingSpinner(value=True, size=40, name="Computing drift…")]
+        run.disabled = True
+
+        def show(fut):
+            run.disabled = False
+            try:
+                out.objects = _render(fut.result())
+            except Exception as exc:  # shown on the page, never a traceback
+                out.objects = [
+                    pn.pane.Alert(f"Drift failed: {html.escape(str(exc))}", alert_type="danger")
+                ]
+
+        when_done(pool().submit(compute_drift, *args), show)
 
     run.on_click(do_run)
     set_bounds()

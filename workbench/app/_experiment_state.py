@@ -57,7 +57,7 @@ class ExperimentState(param.Parameterized):
 
     config_dir = param.Path(default=None, check_exists=False, doc="Deployment configs.")
     baseline = param.String(default="", doc="'<app>/<name>' of the baseline config.")
-    name = param.String(default="exp-1", regex=r"^[A-Za-z0-9_.\-]+$")
+    experiment = param.String(default="exp-1", regex=r"^[A-Za-z0-9_.\-]+$", doc="Experiment name.")
     hypothesis = param.String(default="")
     variant_name = param.String(default="variant", regex=r"^[A-Za-z0-9_.\-]+$")
     system_prompt = param.String(default="")
@@ -160,7 +160,7 @@ class ExperimentState(param.Parameterized):
         )
         return ExperimentSpec.from_dict(
             {
-                "name": self.name,
+                "name": self.experiment,
                 "app": app,
                 "config_name": name,
                 "hypothesis": self.hypothesis,

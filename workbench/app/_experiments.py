@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.app._safety import redact, redact_text
-from workbench.app._ui import tabulator, unavailable
+from workbench.app._ui import MessageBox, tabulator, unavailable
 
 METRICS = {"Policy pass rate": "policy", "Latency p95": "latency_p95", "Cost": "cost"}
 
@@ -26,16 +26,16 @@ def page(session: Any):
     state = session.state
     exp = ExperimentState(config_dir=str(Path(settings.config_dir)))
     session.extras["experiment"] = exp
-    message = pn.pane.Alert("", visible=False, css_classes=["wb-exp-message"])
+    box = MessageBox("wb-exp-message")
 
     def say(text: str, kind: str = "info") -> None:
-        message.param.update(object=html.escape(text), alert_type=kind, visible=True)
+        box.say(html.escape(text), kind)
 
     baseline = pn.widgets.Select(
         name="Baseline config", options=exp.baselines(), css_classes=["wb-exp-baseline"]
     )
     name = pn.widgets.TextInput.from_param(
-        exp.param.name, name="Experiment name", css_classes=["wb-exp-name"]
+        exp.param.experiment, name="Experiment name", css_classes=["wb-exp-name"]
     )
     hypothesis = pn.widgets.TextInput.from_param(exp.param.hypothesis, name="Hypothesis")
     vname = pn.widgets.TextInput.from_param(exp.param.variant_name, name="Variant name")
@@ -83,7 +83,9 @@ def page(session: Any):
     force = pn.widgets.Checkbox(
         name="Promote even though the analysis does not say ship (recorded)"
     )
-    reason = pn.widgets.TextInput(name="Reason (required when forcing)")
+    reason = pn.widgets.TextInput(
+        name="Reason (required when forcing)", css_classes=["wb-exp-reason"]
+    )
     promote_btn = pn.widgets.Button(
         name="Promote winner", button_type="success", disabled=True, css_classes=["wb-exp-promote"]
     )
@@ -98,6 +100,10 @@ def page(session: Any):
             say(f"Cannot read baseline: {exc}", "danger")
 
     def refresh_plan(*_):
+        from workbench.app._build import PAGES
+
+        if session.tabs is not None and session.tabs.active != PAGES.index("Experiments"):
+            return
         try:
             frame = state.filtered_frame()
             p = exp.plan(frame if len(frame) else None)
@@ -110,7 +116,9 @@ def page(session: Any):
             plan_md.object = f"Sample size unavailable: {html.escape(str(exc))}"
 
     baseline.param.watch(pick_baseline, "value")
-    for p in ("metric", "mde", "alpha", "variant_name", "name", "baseline"):
+    if session.tabs is not None:
+        session.tabs.param.watch(refresh_plan, "active")
+    for p in ("metric", "mde", "alpha", "variant_name", "experiment", "baseline"):
         exp.param.watch(refresh_plan, p)
     state.param.watch(lambda *_: setattr(metric, "options", metric_options()), "dataset")
 
@@ -128,7 +136,7 @@ def page(session: Any):
         except Exception as exc:
             say(f"Cannot launch: {exc}", "danger")
             return
-        say(f"Running {exp.name} on {len(inputs):,} inputs per arm with the demo provider…")
+        say(f"Running {exp.experiment} on {len(inputs):,} inputs per arm with the demo provider…")
         progress.param.update(value=0, visible=True)
         launch.disabled = True
         promote_btn.disabled = True
@@ -230,6 +238,7 @@ def page(session: Any):
     launch.on_click(do_launch)
     promote_btn.on_click(do_promote)
     pick_baseline()
+    plan_md.object = "Sample size: open this page to compute it."
 
     def baseline_view(_rev):
         try:
@@ -246,7 +255,7 @@ def page(session: Any):
 
     return pn.Column(
         "## Experiments",
-        message,
+        box.view,
         pn.Row(
             pn.Column(
                 "### 1. Baseline", baseline, pn.bind(baseline_view, exp.param.revision), width=380

@@ -25,7 +25,9 @@ from workbench.errors import WorkbenchError
 
 #: file types the Data page offers (the loader decides what it can read)
 DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet", ".ndjson", ".gz", ".zst")
-_SECRET_KEY = re.compile(r"(api[_-]?key|secret|token|password|passwd|authorization|bearer)", re.I)
+_SECRET_KEY = re.compile(
+    r"(api[_-]?key|secret|password|passwd|authorization|bearer|credential|(^|[_-])token$)", re.I
+)
 _SECRET_VALUE = re.compile(r"\b(sk|pk|rk|hf|ghp|xox[abp])[-_][A-Za-z0-9_\-]{8,}")
 REDACTED = "[redacted]"
 

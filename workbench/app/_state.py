@@ -307,17 +307,18 @@ class AppState(param.Parameterized):
         return self._cached(f"by:{by}", compute)
 
     def validator_rates(self) -> pd.DataFrame:
-        """Per validator on the filtered rows: evaluated, failed, pass rate (worst first)."""
+        """Per validator on the filtered rows: rows it ran on, failed, pass rate (most failures first)."""
 
         def compute() -> pd.DataFrame:
             ds, m = self.dataset, self._mask
             cols = ["validator", "records", "failed", "pass_rate"]
             if ds is None or not ds.rule_names:
                 return pd.DataFrame(columns=cols)
-            n = int(m.sum())
+            ran = ds.rule_ran[m].sum(axis=0)
             failed = (~ds.rule_pass[m]).sum(axis=0)
-            out = pd.DataFrame({"validator": ds.rule_names, "records": n, "failed": failed})
-            out["pass_rate"] = 1 - out["failed"] / n if n else np.nan
+            out = pd.DataFrame({"validator": ds.rule_names, "records": ran, "failed": failed})
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out["pass_rate"] = np.where(ran > 0, 1 - failed / np.maximum(ran, 1), np.nan)
             return out.sort_values(["failed", "validator"], ascending=[False, True]).reset_index(
                 drop=True
             )

@@ -63,3 +63,44 @@ def tabulator(frame, **kwargs):
     )
     opts.update(kwargs)
     return pn.widgets.Tabulator(frame, **opts)
+
+
+class MessageBox:
+    """A slot for one alert; each message is a new Alert (changing ``alert_type`` in place
+    re-sends stylesheets, which Panel then points at its CDN: not offline-safe)."""
+
+    def __init__(self, css_class: str):
+        import panel as pn
+
+        self.css_class = css_class
+        self.view = pn.Column(sizing_mode="stretch_width")
+
+    def say(self, text: str, kind: str = "info") -> None:
+        import panel as pn
+
+        self.view.objects = [pn.pane.Alert(text, alert_type=kind, css_classes=[self.css_class])]
+
+
+def refresh_when_visible(session, page: str, body, render, watch: list) -> None:
+    """Re-render ``body.objects = [render()]`` on changes of ``watch`` (param objects), but only
+    while ``page`` is the active tab; a hidden page is re-rendered when it is shown again."""
+    from workbench.app._build import PAGES
+
+    dirty = {"on": True}
+
+    def visible() -> bool:
+        tabs = session.tabs
+        return tabs is None or tabs.active == PAGES.index(page)
+
+    def refresh(*_):
+        if not visible():
+            dirty["on"] = True
+            return
+        dirty["on"] = False
+        body.objects = [render()]
+
+    for p in watch:
+        p.owner.param.watch(refresh, p.name)
+    if session.tabs is not None:
+        session.tabs.param.watch(lambda *_: refresh() if dirty["on"] else None, "active")
+    refresh()

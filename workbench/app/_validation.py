@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 import workbench.schema as S
-from workbench.app._ui import KPI_CSS, fmt, kpi_cards, tabulator, unavailable
+from workbench.app._ui import KPI_CSS, fmt, kpi_cards, refresh_when_visible, tabulator, unavailable
 
 
 def _fragment_regex(fragment: str) -> re.Pattern | None:
@@ -71,13 +71,13 @@ def page(session: Any):
     options()
     state.param.watch(options, "dataset")
 
-    def render(_revision, validator):
-        return _render(session, validator)
-
-    body = pn.param.ParamFunction(
-        pn.bind(render, state.param.revision, pick.param.value),
-        lazy=True,
-        sizing_mode="stretch_width",
+    body = pn.Column(sizing_mode="stretch_width")
+    refresh_when_visible(
+        session,
+        "Validation",
+        body,
+        lambda: _render(session, pick.value),
+        [state.param.revision, pick.param.value],
     )
     return pn.Column("## Validation", pick, body, sizing_mode="stretch_width")
 
