@@ -7,7 +7,7 @@ windows between the first and last timestamp appear with ``status="not_run"`` ro
 
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(0)
->>> ts = pd.date_range("2026-01-01", periods=10 * 2000, freq="432s", tz="UTC")
+>>> ts = pd.date_range("2026-01-01", periods=10 * 2000, freq="43.2s", tz="UTC")
 >>> x = rng.normal(size=len(ts)) + (ts >= "2026-01-08") * 1.0
 >>> frame = pd.DataFrame({"timestamp": ts, "x": x})
 >>> res = drift_over_time(frame, reference="3D", freq="1D")

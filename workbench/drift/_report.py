@@ -3,7 +3,7 @@
 :class:`ReferenceProfile` fits one detector per column of a reference frame (numeric,
 categorical or text, inferred from the dtype and the LogFrame contract) and computes any current
 frame against it; :func:`compare` does both in one call. P-values are corrected for the number
-of tests in the report (Holm or Benjamini-Hochberg, via statsmodels); a p-value test declares
+of tests in the report (Holm or Benjamini-Hochberg, as statsmodels' ``multipletests``); a p-value test declares
 drift when its *adjusted* p-value is below its threshold, a distance when it is above its
 threshold.
 
@@ -112,9 +112,20 @@ def adjust_p_values(p: np.ndarray, correction: str = "holm") -> np.ndarray:
     if correction == "none":
         out[ok] = p[ok]
         return out
-    from statsmodels.stats.multitest import multipletests
-
-    out[ok] = multipletests(p[ok], method=correction)[1]
+    # the step-down (Holm) and step-up (Benjamini-Hochberg) adjustments, equal to
+    # statsmodels.stats.multitest.multipletests (tested); computed here because multipletests
+    # runs gc.collect() on every call, which costs ~0.5 s a window on a busy machine
+    q = p[ok]
+    m = len(q)
+    order = np.argsort(q, kind="stable")
+    ranked = q[order]
+    if correction == "holm":
+        adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * ranked))
+    else:
+        adj = np.minimum(1.0, np.minimum.accumulate((m / np.arange(1, m + 1) * ranked)[::-1])[::-1])
+    back = np.empty(m)
+    back[order] = adj
+    out[ok] = back
     return out
 
 
