@@ -187,21 +187,18 @@ def _tree(frame: Any, func, merge, split_every: int = SPLIT_EVERY):
 # -- kinds and the reference profile -----------------------------------------------------------
 
 
-def _kinds(frame: Any, columns, kinds) -> dict[str, str | None]:
-    import warnings
+def _head(part: pd.DataFrame, n: int) -> pd.DataFrame:
+    return part.head(n)
 
+
+def _kinds(frame: Any, columns, kinds) -> dict[str, str | None]:
+    """Kind per column, inferred as the pandas engine does from the first partition's rows."""
     from workbench.drift._report import infer_kind
 
     cols = columns if columns is not None else list(frame.columns)
-    with warnings.catch_warnings():  # a first partition shorter than 2,000 rows is fine
-        warnings.simplefilter("ignore", UserWarning)
-        head = frame.head(2000, npartitions=1)
-    out = {}
-    for c in cols:
-        if c not in frame.columns:
-            continue
-        out[c] = (kinds or {}).get(c) or infer_kind(head[c], c)
-    return out
+    cols = [c for c in cols if c in frame.columns]
+    head = frame[cols].partitions[0].map_partitions(_head, 2000).compute()
+    return {c: (kinds or {}).get(c) or infer_kind(head[c], c) for c in cols}
 
 
 def fit_profile(

@@ -88,11 +88,24 @@ def load(
             raise ConfigError(
                 f"unknown columns {unknown}", key="columns", allowed=list(S.COLUMN_NAMES)
             )
-    paths = expand_paths(path_or_glob)
+    given = [path_or_glob] if isinstance(path_or_glob, str | os.PathLike) else list(path_or_glob)
     groups: dict[str, list[str]] = {}
-    for p in paths:
-        fmt = detect_format(p) if format == "auto" else format
-        groups.setdefault(fmt, []).append(str(p))
+    if any("://" in str(p) for p in given):
+        # object storage (s3://, gs://, abfs://): dask and fsspec list and read it
+        if format not in ("auto", "parquet") or not all(
+            str(p).rstrip("/").endswith((".parquet", ".pq", ".parq", "/")) for p in given
+        ):
+            raise ConfigError(
+                "the dask engine reads contract Parquet from object storage "
+                f"(got {[str(p) for p in given]}); convert other formats to Parquet first",
+                key="format",
+                allowed=["parquet"],
+            )
+        groups["parquet"] = [str(p) for p in given]
+    else:
+        for p in expand_paths(path_or_glob):
+            fmt = detect_format(p) if format == "auto" else format
+            groups.setdefault(fmt, []).append(str(p))
     parts = []
     for fmt, files in groups.items():
         if fmt == "parquet":
@@ -140,10 +153,8 @@ def _load_file(path: str, fmt: str, lo, hi, cols) -> pd.DataFrame:
 
 def _parquet(files: list[str], lo, hi, cols, blocksize) -> Any:
     import dask.dataframe as dd
-    import pyarrow.parquet as pq
 
-    schema = pq.read_schema(files[0])
-    available = list(schema.names)
+    available = list(dd.read_parquet(files, blocksize=blocksize).columns)
     for c in S.REQUIRED:
         if c not in available:
             raise BadInputError(
