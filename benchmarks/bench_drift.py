@@ -83,7 +83,6 @@ def _numpy_psi(r: np.ndarray, c: np.ndarray, bins: int = 10) -> float:
 
 def run_scipy_loop(ref: pd.DataFrame, cur: pd.DataFrame) -> set[str]:
     from scipy.stats import chi2_contingency, ks_2samp
-    from statsmodels.stats.multitest import multipletests
 
     pvals, cols, distances = [], [], {}
     for c in NUMERIC:
@@ -101,7 +100,11 @@ def run_scipy_loop(ref: pd.DataFrame, cur: pd.DataFrame) -> set[str]:
         rp, cp = table[0] / table[0].sum(), table[1] / table[1].sum()
         rp, cp = np.where(rp == 0, 1e-4, rp), np.where(cp == 0, 1e-4, cp)
         distances[c] = float(np.sum((cp - rp) * np.log(cp / rp)))
-    adj = multipletests(pvals, method="holm")[1]
+    # Holm step-down, in numpy (statsmodels' multipletests runs gc.collect() on every call)
+    p = np.asarray(pvals)
+    order = np.argsort(p)
+    adj = np.empty(len(p))
+    adj[order] = np.minimum(1, np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order]))
     return {c for c, p in zip(cols, adj) if p < 0.05} | {c for c, d in distances.items() if d > 0.2}
 
 
