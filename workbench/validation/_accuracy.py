@@ -17,6 +17,7 @@ sentences of the share of content words found in the context. Both are computed 
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 import numpy as np
@@ -24,13 +25,12 @@ import numpy as np
 import workbench.schema as S
 from workbench.errors import ConfigError
 from workbench.validation import _tokens as T
-from workbench.validation._base import BaseValidator, Outcome, register
-from workbench.validation._batch import TextColumn
+from workbench.validation._base import NAN, BaseValidator, Outcome, Verdict, register
+from workbench.validation._batch import Rx, TextColumn, contains, lower
 from workbench.validation._quality import WORD_TRIM
 
 #: a claim candidate: a run of characters that can form a number, amount, date, code or id
 _CLAIM_TRIM = "()[]{}<>\"'!?:;.,_/-*"
-_DIGITS_SEP = r"[^0-9]+"
 
 _SENTENCE_SEP = r"[.!?]+(?:[ \t\n\r\f]+|$)"
 #: a number right after one of these words is an enumeration ("Step 2"), not a claim
@@ -43,58 +43,109 @@ def _content(words: T.Tokens) -> T.Tokens:
     return words.take((T.char_length(words) > 1) & ~T.in_vocab(words, _STOP))
 
 
-def source_tokens(t) -> tuple[T.Tokens, T.Tokens]:
-    """``(content words, numbers)`` of a source column (context or input), per row."""
-    toks = T.explode(t, T.WS, lower=True, trim=WORD_TRIM)
-    digits = toks.take(T.matches(toks, "[0-9]"))
-    numbers = T.strip_leading_zeros(T.split(digits, _DIGITS_SEP).regroup(digits.row))
-    return _content(toks), numbers
+# -- the rules on one value: used as they are by the guard, and by the batch on candidate rows --
+_DIGIT_RUN = re.compile("[0-9]+", re.ASCII)
+_HAS_DIGIT = Rx("[0-9]")
 
 
-def claims_check(
-    out_t, source_numbers: list[T.Tokens], *, ignore_below: float, ignore: tuple[str, ...]
-) -> tuple[np.ndarray, dict[int, list[str]]]:
-    """Rows with unsupported claims and, for those rows, the unsupported claim strings.
+def text_numbers(text: str | None) -> set[str]:
+    """The numbers a source text supports: its ASCII digit runs, without leading zeros.
 
-    A claim is a whitespace token of the output holding a digit (a number, amount, date, code
-    or id such as ``SP-9999``); it is supported when every digit run in it of value >=
-    ``ignore_below`` appears as a number in one of the sources on the same row.
+    >>> sorted(text_numbers("Refunds within 30 days; code RF-0042."))
+    ['30', '42']
     """
-    n = out_t.n
-    toks = T.explode(out_t, T.WS, trim=_CLAIM_TRIM)
-    is_claim = T.matches(toks, "[0-9]")
-    marker = T.in_vocab(T.Tokens(toks.row, _lower(toks), toks.arrow), MARKERS)
-    prev_marker = np.zeros(len(toks), dtype=bool)
-    prev_marker[1:] = marker[:-1] & (toks.row[1:] == toks.row[:-1])
-    is_claim &= ~prev_marker
-    for pattern in ignore:
-        is_claim &= ~T.matches(toks, f"^(?:{pattern})$")
-    claims = toks.take(is_claim)
-    runs = T.strip_leading_zeros(T.split(claims, _DIGITS_SEP))  # row -> claim index
-    big = T.as_float(runs) >= ignore_below
-    supported = T.member(runs.regroup(claims.row), *source_numbers)
-    bad_claim = T.per_row(runs.row[big & ~supported], len(claims)) > 0
-    failing = T.per_row(claims.row[bad_claim], n) > 0
-    spans: dict[int, list[str]] = {}
-    idx = np.flatnonzero(bad_claim)
-    for r, v in zip(claims.row[idx], claims.pylist(idx)):
-        spans.setdefault(int(r), []).append(v)
-    return failing, {r: list(dict.fromkeys(v)) for r, v in spans.items()}
+    if not text:
+        return set()
+    return {r.lstrip("0") or "0" for r in _DIGIT_RUN.findall(text)}
 
 
-def _lower(tokens: T.Tokens):
-    if tokens.arrow:
-        import pyarrow.compute as pc
+def claim_runs(
+    text: str, ignore_below: float, ignore: tuple[re.Pattern, ...] = ()
+) -> list[tuple[str, list[str]]]:
+    """The claims of one output with the numbers each rests on.
 
-        return pc.utf8_lower(tokens.values)
-    return [v.lower() for v in tokens.values]
+    A claim is a whitespace token (trimmed of surrounding punctuation) holding a digit, unless
+    it follows an enumeration marker ("Step 2") or fully matches an ``ignore`` pattern; its
+    numbers are its digit runs of value >= ``ignore_below`` (leading zeros stripped). Claims
+    without such numbers are left out.
+
+    >>> claim_runs("Step 2: pay $12.50 within 1 day", 2)
+    [('$12.50', ['12', '50'])]
+    """
+    out = []
+    prev_marker = False
+    for tok in T.split_one(text, T.WS, trim=_CLAIM_TRIM):
+        if (
+            not prev_marker
+            and _HAS_DIGIT.py.search(tok)
+            and not any(rx.search(tok) for rx in ignore)
+        ):
+            runs = [r.lstrip("0") or "0" for r in _DIGIT_RUN.findall(tok)]
+            big = [r for r in runs if float(r) >= ignore_below]
+            if big:
+                out.append((tok, big))
+        prev_marker = lower(tok) in MARKERS
+    return out
 
 
-def support_scores(out_t, context_words: T.Tokens) -> np.ndarray:
-    """Per row: mean over the output's sentences of the share of its content words in the context.
+def unsupported(claims: list[tuple[str, list[str]]], numbers: set[str]) -> list[str]:
+    """Claims (distinct, in order) with a number that is not among ``numbers``."""
+    return list(dict.fromkeys(tok for tok, runs in claims if any(r not in numbers for r in runs)))
+
+
+def sentence_support(output: str, context_words: set[str]) -> float:
+    """Mean over the output's sentences of the share of its content words in ``context_words``.
 
     Rows whose output has no content words score 1.0.
     """
+    from workbench.validation._quality import _STOP
+
+    shares = []
+    for sentence in T.split_one(output, _SENTENCE_SEP):
+        words = {
+            w
+            for w in T.split_one(sentence, T.WS, lower=True, trim=WORD_TRIM)
+            if len(w) > 1 and w not in _STOP
+        }
+        if words:
+            shares.append(len(words & context_words) / len(words))
+    return sum(shares) / len(shares) if shares else 1.0
+
+
+def _ignore_rx(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(f"^(?:{p})$", re.ASCII) for p in patterns)
+
+
+# -- the batch path --------------------------------------------------------------------------
+def claims_check(
+    out_t: TextColumn,
+    sources: list[TextColumn],
+    *,
+    ignore_below: float,
+    ignore: tuple[str, ...],
+) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """Rows with unsupported claims and, for those rows, the unsupported claim strings.
+
+    One vectorised test finds the outputs holding a digit; :func:`claim_runs` runs on those
+    only, and the sources' numbers are extracted only for rows that make a claim.
+    """
+    n = out_t.n
+    rxs = _ignore_rx(ignore)
+    py, src = out_t.py, [s.py for s in sources]
+    spans: dict[int, list[str]] = {}
+    for i in np.flatnonzero(contains(out_t, _HAS_DIGIT)).tolist():
+        claims = claim_runs(py[i], ignore_below, rxs)
+        if claims:
+            bad = unsupported(claims, set().union(*(text_numbers(p[i]) for p in src)))
+            if bad:
+                spans[i] = bad
+    failing = np.zeros(n, dtype=bool)
+    failing[list(spans)] = True
+    return failing, spans
+
+
+def support_scores(out_t, context_words: T.Tokens) -> np.ndarray:
+    """:func:`sentence_support` per row, vectorised over token tables."""
     n = out_t.n
     sent = T.explode(out_t, _SENTENCE_SEP)
     words = T.distinct(_content(T.split(sent, T.WS, lower=True, trim=WORD_TRIM)))
@@ -109,6 +160,11 @@ def support_scores(out_t, context_words: T.Tokens) -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), 1.0)
 
 
+def context_words(t: TextColumn) -> T.Tokens:
+    """Words of a source column (lower case, trimmed) as a token table."""
+    return T.explode(t, T.WS, lower=True, trim=WORD_TRIM)
+
+
 def unsupported_spans(
     output: str, context: str, user_input: str = "", *, ignore_below: float = 2
 ) -> list[str]:
@@ -117,9 +173,8 @@ def unsupported_spans(
     >>> unsupported_spans("Ships in 3 days for $12.50 under SP-9999.", "Shipping: 3 days, $12.50 flat.")
     ['SP-9999']
     """
-    c = [TextColumn([x], 1, "x") for x in (output, context, user_input)]
-    numbers = [source_tokens(x)[1] for x in c[1:]]
-    return claims_check(c[0], numbers, ignore_below=ignore_below, ignore=())[1].get(0, [])
+    numbers = text_numbers(context) | text_numbers(user_input)
+    return unsupported(claim_runs(output, ignore_below), numbers)
 
 
 def support_score(output: str, context: str) -> float:
@@ -128,8 +183,7 @@ def support_score(output: str, context: str) -> float:
     >>> support_score("Refunds take 5 days. Bananas are yellow.", "Refunds take 5 business days.")
     0.5
     """
-    words, _ = source_tokens(TextColumn([context], 1, "c"))
-    return float(support_scores(TextColumn([output], 1, "o"), words)[0])
+    return sentence_support(output, set(T.split_one(context, T.WS, lower=True, trim=WORD_TRIM)))
 
 
 @register("groundedness")
@@ -166,7 +220,7 @@ class GroundednessValidator(BaseValidator):
                     "engine (RE2) does not support",
                     key="ignore",
                 )
-        return {}
+        return {"ignore": _ignore_rx(self.ignore)}
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
@@ -175,19 +229,44 @@ class GroundednessValidator(BaseValidator):
         no_ctx = rows & ~ctx.ok
         out.mark(no_ctx, f"skipped: no {self.context_column}")
         rows &= ctx.ok
-        ctx_words, ctx_numbers = source_tokens(ctx)
-        _, input_numbers = source_tokens(batch.text(S.INPUT))
         failing, spans = claims_check(
-            t, [ctx_numbers, input_numbers], ignore_below=self.ignore_below, ignore=self.ignore
+            t, [ctx, batch.text(S.INPUT)], ignore_below=self.ignore_below, ignore=self.ignore
         )
-        out.score[rows] = support_scores(t, ctx_words)[rows]
+        out.score[rows] = support_scores(t, context_words(ctx))[rows]
         out.passed[rows] = 1.0
         bad = rows & failing
-        for i in np.flatnonzero(bad):
+        for i in np.flatnonzero(bad).tolist():
             out.passed[i] = 0.0
-            out.reason[i] = "unsupported: " + ", ".join(spans.get(int(i), [])[:8])
+            out.reason[i] = _reason(spans[i])
         if self.min_support is not None:
             weak = rows & ~bad & (out.score < self.min_support)
             out.passed[weak] = 0.0
-            out.reason[weak] = [f"support {v:.2f} < {self.min_support}" for v in out.score[weak]]
+            out.reason[weak] = [self._weak(v) for v in out.score[weak]]
         return out
+
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        if text is None:
+            return (NAN, NAN, problem)
+        ctx = rec.string(self.context_column)
+        if ctx is None:
+            return (NAN, NAN, f"skipped: no {self.context_column}")
+        ctx_words = set(T.split_one(ctx, T.WS, lower=True, trim=WORD_TRIM))
+        score = sentence_support(text, ctx_words)
+        if _HAS_DIGIT.py.search(text):
+            claims = claim_runs(text, self.ignore_below, state["ignore"])
+            if claims:
+                numbers = text_numbers(ctx) | text_numbers(rec.string(S.INPUT))
+                bad = unsupported(claims, numbers)
+                if bad:
+                    return (0.0, score, _reason(bad))
+        if self.min_support is not None and score < self.min_support:
+            return (0.0, score, self._weak(score))
+        return (1.0, score, "")
+
+    def _weak(self, score: float) -> str:
+        return f"support {score:.2f} < {self.min_support}"
+
+
+def _reason(spans: list[str]) -> str:
+    return "unsupported: " + ", ".join(spans[:8])

@@ -25,7 +25,7 @@ import pandas as pd
 
 import workbench.schema as S
 from workbench.errors import ConfigError
-from workbench.validation._batch import Batch, TextColumn
+from workbench.validation._batch import Batch, Record, TextColumn
 
 Severity = Literal["block", "warn"]
 SEVERITIES: tuple[str, ...] = ("block", "warn")
@@ -44,6 +44,11 @@ class Validator(Protocol):
     def check(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``rule__<name>``, ``score__<name>``, ``reason__<name>`` for every row of ``frame``."""
         ...
+
+
+#: one row's result on the guard's scalar path: ``(passed 1.0/0.0/NaN, score, reason)``
+Verdict = tuple[float, float, str]
+NAN = float("nan")
 
 
 @dataclass
@@ -168,6 +173,28 @@ class BaseValidator:
             )
         return out
 
+    def evaluate_one(self, rec: Record, in_scope: bool = True) -> Verdict:
+        """:meth:`evaluate` for one record without arrays (the runtime guard's path).
+
+        Gives the same verdict as row 0 of ``evaluate(Batch(records=[rec.raw]))``; validators
+        define ``_one`` on the same per-value rule functions their ``_run`` uses.
+        """
+        try:
+            state = self.prepare()
+            active = where_one(rec, self.when)
+            verdict = self._one(rec, state) if active and in_scope else (1.0, NAN, "")
+        except Exception as exc:  # noqa: BLE001 - a validator must never crash the guard
+            return (NAN, NAN, f"error: {type(exc).__name__}: {exc}")
+        if not in_scope:
+            return (NAN, NAN, "skipped: outside the policy's applies_to")
+        if not active:
+            return (NAN, NAN, f"skipped: outside when={self.when}")
+        return verdict
+
+    def _one(self, rec: Record, state: Any) -> Verdict:
+        out = self._run(Batch(records=[rec.raw]), np.ones(1, dtype=bool), state)
+        return (float(out.passed[0]), float(out.score[0]), str(out.reason[0]))
+
     def _active(self, batch: Batch) -> np.ndarray:
         return where_mask(batch, self.when)
 
@@ -197,6 +224,15 @@ def where_mask(batch: Batch, conditions: Mapping[str, Any] | None) -> np.ndarray
         wanted = list(want) if isinstance(want, list | tuple | set) else [want]
         mask &= np.fromiter((_equals_any(v, wanted) for v in values), bool, batch.n)
     return mask
+
+
+def where_one(rec: Record, conditions: Mapping[str, Any] | None) -> bool:
+    """:func:`where_mask` for one record."""
+    for col, want in (conditions or {}).items():
+        wanted = list(want) if isinstance(want, list | tuple | set) else [want]
+        if not _equals_any(rec.column(col), wanted):
+            return False
+    return True
 
 
 def _equals_any(value: Any, wanted: list) -> bool:

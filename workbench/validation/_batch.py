@@ -131,6 +131,58 @@ class TextColumn:
         return out
 
 
+class Record:
+    """One record for the guard's scalar path: the column semantics of :class:`Batch`, no arrays.
+
+    ``text`` returns ``(value, problem)``: the string, or ``None`` and the same ``error: ...``
+    reason :meth:`TextColumn.problem` gives a batch row.
+    """
+
+    __slots__ = ("_meta", "raw")
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self._meta: dict[str, Any] = {}
+
+    def text(self, column: str) -> tuple[str | None, str]:
+        if column not in self.raw:
+            return None, f"error: {column} column is absent"
+        v = self.raw[column]
+        if isinstance(v, str):
+            return v, ""
+        if _isna(v):
+            return None, f"error: {column} value is missing"
+        return None, f"error: {column} is not a string"
+
+    def string(self, column: str) -> str | None:
+        """The value when it is a string, else ``None``."""
+        v = self.raw.get(column)
+        return v if isinstance(v, str) else None
+
+    def number(self, column: str) -> tuple[float, bool]:
+        return _to_float(self.raw[column]) if column in self.raw else (np.nan, False)
+
+    def column(self, name: str) -> Any:
+        if name.startswith("metadata."):
+            return self.meta(name.split(".", 1)[1])
+        v = self.raw.get(name)
+        return None if _isna(v) else v
+
+    def meta(self, key: str) -> Any:
+        """As :meth:`Batch.meta` for one row."""
+        if key not in self._meta:
+            from workbench.schema import METADATA
+
+            raw = self.raw.get(METADATA)
+            out = raw.get(key) if isinstance(raw, dict) else None
+            if isinstance(raw, str):
+                m = _meta_rx(key).py.search(raw)
+                if m:
+                    out = json.loads(m.group("v"))
+            self._meta[key] = out
+        return self._meta[key]
+
+
 def _isna(v: Any) -> bool:
     if v is None or v is pd.NA or v is pd.NaT:
         return True
@@ -305,8 +357,13 @@ def tokens(t: TextColumn) -> np.ndarray:
 
 def findall(t: TextColumn, rx: Rx, rows: np.ndarray) -> dict[int, list[str]]:
     """Whole-match strings of ``rx`` in each of ``rows`` (Python ``re``; used for reasons)."""
-    py, fi = t.py, rx.py.finditer
-    return {int(i): [m.group(0) for m in fi(py[i])] for i in rows if py[i] is not None}
+    py = t.py
+    return {int(i): findall_one(py[i], rx) for i in rows if py[i] is not None}
+
+
+def findall_one(text: str, rx: Rx) -> list[str]:
+    """Whole-match strings of ``rx`` in one text."""
+    return [m.group(0) for m in rx.py.finditer(text)]
 
 
 _WS_SPLIT = re.compile("[ \t\n\v\f\r]+")
@@ -325,6 +382,12 @@ def lower(s: str) -> str:
     return pc.utf8_lower(pa.array([s])).to_pylist()[0]
 
 
+def word_counts(s: str, vocabularies: list[frozenset[str]]) -> tuple[int, list[int]]:
+    """:func:`word_hits` for one text: the number of words and the hits per vocabulary."""
+    ws = [w.strip(PUNCT) for w in _WS_SPLIT.split(lower(s)) if w]
+    return len(ws), [sum(1 for w in ws if w in vocab) for vocab in vocabularies]
+
+
 def word_hits(
     t: TextColumn, vocabularies: list[frozenset[str]]
 ) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -338,10 +401,9 @@ def word_hits(
         for i, s in enumerate(t.py):
             if s is None:
                 continue
-            ws = [w.strip(PUNCT) for w in _WS_SPLIT.split(lower(s)) if w]
-            words[i] = len(ws)
-            for k, vocab in enumerate(vocabularies):
-                hits[k][i] = sum(1 for w in ws if w in vocab)
+            words[i], row_hits = word_counts(s, vocabularies)
+            for k, h in enumerate(row_hits):
+                hits[k][i] = h
         return words, hits
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -18,8 +18,15 @@ from typing import Literal
 import numpy as np
 
 from workbench.errors import ConfigError
-from workbench.validation._base import BaseValidator, Outcome, compile_rx, register
-from workbench.validation._batch import Rx, contains, findall
+from workbench.validation._base import (
+    NAN,
+    BaseValidator,
+    Outcome,
+    Verdict,
+    compile_rx,
+    register,
+)
+from workbench.validation._batch import Rx, contains, findall, findall_one
 
 PIIKind = Literal["email", "phone", "card", "iban"]
 
@@ -114,49 +121,62 @@ class PIIValidator(BaseValidator):
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
-        found: dict[int, list[str]] = {}
-        allow = set(self.allow)
-        for kind, rx in state.items():
-            cand = np.flatnonzero(rows & contains(t, rx))
-            if not len(cand):
-                continue
-            hits = self._phones(t.py, cand) if kind == "phone" else findall(t, rx, cand)
-            for i, values in hits.items():
-                for v in values:
-                    if v in allow or (kind == "card" and not luhn_ok(re.sub(r"\D", "", v))):
-                        continue
-                    if kind == "iban" and not iban_ok(v):
-                        continue
-                    found.setdefault(i, []).append(f"{kind}: {_mask(kind, v)}")
         out.score[rows] = 0.0
         out.passed[rows] = 1.0
-        for i, items in found.items():
-            items = list(dict.fromkeys(items))
-            out.passed[i], out.score[i] = 0.0, float(len(items))
-            out.reason[i] = "; ".join(items[:5]) + ("; ..." if len(items) > 5 else "")
+        # one vectorised pass per kind finds candidate rows; the rule runs on those only
+        kinds: dict[int, list[str]] = {}
+        for kind, rx in state.items():
+            for i in np.flatnonzero(rows & contains(t, rx)).tolist():
+                kinds.setdefault(i, []).append(kind)
+        py = t.py
+        for i in sorted(kinds):
+            out.passed[i], out.score[i], out.reason[i] = self._verdict(py[i], kinds[i], state)
         return out
 
-    def _phones(self, py: list, rows: np.ndarray) -> dict[int, list[str]]:
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        if text is None:
+            return (NAN, NAN, problem)
+        kinds = [k for k, rx in state.items() if rx.py.search(text)]
+        return self._verdict(text, kinds, state) if kinds else (1.0, 0.0, "")
+
+    def _verdict(self, text: str, kinds: list[str], state) -> Verdict:
+        """The rule on one text, given the kinds whose candidate pattern matched it."""
+        allow = set(self.allow)
+        items: list[str] = []
+        for kind in kinds:
+            values = self._phones(text) if kind == "phone" else findall_one(text, state[kind])
+            for v in values:
+                if v in allow or (kind == "card" and not luhn_ok(re.sub(r"\D", "", v))):
+                    continue
+                if kind == "iban" and not iban_ok(v):
+                    continue
+                items.append(f"{kind}: {_mask(kind, v)}")
+        if not items:
+            return (1.0, 0.0, "")
+        items = list(dict.fromkeys(items))
+        reason = "; ".join(items[:5]) + ("; ..." if len(items) > 5 else "")
+        return (0.0, float(len(items)), reason)
+
+    def _phones(self, text: str) -> list[str]:
         import phonenumbers
 
         leniency = phonenumbers.Leniency.VALID
-        hits: dict[int, list[str]] = {}
-        for i in rows:
-            seen: set[str] = set()
-            for region in self.phone_regions:
-                text = py[i]
-                for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
-                    digits = re.sub(r"\D", "", m.raw_string)
-                    # digits glued to an identifier (INV-2026-637164, SKU 12-3456789X) are not a phone
-                    before, after = text[max(m.start - 2, 0) : m.start], text[m.end : m.end + 1]
-                    if _ID_GLUE.search(before) or (after and (after.isalnum() or after in "-_/")):
-                        continue
-                    # a card number is reported as a card, not as a phone number
-                    if len(digits) >= 13 and luhn_ok(digits):
-                        continue
-                    if m.raw_string not in seen:
-                        seen.add(m.raw_string)
-                        hits.setdefault(int(i), []).append(m.raw_string)
+        hits: list[str] = []
+        seen: set[str] = set()
+        for region in self.phone_regions:
+            for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
+                digits = re.sub(r"\D", "", m.raw_string)
+                # digits glued to an identifier (INV-2026-637164, SKU 12-3456789X) are not a phone
+                before, after = text[max(m.start - 2, 0) : m.start], text[m.end : m.end + 1]
+                if _ID_GLUE.search(before) or (after and (after.isalnum() or after in "-_/")):
+                    continue
+                # a card number is reported as a card, not as a phone number
+                if len(digits) >= 13 and luhn_ok(digits):
+                    continue
+                if m.raw_string not in seen:
+                    seen.add(m.raw_string)
+                    hits.append(m.raw_string)
         return hits
 
 
@@ -187,9 +207,23 @@ class BannedTermsValidator(BaseValidator):
         out.passed[rows], out.score[rows] = 1.0, 0.0
         hit = np.flatnonzero(rows & contains(t, state["rx"]))
         for i, terms in findall(t, state["rx"], hit).items():
-            out.passed[i], out.score[i] = 0.0, float(len(terms))
-            out.reason[i] = "banned: " + ", ".join(dict.fromkeys(x.strip().lower() for x in terms))
+            out.passed[i], out.score[i], out.reason[i] = _banned(terms)
         return out
+
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        if text is None:
+            return (NAN, NAN, problem)
+        terms = findall_one(text, state["rx"])
+        return _banned(terms) if terms else (1.0, 0.0, "")
+
+
+def _banned(terms: list[str]) -> Verdict:
+    return (
+        0.0,
+        float(len(terms)),
+        "banned: " + ", ".join(dict.fromkeys(x.strip().lower() for x in terms)),
+    )
 
 
 #: well-known credential formats (prefix + length); generic key=value assignments last
@@ -228,16 +262,27 @@ class SecretsValidator(BaseValidator):
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
         out.passed[rows], out.score[rows] = 1.0, 0.0
-        found: dict[int, list[str]] = {}
-        # one pass over the column for all patterns; each pattern then only on the hits
+        # one pass over the column for all patterns; the rule then runs on the hits only
         anyhit = rows & contains(t, state["_any"]) if "_any" in state else rows
-        for name, rx in state.items():
-            if name == "_any" or not anyhit.any():
-                continue
-            cand = np.flatnonzero(anyhit & contains(t, rx))
-            for i, values in findall(t, rx, cand).items():
-                found.setdefault(i, []).extend(f"{name}: {v[:6]}..." for v in values)
-        for i, items in found.items():
-            out.passed[i], out.score[i] = 0.0, float(len(items))
-            out.reason[i] = "; ".join(items[:5])
+        py = t.py
+        for i in np.flatnonzero(anyhit).tolist():
+            out.passed[i], out.score[i], out.reason[i] = _secrets(py[i], state)
         return out
+
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        if text is None:
+            return (NAN, NAN, problem)
+        if "_any" in state and not state["_any"].py.search(text):
+            return (1.0, 0.0, "")
+        return _secrets(text, state)
+
+
+def _secrets(text: str, state) -> Verdict:
+    items = [
+        f"{name}: {v[:6]}..."
+        for name, rx in state.items()
+        if name != "_any"
+        for v in findall_one(text, rx)
+    ]
+    return (0.0, float(len(items)), "; ".join(items[:5])) if items else (1.0, 0.0, "")

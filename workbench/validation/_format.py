@@ -19,8 +19,15 @@ import numpy as np
 
 import workbench.schema as S
 from workbench.errors import ConfigError
-from workbench.validation._base import BaseValidator, Outcome, compile_rx, register
-from workbench.validation._batch import Rx, contains, length, tokens
+from workbench.validation._base import (
+    NAN,
+    BaseValidator,
+    Outcome,
+    Verdict,
+    compile_rx,
+    register,
+)
+from workbench.validation._batch import TOKEN_RX, Rx, contains, length, tokens
 
 _FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n(.*?)\n?\s*```\s*$", re.DOTALL)
 
@@ -54,13 +61,19 @@ class JsonValidator(BaseValidator):
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
         py = t.py
-        for i in np.flatnonzero(rows):
-            value, why = _parse_json(py[i], self.allow_code_fence)
-            if not why and self.require_object and not isinstance(value, dict):
-                why = f"JSON is a {type(value).__name__}, not an object"
-            out.passed[i] = out.score[i] = 0.0 if why else 1.0
-            out.reason[i] = why
+        for i in np.flatnonzero(rows).tolist():
+            out.passed[i], out.score[i], out.reason[i] = self._verdict(py[i])
         return out
+
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        return (NAN, NAN, problem) if text is None else self._verdict(text)
+
+    def _verdict(self, text: str) -> Verdict:
+        value, why = _parse_json(text, self.allow_code_fence)
+        if not why and self.require_object and not isinstance(value, dict):
+            why = f"JSON is a {type(value).__name__}, not an object"
+        return (0.0, 0.0, why) if why else (1.0, 1.0, "")
 
 
 @register("json_schema")
@@ -88,17 +101,23 @@ class JsonSchemaValidator(BaseValidator):
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
-        py, validator = t.py, state["validator"]
-        for i in np.flatnonzero(rows):
-            value, why = _parse_json(py[i], self.allow_code_fence)
-            if not why:
-                err = next(iter(validator.iter_errors(value)), None)
-                if err is not None:
-                    path = "/".join(str(p) for p in err.absolute_path) or "(root)"
-                    why = f"schema violation at {path}: {err.message}"[:300]
-            out.passed[i] = out.score[i] = 0.0 if why else 1.0
-            out.reason[i] = why
+        py = t.py
+        for i in np.flatnonzero(rows).tolist():
+            out.passed[i], out.score[i], out.reason[i] = self._verdict(py[i], state)
         return out
+
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        return (NAN, NAN, problem) if text is None else self._verdict(text, state)
+
+    def _verdict(self, text: str, state) -> Verdict:
+        value, why = _parse_json(text, self.allow_code_fence)
+        if not why:
+            err = next(iter(state["validator"].iter_errors(value)), None)
+            if err is not None:
+                path = "/".join(str(p) for p in err.absolute_path) or "(root)"
+                why = f"schema violation at {path}: {err.message}"[:300]
+        return (0.0, 0.0, why) if why else (1.0, 1.0, "")
 
 
 @register("regex")
@@ -133,6 +152,16 @@ class RegexValidator(BaseValidator):
         out.passed[rows] = out.score[rows] = np.where(fail[rows], 0.0, 1.0)
         return out
 
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        if text is None:
+            return (NAN, NAN, problem)
+        if "must_match" in state and not state["must_match"].py.search(text):
+            return (0.0, 0.0, f"does not match {self.must_match!r}")
+        if "must_not_match" in state and state["must_not_match"].py.search(text):
+            return (0.0, 0.0, f"matches forbidden {self.must_not_match!r}")
+        return (1.0, 1.0, "")
+
 
 @register("length")
 class LengthValidator(BaseValidator):
@@ -158,21 +187,43 @@ class LengthValidator(BaseValidator):
             if need.any():
                 toks[need] = tokens(t.take(need))
 
-        for bound, values, unit, low in (
-            (self.min_chars, chars, "characters", True),
-            (self.max_chars, chars, "characters", False),
-            (self.min_tokens, toks, "tokens", True),
-            (self.max_tokens, toks, "tokens", False),
-        ):
-            if bound is None:
-                continue
+        for bound, values, unit, low in self._bounds(chars, toks):
             bad = rows & ~fail & ((values < bound) if low else (values > bound))
             if bad.any():
-                word = "under the minimum" if low else "over the maximum"
-                out.reason[bad] = [f"{v} {unit}, {word} {bound}" for v in values[bad]]
+                out.reason[bad] = [_length_reason(v, unit, low, bound) for v in values[bad]]
                 fail |= bad
         out.passed[rows] = np.where(fail[rows], 0.0, 1.0)
         return out
+
+    def _bounds(self, chars, toks) -> list:
+        """``(bound, values, unit, is_minimum)`` for each configured bound, in check order."""
+        return [
+            (bound, values, unit, low)
+            for bound, values, unit, low in (
+                (self.min_chars, chars, "characters", True),
+                (self.max_chars, chars, "characters", False),
+                (self.min_tokens, toks, "tokens", True),
+                (self.max_tokens, toks, "tokens", False),
+            )
+            if bound is not None
+        ]
+
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        if text is None:
+            return (NAN, NAN, problem)
+        chars = len(text)
+        toks = 0
+        if self.min_tokens is not None or (self.max_tokens is not None and chars > self.max_tokens):
+            toks = sum(1 for _ in TOKEN_RX.py.finditer(text))
+        for bound, value, unit, low in self._bounds(chars, toks):
+            if (value < bound) if low else (value > bound):
+                return (0.0, float(chars), _length_reason(value, unit, low, bound))
+        return (1.0, float(chars), "")
+
+
+def _length_reason(value, unit: str, low: bool, bound) -> str:
+    return f"{value} {unit}, {'under the minimum' if low else 'over the maximum'} {bound}"
 
 
 #: an answer whose last non-space character is a letter (ASCII or Latin accented), a digit, or
@@ -218,3 +269,18 @@ class TruncationValidator(BaseValidator):
             fail |= unfinished
         out.passed[rows] = out.score[rows] = np.where(fail[rows], 0.0, 1.0)
         return out
+
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        if text is None:
+            return (NAN, NAN, problem)
+        fr = rec.column(S.FINISH_REASON)
+        if fr in set(self.finish_reasons):
+            return (0.0, 0.0, f"finish_reason={fr}")
+        if (
+            self.check_last_sentence
+            and state["unfinished"].py.search(text)
+            and len(text) >= self.min_chars
+        ):
+            return (0.0, 0.0, "last sentence is unfinished")
+        return (1.0, 1.0, "")

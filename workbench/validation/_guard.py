@@ -1,7 +1,9 @@
 """Runtime guard: check one output before it is shown to a user.
 
-The guard runs the policy's validators on a one-record :class:`Batch` (no DataFrame is built),
-through exactly the code the batch report uses. It holds no mutable state after construction, so
+The guard runs each validator's scalar path on the record (plain Python ``str``/``re`` on one
+value: no DataFrame, no arrays), built on the same per-value rule functions, compiled patterns,
+thresholds and reason texts as the batch path; ``check_many`` runs the batch path on a small
+:class:`Batch`. A test checks that guard and batch agree on every demo record. It holds no mutable state after construction, so
 one guard can serve many threads.
 
 >>> guard = Guard(Policy.from_dict({
@@ -23,7 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from workbench.validation._batch import Batch
+from workbench.validation._batch import Batch, Record
 from workbench.validation._policy import Policy
 
 
@@ -65,8 +67,26 @@ class Guard:
             v.prepare()
 
     def check(self, record: Mapping[str, Any]) -> GuardDecision:
-        """Decide on one record (a dict of LogFrame columns; at least the output)."""
-        return self.check_many([record])[0]
+        """Decide on one record (a dict of LogFrame columns; at least the output).
+
+        Runs each validator's scalar path (plain ``str``/``re`` on one value, no arrays) on the
+        same compiled patterns and thresholds as the batch path.
+        """
+        action, verdicts = self.policy.evaluate_one(Record(record), skip_types=self.skip_types)
+        reasons, results = [], {}
+        for name, (p, _, reason) in verdicts.items():
+            results[name] = None if p != p else p == 1.0
+            if p == 0.0 or (p != p and reason.startswith("error")):
+                reasons.append(f"{name}: {reason}")
+        action = action or "allow"
+        allowed = action != "block"
+        return GuardDecision(
+            allowed=allowed,
+            action=action,
+            reasons=tuple(reasons),
+            fallback_text=None if allowed else self.policy.fallback_text,
+            results=results,
+        )
 
     def check_many(self, records: list[Mapping[str, Any]]) -> list[GuardDecision]:
         """Decide on several records at once (one pass through each validator)."""

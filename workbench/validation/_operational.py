@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 import workbench.schema as S
-from workbench.validation._base import BaseValidator, Outcome, register
+from workbench.validation._base import NAN, BaseValidator, Outcome, Verdict, register
 
 
 def _budget(n: int, active: np.ndarray, limits: list, score: np.ndarray) -> Outcome:
@@ -39,11 +39,29 @@ def _budget(n: int, active: np.ndarray, limits: list, score: np.ndarray) -> Outc
         with np.errstate(invalid="ignore"):
             over = ran & ~fail & (values > limit)
         if over.any():
-            out.reason[over] = [f"{label}={v:g}{unit} > {limit:g}{unit}" for v in values[over]]
+            out.reason[over] = [_over(label, v, limit, unit) for v in values[over]]
             fail |= over
     out.passed[ran] = np.where(fail[ran], 0.0, 1.0)
     out.score[ran] = score[ran]
     return out
+
+
+def _budget_one(limits: list, score: float) -> Verdict:
+    """:func:`_budget` for one record (the guard's scalar path)."""
+    checked = [x for x in limits if x[3] is not None]
+    for label, value, bad, _, _ in checked:
+        if bad:
+            return (NAN, NAN, f"error: {label} is not a number")
+        if value != value:
+            return (NAN, NAN, f"skipped: {label} not recorded")
+    for label, value, _, limit, unit in checked:
+        if value > limit:
+            return (0.0, score, _over(label, value, limit, unit))
+    return (1.0, score, "")
+
+
+def _over(label: str, value: float, limit: float, unit: str) -> str:
+    return f"{label}={value:g}{unit} > {limit:g}{unit}"
 
 
 @register("latency")
@@ -55,6 +73,10 @@ class LatencyValidator(BaseValidator):
     def _run(self, batch, active, state) -> Outcome:
         v, bad = batch.number(S.LATENCY_MS)
         return _budget(batch.n, active, [(S.LATENCY_MS, v, bad, self.max_ms, " ms")], v)
+
+    def _one(self, rec, state) -> Verdict:
+        v, bad = rec.number(S.LATENCY_MS)
+        return _budget_one([(S.LATENCY_MS, v, bad, self.max_ms, " ms")], v)
 
 
 @register("tokens")
@@ -76,6 +98,17 @@ class TokenBudgetValidator(BaseValidator):
         ]
         return _budget(batch.n, active, limits, total)
 
+    def _one(self, rec, state) -> Verdict:
+        tin, bad_in = rec.number(S.TOKENS_IN)
+        tout, bad_out = rec.number(S.TOKENS_OUT)
+        total = tin + tout
+        limits = [
+            (S.TOKENS_IN, tin, bad_in, self.max_in, ""),
+            (S.TOKENS_OUT, tout, bad_out, self.max_out, ""),
+            ("tokens_total", total, bad_in or bad_out, self.max_total, ""),
+        ]
+        return _budget_one(limits, total)
+
 
 @register("cost")
 class CostValidator(BaseValidator):
@@ -86,3 +119,7 @@ class CostValidator(BaseValidator):
     def _run(self, batch, active, state) -> Outcome:
         v, bad = batch.number(S.COST)
         return _budget(batch.n, active, [(S.COST, v, bad, self.max_usd, " USD")], v)
+
+    def _one(self, rec, state) -> Verdict:
+        v, bad = rec.number(S.COST)
+        return _budget_one([(S.COST, v, bad, self.max_usd, " USD")], v)

@@ -24,8 +24,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workbench.errors import ConfigError
-from workbench.validation._base import BaseValidator, Outcome, build_validator, where_mask
-from workbench.validation._batch import Batch
+from workbench.validation._base import (
+    BaseValidator,
+    Outcome,
+    Verdict,
+    build_validator,
+    where_mask,
+    where_one,
+)
+from workbench.validation._batch import Batch, Record
 
 
 class PassRule(BaseModel):
@@ -223,6 +230,38 @@ class Policy:
         with np.errstate(invalid="ignore", divide="ignore"):
             score = np.where(ran > 0, ok.sum(axis=0) / np.maximum(ran, 1), np.nan)
         return PolicyResult(outcomes, scope, allowed, action, reason, score)
+
+    def evaluate_one(
+        self, record: Record, *, skip_types: tuple[str, ...] = ()
+    ) -> tuple[str, dict[str, Verdict]]:
+        """:meth:`evaluate` for one record, without arrays: ``(action, verdict per validator)``.
+
+        ``action`` is ``""`` when the record is outside ``applies_to``.
+        """
+        scope = where_one(record, self.applies_to)
+        in_scope = scope if self.applies_to else True
+        verdicts = {
+            v.name: v.evaluate_one(record, in_scope)
+            for v in self.validators
+            if v.type not in skip_types
+        }
+        if not scope:
+            return "", verdicts
+        blocked = warned = False
+        on_error_fail = self.pass_rule.on_error == "fail"
+        for v in self.validators:
+            if v.name not in verdicts:
+                continue
+            passed, _, reason = verdicts[v.name]
+            failed = passed == 0.0
+            error = passed != passed and reason.startswith("error")
+            if v.severity == "block":
+                blocked |= failed or (error and on_error_fail)
+            else:
+                warned |= failed or error
+        if not verdicts:
+            return "", verdicts
+        return ("block" if blocked else "warn" if warned else "allow"), verdicts
 
 
 def _is_error(o: Outcome) -> np.ndarray:

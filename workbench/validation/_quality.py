@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from collections import Counter
 from typing import ClassVar, Literal
@@ -20,8 +21,16 @@ import numpy as np
 
 import workbench.schema as S
 from workbench.validation import _tokens as T
-from workbench.validation._base import BaseValidator, Outcome, register
-from workbench.validation._batch import Rx, TextColumn, contains, count, word_hits
+from workbench.validation._base import NAN, BaseValidator, Outcome, Verdict, register
+from workbench.validation._batch import (
+    Rx,
+    TextColumn,
+    contains,
+    count,
+    lower,
+    word_counts,
+    word_hits,
+)
 
 _VERBS = (
     r"(?:help|assist|provide|share|support|comply|fulfill|do that|answer|discuss|give|disclose"
@@ -76,6 +85,14 @@ class RefusalValidator(BaseValidator):
         out.score[rows] = np.where(hit[rows], 1.0, 0.0)
         out.reason[hit] = "refusal phrase in the output"
         return out
+
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        if text is None:
+            return (NAN, NAN, problem)
+        if state["rx"].py.search(text):
+            return (0.0, 1.0, "refusal phrase in the output")
+        return (1.0, 0.0, "")
 
 
 # -- language --------------------------------------------------------------------------------
@@ -329,26 +346,49 @@ class LanguageValidator(BaseValidator):
         py = t.py
         inputs = batch.text(S.INPUT).py if by_input else None
         cache: dict[str, tuple[str, float]] = {}
-        for i in idx:
-            text = py[i]
-            if text not in cache:
-                cache[text] = detect_language(text, self.backend)
-            lang, prob = cache[text]
-            allowed = list(fixed)
-            if by_input and inputs[i] and len(inputs[i]) >= self.min_chars:
-                allowed.append(detect_language(inputs[i], self.backend)[0])
-            out.score[i] = prob
-            if allowed and lang not in allowed:
-                out.passed[i] = 0.0
-                out.reason[i] = f"detected {lang} ({prob:.2f}), expected {'/'.join(allowed)}"
+        for i in idx.tolist():
+            out.passed[i], out.score[i], out.reason[i] = self._detect(
+                py[i], inputs[i] if by_input else None, fixed, cache
+            )
         return out
+
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        if text is None:
+            return (NAN, NAN, problem)
+        if len(text) < self.min_chars:
+            return (1.0, NAN, "")
+        by_input = "input" in self.expected
+        fixed = [e for e in self.expected if e != "input"]
+        if self.fast_path and not by_input and state:
+            words, (own, other) = word_counts(text, [state["own"], state["other"]])
+            if _clearly(words, own, other):
+                return (1.0, 1.0, "")
+        return self._detect(text, rec.string(S.INPUT) if by_input else None, fixed, {})
+
+    def _detect(self, text: str, user_input: str | None, fixed: list[str], cache: dict) -> Verdict:
+        """Run the detector on one text; fail when its language is not an allowed one."""
+        if text not in cache:
+            cache[text] = detect_language(text, self.backend)
+        lang, prob = cache[text]
+        allowed = list(fixed)
+        if user_input and len(user_input) >= self.min_chars:
+            allowed.append(detect_language(user_input, self.backend)[0])
+        if allowed and lang not in allowed:
+            return (0.0, prob, f"detected {lang} ({prob:.2f}), expected {'/'.join(allowed)}")
+        return (1.0, prob, "")
 
     @staticmethod
     def _fast_accept(t: TextColumn, rows: np.ndarray, fixed: list[str], state) -> np.ndarray:
         """Rows clearly in an expected language: many of its function words, few of others'."""
         words, (own, other) = word_hits(t, [state["own"], state["other"]])
-        share = own / np.maximum(words, 1)
-        return rows & (words >= 6) & (share >= 0.12) & (own >= 3 * other)
+        return rows & _clearly(words, own, other)
+
+
+def _clearly(words, own, other):
+    """The fast-path rule (scalars or arrays): many own function words, few of others'."""
+    share = own / np.maximum(words, 1)
+    return (words >= 6) & (share >= 0.12) & (own >= 3 * other)
 
 
 # -- relevance -------------------------------------------------------------------------------
@@ -368,6 +408,12 @@ def content_words(t: TextColumn) -> T.Tokens:
     """Distinct content words (lower case, no stop words, 2+ characters) per row."""
     words = T.explode(t, T.WS, lower=True, trim=WORD_TRIM)
     return T.distinct(words.take((T.char_length(words) > 1) & ~T.in_vocab(words, _STOP)))
+
+
+def content_set(s: str) -> set[str]:
+    """:func:`content_words` of one text, as a set."""
+    words = (w.strip(WORD_TRIM) for w in T.WS_RX.split(lower(s)))
+    return {w for w in words if len(w) > 1 and w not in _STOP}
 
 
 def similarities(a: TextColumn, b: TextColumn) -> tuple[np.ndarray, np.ndarray]:
@@ -412,10 +458,24 @@ class RelevanceValidator(BaseValidator):
         out.score[judged] = sim[judged]
         low = judged & (sim < self.min_similarity)
         out.passed[low] = 0.0
-        out.reason[low] = [
-            f"similarity to the input {v:.2f} < {self.min_similarity}" for v in sim[low]
-        ]
+        out.reason[low] = [self._low(v) for v in sim[low]]
         return out
+
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        if text is None:
+            return (NAN, NAN, problem)
+        user_input = rec.string(self.input_column)
+        if user_input is None:
+            return (1.0, NAN, "")
+        a, b = content_set(user_input), content_set(text)
+        if len(a) < self.min_input_terms:
+            return (1.0, NAN, "")
+        sim = len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0
+        return (0.0, sim, self._low(sim)) if sim < self.min_similarity else (1.0, sim, "")
+
+    def _low(self, sim: float) -> str:
+        return f"similarity to the input {sim:.2f} < {self.min_similarity}"
 
 
 @register("repetition")
@@ -436,14 +496,25 @@ class RepetitionValidator(BaseValidator):
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
         long_enough = rows & (count(t, _WORDS) >= self.min_words)
-        py, n = t.py, self.n
-        for i in np.flatnonzero(long_enough):
-            words = py[i].lower().split()
-            grams = list(zip(*(words[k:] for k in range(n))))
-            ratio = len(set(grams)) / len(grams)
-            out.score[i] = ratio
-            if ratio < self.min_distinct_ratio:
-                top, times = Counter(grams).most_common(1)[0]
-                out.passed[i] = 0.0
-                out.reason[i] = f"'{' '.join(top)}' repeated {times}x (distinct {ratio:.2f})"
+        py = t.py
+        for i in np.flatnonzero(long_enough).tolist():
+            out.passed[i], out.score[i], out.reason[i] = self._verdict(py[i])
         return out
+
+    def _one(self, rec, state) -> Verdict:
+        text, problem = rec.text(self.column)
+        if text is None:
+            return (NAN, NAN, problem)
+        if sum(1 for _ in _WORDS.py.finditer(text)) < self.min_words:
+            return (1.0, NAN, "")
+        return self._verdict(text)
+
+    def _verdict(self, text: str) -> Verdict:
+        """The rule on a text long enough to judge."""
+        words = text.lower().split()
+        grams = list(zip(*(words[k:] for k in range(self.n))))
+        ratio = len(set(grams)) / len(grams)
+        if ratio < self.min_distinct_ratio:
+            top, times = Counter(grams).most_common(1)[0]
+            return (0.0, ratio, f"'{' '.join(top)}' repeated {times}x (distinct {ratio:.2f})")
+        return (1.0, ratio, "")

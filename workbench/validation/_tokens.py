@@ -65,6 +65,8 @@ class Tokens:
 #: split on ASCII whitespace (fast path in both engines)
 WS = "ws"
 _WS_PY = "[ \t\n\v\f\r]+"
+#: the Python side of :data:`WS`
+WS_RX = re.compile(_WS_PY, re.ASCII)
 #: separator matches are replaced by this and split on literally: much faster than Arrow's
 #: regex split, and done the same way in Python so both engines agree
 _MARK = "\x1f"
@@ -92,22 +94,25 @@ def _split_arrow(arr, sep: str, lower: bool, trim: str):
 
 
 def _split_py(values: list, sep: str, lower: bool, trim: str) -> tuple[np.ndarray, list[str]]:
-    rx = _py(_WS_PY if sep == WS else sep)
     rows: list[int] = []
     out: list[str] = []
     for i, s in enumerate(values):
         if s is None:
             continue
-        if lower:
-            s = lower_like_arrow(s)
-        parts = rx.split(s) if sep == WS else rx.sub(_MARK, s).split(_MARK)
-        for tok in parts:
-            if trim:
-                tok = tok.strip(trim)
-            if tok:
-                rows.append(i)
-                out.append(tok)
+        parts = split_one(s, sep, lower=lower, trim=trim)
+        rows.extend([i] * len(parts))
+        out.extend(parts)
     return np.asarray(rows, dtype=np.int64), out
+
+
+def split_one(s: str, sep: str, *, lower: bool = False, trim: str = "") -> list[str]:
+    """:func:`explode` for one string: its non-empty tokens, in order."""
+    if lower:
+        s = lower_like_arrow(s)
+    parts = WS_RX.split(s) if sep == WS else _py(sep).sub(_MARK, s).split(_MARK)
+    if trim:
+        parts = [tok.strip(trim) for tok in parts]
+    return [tok for tok in parts if tok]
 
 
 def explode(t: TextColumn, sep: str, *, lower: bool = False, trim: str = "") -> Tokens:
