@@ -11,23 +11,24 @@ import pytest
 
 import workbench.schema as S
 from workbench.cluster import FailureClusterer, score_clusters, topic_mix_drift
-from workbench.cluster._mix import chi2_from_counts, psi_from_counts
+from workbench.cluster._mix import _drift_stats, psi_terms
 
 
 def test_chi2_matches_textbook_formula():
     # 2 x 3 table [[30, 50, 20], [20, 40, 40]]: expected = row total * column total / N,
     # E = [25, 45, 30] in both rows; X^2 = 2 * (25/25 + 25/45 + 100/30) = 88/9 with 2 dof
     # (hand computation of Pearson's statistic, Agresti 2007 sec. 2.4)
-    stat, p = chi2_from_counts(np.array([30, 50, 20]), np.array([20, 40, 40]))
+    stat, p, _, _ = _drift_stats(np.array([30, 50, 20]), np.array([20, 40, 40]))
     assert stat == pytest.approx(88 / 9, rel=1e-9)
     assert p == pytest.approx(np.exp(-88 / 9 / 2), rel=1e-9)  # chi2 sf with 2 dof is exp(-x/2)
 
 
 def test_psi_hand_computed():
     # shares 0.5/0.5 -> 0.2/0.8: (0.2-0.5) ln(0.2/0.5) + (0.8-0.5) ln(0.8/0.5) = 0.4158883
-    total, terms = psi_from_counts(np.array([50, 50]), np.array([20, 80]))
+    _, _, total, terms = _drift_stats(np.array([50, 50]), np.array([20, 80]))
     assert total == pytest.approx(0.3 * np.log(2.5) + 0.3 * np.log(1.6), rel=1e-9)
-    assert len(terms) == 2
+    np.testing.assert_allclose(terms, [0.3 * np.log(2.5), 0.3 * np.log(1.6)])
+    assert psi_terms(np.array([10, 0]), np.array([5, 5]))[1] > 0  # appeared topic: epsilon floor
 
 
 def test_topic_mix_drift_names_grown_and_new_topics():
@@ -143,3 +144,36 @@ def test_demo_failure_modes_ari(demo_small, repo_root):
     s = score_clusters(a[S.TOPIC].to_numpy()[planted], truth[planted])
     assert s["ari"] >= 0.8, s
     assert s["outlier_share"] <= 0.05, s
+
+
+def test_topic_alerts_follow_the_drift_alert_policy():
+    from workbench.cluster import topic_alerts
+    from workbench.drift.alerts import AlertPolicy
+
+    ref = pd.Series([0] * 80 + [1] * 20)
+    cur = pd.Series([0] * 50 + [1] * 20 + [2] * 30)
+    d = topic_mix_drift(ref, cur, names={0: "refusal", 1: "json", 2: "pii"})
+    policy = AlertPolicy.from_dict(
+        {
+            "alerts": [
+                {
+                    "name": "topic psi",
+                    "columns": ["topic"],
+                    "test": "psi_categorical",
+                    "threshold": 0.1,
+                    "severity": "critical",
+                },
+                {
+                    "name": "latency",
+                    "columns": ["latency_ms"],
+                    "test": "ks",
+                },  # not about topics: ignored
+            ]
+        }
+    )
+    a = topic_alerts(d, policy).to_frame()
+    assert set(a["alert"]) == {"topic psi"} and (a["severity"] == "critical").all()
+    assert a.loc[a["test"] == "psi_categorical", "fired"].item()
+    assert a.loc[a["test"] == "emerging_topic", "message"].str.contains("'pii' appeared").any()
+    calm = topic_alerts(topic_mix_drift(ref, ref), policy).to_frame()
+    assert not calm["fired"].any() and "emerging_topic" not in set(calm["test"])

@@ -19,6 +19,7 @@ _LAZY = {
     "EmbeddingCache": "workbench.cluster._embed:EmbeddingCache",
     "make_embedder": "workbench.cluster._embed:make_embedder",
     "topic_mix_drift": "workbench.cluster._mix:topic_mix_drift",
+    "topic_alerts": "workbench.cluster._mix:topic_alerts",
     "save_clusterer": "workbench.cluster._persist:save_clusterer",
     "load_clusterer": "workbench.cluster._persist:load_clusterer",
     "score_clusters": "workbench.cluster._quality:score_clusters",

@@ -1,7 +1,9 @@
 """Topic-mix drift: has the distribution of failure topics changed between two windows?
 
 Chi-square test of homogeneity on the 2 x K table of topic counts and the population stability
-index (PSI) over topic shares. Topics are named as ``appeared`` (absent in the reference),
+index (PSI) over topic shares, both from the shared drift statistics (``workbench.drift.chisquare``,
+``workbench.drift.psi``); :func:`topic_alerts` turns a comparison into rows of the drift alert
+report under a drift ``AlertPolicy``. Topics are named as ``appeared`` (absent in the reference),
 ``grew`` / ``shrank`` (share changed by at least ``min_delta`` and its PSI term is material) or
 ``vanished``.
 
@@ -30,53 +32,38 @@ from workbench.cluster._results import TopicDrift
 PSI_THRESHOLD = 0.2
 #: default significance level of the chi-square test
 ALPHA = 0.01
-_EPS = 1e-4
 
 
-def psi_from_counts(
-    reference: np.ndarray, current: np.ndarray, eps: float = _EPS
-) -> tuple[float, np.ndarray]:
-    """PSI = sum((c - r) * ln(c / r)) over category shares, with ``eps`` floors for empty cells.
+def psi_terms(reference: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """Per-topic PSI terms ``(c - r) * ln(c / r)`` over shares, zero shares replaced by the
+    shared ``workbench.drift.psi.EPSILON`` (their sum is ``workbench.drift.psi.psi_from_counts``).
 
-    Returns the total and the per-category terms.
-
-    >>> total, terms = psi_from_counts(np.array([50, 50]), np.array([50, 50]))
-    >>> float(total)
-    0.0
+    >>> psi_terms(np.array([50, 50]), np.array([50, 50])).tolist()
+    [0.0, 0.0]
     """
+    from workbench.drift.psi import EPSILON
+
     r = np.asarray(reference, dtype=float)
     c = np.asarray(current, dtype=float)
-    r = np.clip(r / max(r.sum(), 1.0), eps, None)
-    c = np.clip(c / max(c.sum(), 1.0), eps, None)
-    terms = (c - r) * np.log(c / r)
-    return float(terms.sum()), terms
-
-
-def chi2_from_counts(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:
-    """Chi-square test of homogeneity (scipy ``chi2_contingency``) on a 2 x K count table.
-
-    Categories empty in both windows are dropped; with fewer than two categories left the
-    statistic is 0 and the p-value 1.
-    """
-    from scipy.stats import chi2_contingency
-
-    table = np.vstack([np.asarray(reference, float), np.asarray(current, float)])
-    table = table[:, table.sum(axis=0) > 0]
-    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
-        return 0.0, 1.0
-    stat, p, _, _ = chi2_contingency(table, correction=False)
-    return float(stat), float(p)
+    r = r / max(r.sum(), 1.0)
+    c = c / max(c.sum(), 1.0)
+    r = np.where(r == 0, EPSILON, r)
+    c = np.where(c == 0, EPSILON, c)
+    return (c - r) * np.log(c / r)
 
 
 def _drift_stats(
     ref_counts: np.ndarray, cur_counts: np.ndarray
 ) -> tuple[float, float, float, np.ndarray]:
-    # The shared drift statistics (workbench.drift) work on raw samples; topic mixes arrive as
-    # counts, so the count forms live here (same definitions: scipy chi2_contingency, PSI with
-    # epsilon floors).
+    """Chi-square homogeneity test and PSI from the shared drift statistics (``workbench.drift``)."""
+    from workbench.drift.chisquare import chi2_from_counts
+    from workbench.drift.psi import psi_from_counts
+
     stat, p = chi2_from_counts(ref_counts, cur_counts)
-    psi, terms = psi_from_counts(ref_counts, cur_counts)
-    return stat, p, psi, terms
+    if not np.isfinite(stat):  # fewer than two topics with counts: nothing to compare
+        stat, p = 0.0, 1.0
+    psi = psi_from_counts(ref_counts, cur_counts)
+    return stat, p, (0.0 if not np.isfinite(psi) else psi), psi_terms(ref_counts, cur_counts)
 
 
 def topic_mix_drift(
@@ -158,3 +145,82 @@ def topic_mix_drift(
         "grew": frame.loc[frame["status"] == "grew", "name"].tolist(),
     }
     return TopicDrift(frame, title="Topic-mix drift", meta=meta)
+
+
+def topic_alerts(drift: TopicDrift, policy=None, window_start=None):
+    """Alert rows (the drift module's ``AlertReport``) for a topic-mix comparison.
+
+    Uses the drift alert policy (``workbench.drift.alerts.AlertPolicy``; default: its own
+    default policy): every drift rule whose ``columns`` cover ``topic`` (or ``"*"``) and whose
+    ``test`` is ``chi2``, ``psi_categorical`` or ``"*"`` gives one row per statistic, with the
+    rule's threshold (default: the statistic's registered one) and severity. When a rule fires,
+    each topic that appeared or grew gets its own row (``test="emerging_topic"``) naming it.
+
+    >>> import pandas as pd
+    >>> d = topic_mix_drift(pd.Series([0] * 80 + [1] * 20), pd.Series([0] * 50 + [1] * 20 + [2] * 30),
+    ...                     names={2: "pii leak"})
+    >>> a = topic_alerts(d).to_frame()
+    >>> a.loc[a["test"] == "emerging_topic", "message"].tolist()
+    ["topic 'pii leak' appeared: 0.0% -> 30.0% of failures"]
+    """
+    from workbench.drift import _registry
+    from workbench.drift.alerts import ALERT_COLUMNS, AlertPolicy, AlertReport
+
+    policy = policy or AlertPolicy.default()
+    stats = {
+        "chi2": (drift.meta["chi2"], drift.meta["p_value"]),
+        "psi_categorical": (drift.meta["psi"], float("nan")),
+    }
+    rows = []
+    for rule in policy.alerts:
+        if rule.kind != "drift" or not (rule.columns == "*" or "topic" in rule.columns):
+            continue
+        tests = list(stats) if rule.test == "*" else [rule.test] if rule.test in stats else []
+        for test in tests:
+            spec = _registry.get(test)
+            threshold = spec.threshold if rule.threshold is None else rule.threshold
+            stat, p = stats[test]
+            fired = spec.drifted(stat, p, threshold)
+            rows.append(
+                {
+                    "alert": rule.name,
+                    "severity": rule.severity,
+                    "kind": "drift",
+                    "column": "topic",
+                    "test": test,
+                    "window_start": window_start,
+                    "statistic": stat,
+                    "p_value": p,
+                    "threshold": threshold,
+                    "fired": fired,
+                    "message": f"topic mix {test} = {stat:.3g}"
+                    + (f", p = {p:.2g}" if p == p else ""),
+                }
+            )
+            if fired:
+                f = drift.frame
+                for _, r in f[f["status"].isin(["appeared", "grew"])].iterrows():
+                    rows.append(
+                        {
+                            "alert": rule.name,
+                            "severity": rule.severity,
+                            "kind": "drift",
+                            "column": "topic",
+                            "test": "emerging_topic",
+                            "window_start": window_start,
+                            "statistic": r["delta_share"],
+                            "p_value": float("nan"),
+                            "threshold": threshold,
+                            "fired": True,
+                            "message": f"topic '{r['name']}' {r['status']}: {r['reference_share']:.1%} -> "
+                            f"{r['current_share']:.1%} of failures",
+                        }
+                    )
+    out = pd.DataFrame(rows, columns=list(ALERT_COLUMNS)).drop_duplicates(
+        subset=["test", "message"]
+    )
+    out["fired"] = out["fired"].astype(bool)
+    n = int(out["fired"].sum())
+    return AlertReport(
+        out.reset_index(drop=True), title=f"{n} topic alert(s) fired", meta={"fired": n}
+    )
