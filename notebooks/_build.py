@@ -38,11 +38,11 @@ def code(text: str, tags: list[str] | None = None):
 def params(extra: str = "") -> object:
     base = """
     # Parameters (papermill overrides these; edit them to run on your own logs)
-    DATA_PATH = None  # a log file, glob or folder any workbench loader reads; None = demo logs
+    DATA_PATH = None  # a log file, glob or folder any workbench loader reads; None means demo logs
     DEMO_ROWS = 3_000  # size of the demo logs when DATA_PATH is None (50_000 for a realistic month)
     DEMO_DAYS = 30
     SEED = 0
-    POLICY_PATH = None  # validation policy YAML; None = the example policy data/policy.yaml
+    POLICY_PATH = None  # validation policy YAML; None means the example policy data/policy.yaml
     """
     return code(textwrap.dedent(base).strip() + "\n" + textwrap.dedent(extra).strip(), ["parameters"])
 
@@ -50,14 +50,14 @@ def params(extra: str = "") -> object:
 SETUP = """
 from pathlib import Path
 
-import hvplot.pandas  # noqa: F401  (registers .hvplot on DataFrames)
 import pandas as pd
 import panel as pn
 
+pn.extension(inline=True)  # figures and Panel views render in JupyterLab, JavaScript included (offline)
+import hvplot.pandas  # noqa: E402,F401  (registers .hvplot on DataFrames)
+
 import workbench as wb
 import workbench.schema as S
-
-pn.extension()  # Panel and HoloViews figures render inline in JupyterLab
 pd.set_option("display.max_colwidth", 120)
 
 # the example files (policy, experiment specs, deployed configs) live in the repository's data/
@@ -191,10 +191,13 @@ def nb01():
         """),
         code("""
         if SHOW_DASHBOARD:
+            import os
+
             from workbench.app import build_app
 
+            os.environ["WORKBENCH_POLICY"] = str(policy_path)  # the dashboard validates with the same policy
             app = build_app(logs=DATA_PATH, demo_n=DEMO_ROWS, demo_seed=SEED)
-            dashboard = pn.Row(app.sidebar[0], app.main[-1], sizing_mode="stretch_width")
+            dashboard = pn.Row(pn.Column(app.sidebar[0], width=300), app.main[-1], sizing_mode="stretch_width")
         else:
             dashboard = pn.pane.Markdown("Set `SHOW_DASHBOARD = True` to embed the dashboard.")
         dashboard
@@ -356,7 +359,6 @@ def nb02():
             verdict = "PASSES" if rep.passed else "FAILS"
             print(f"batch {verdict} the pass rule (policy pass rate {rep.pass_rate:.1%} vs minimum {min_pass_rate:.0%})")
             display(table.style.format("{:.1%}"))
-            return rep
 
 
         controls = dict(
@@ -693,8 +695,8 @@ def nb05():
         `wb.experiments.OpenAIProvider(...)` instead: nothing else changes.
         """),
         params("""
-        SPEC_PATH = None  # experiment spec YAML; None = data/experiments/grounded-prompt.yaml
-        CONFIG_DIR = None  # where configs are read and promoted to; None = a fresh temporary folder
+        SPEC_PATH = None  # experiment spec YAML; None means data/experiments/grounded-prompt.yaml
+        CONFIG_DIR = None  # where configs are read and promoted to; None means a fresh temporary folder
         N_INPUTS = 600  # inputs per arm, sampled from the logs (the plan below says how many a decision needs)
         FORCE_PROMOTION = False  # promote even when the analysis does not support it (recorded)
         """),
@@ -816,8 +818,8 @@ def nb05():
         """),
         code("""
         try:
-            promotion = ex.promote(result, config_dir, force=FORCE_PROMOTION,
-                                   reason="forced from notebook 05" if FORCE_PROMOTION else None)
+            forced = dict(force=True, arm=result.winner or spec.variants[0].name, reason="forced from notebook 05")
+            promotion = ex.promote(result, config_dir, **(forced if FORCE_PROMOTION else {}))
             print(f"promoted to {promotion.path} (version {promotion.version})")
         except wb.WorkbenchError as exc:  # PromotionRefused: the analysis did not support it
             promotion = None
@@ -878,11 +880,11 @@ def nb06():
         the first `REFERENCE_DAYS` days the reference.
         """),
         params("""
-        REFERENCE_PATH = None  # reference logs; None = the first REFERENCE_DAYS days of DATA_PATH
+        REFERENCE_PATH = None  # reference logs; None means the first REFERENCE_DAYS days of DATA_PATH
         REFERENCE_DAYS = 14
         WEEK_DAYS = 7  # the report covers the last WEEK_DAYS days
-        ALERTS_PATH = None  # alert policy YAML; None = data/alerts.yaml
-        REPORT_PATH = None  # where the HTML report goes; None = a temporary folder (printed)
+        ALERTS_PATH = None  # alert policy YAML; None means data/alerts.yaml
+        REPORT_PATH = None  # where the HTML report goes; None means a temporary folder (printed)
         REPORT_TITLE = "Monitoring report"
         """),
         code(SETUP),

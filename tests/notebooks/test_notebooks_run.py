@@ -9,6 +9,7 @@ the end asserts the kernel ran inside this environment, so a stray system kernel
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -93,8 +94,12 @@ def test_committed_notebook_carries_no_outputs(path):
 def test_first_code_cell_is_tagged_parameters(path):
     code = [c for c in _read(path).cells if c.cell_type == "code"]
     assert code and "parameters" in code[0].metadata.get("tags", [])
-    # the parameters cell holds assignments only, so papermill can override each of them
-    assert "DATA_PATH = None" in code[0].source
+    # the parameters cell holds assignments only, and papermill can read (and override) each
+    import papermill as pm
+
+    assigned = re.findall(r"^([A-Z_]+) = ", code[0].source, flags=re.M)
+    assert "DATA_PATH" in assigned
+    assert sorted(pm.inspect_notebook(str(path))) == sorted(assigned)
 
 
 def test_strip_removes_outputs(tmp_path):
