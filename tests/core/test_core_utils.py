@@ -102,3 +102,14 @@ def test_public_api_resolves():
 
     for name in workbench.__all__:
         assert getattr(workbench, name) is not None, name
+
+
+def test_write_atomic_gives_normal_file_mode(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "m.txt", "x")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
