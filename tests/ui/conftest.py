@@ -35,8 +35,13 @@ KNOWN_CDN_CSS = re.compile(
     r"^https://cdn\.holoviz\.org/panel/[^/]+/dist/css/(loading|markdown)\.css"
 )
 OFFLINE_FAIL = "Failed to load resource: net::ERR_NAME_NOT_RESOLVED"
-#: tracebacks that only mean a browser went away mid-message
-DISCONNECT_NOISE = ("WebSocketClosedError", "StreamClosedError")
+#: tracebacks inside Bokeh/Tornado that only mean a browser went away mid-message (a context
+#: closed while its session was still connecting); never raised from workbench code
+DISCONNECT_NOISE = (
+    "WebSocketClosedError",
+    "StreamClosedError",
+    'bokeh/server/connection.py", line 65, in session',
+)
 
 
 def free_port() -> int:
@@ -46,14 +51,14 @@ def free_port() -> int:
 
 
 def server_tracebacks(log: str) -> list[str]:
-    """Traceback blocks of a server log, without browser-disconnect noise."""
+    """Traceback blocks and callback errors of a server log, without browser-disconnect noise.
+
+    Tornado/Bokeh ``ERROR`` lines are judged by the traceback that follows them; Panel's
+    "Callback failed" lines (an exception in a dashboard callback) always count.
+    """
     blocks = re.split(r"(?=Traceback \(most recent call last\))", log)
     found = [b for b in blocks[1:] if not any(n in b for n in DISCONNECT_NOISE)]
-    errors = [
-        ln
-        for ln in log.splitlines()
-        if " ERROR" in ln and not any(n in ln for n in DISCONNECT_NOISE)
-    ]
+    errors = [ln for ln in log.splitlines() if "ERROR: panel" in ln or "ERROR:workbench" in ln]
     return found + errors
 
 

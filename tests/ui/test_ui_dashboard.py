@@ -134,17 +134,19 @@ async def _session(browser, url: str, day: str) -> list[str]:
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        await page.goto(url)
-        await page.wait_for_selector("#kpi-records", timeout=120_000)
+        # the server builds sessions one after another: the tenth waits for the nine before it
+        await page.goto(url, timeout=240_000)
+        await page.wait_for_selector("#kpi-records", timeout=240_000)
         before = (await page.locator("#kpi-records").inner_text()).strip()
         await page.locator(".wb-filter-day select").select_option(day)
-        for _ in range(600):
+        for _ in range(1800):
             now = (await page.locator("#kpi-records").inner_text()).strip()
             if now != before:
                 break
             await asyncio.sleep(0.1)
         else:
             errors.append(f"records stayed {before} after picking {day}")
+        await asyncio.sleep(1)  # let the last patch settle before the context closes
     finally:
         await ctx.close()
     return errors

@@ -1,0 +1,269 @@
+"""Dashboard speed on real volumes: filter changes through the state classes, and first render.
+
+Run: ``.venv/bin/python benchmarks/bench_app.py`` (1M records; ``--n 100000`` for a quick run,
+``--no-browser`` to skip the end-to-end part). Prints medians.
+
+1. Build the index of a 1M-record LogFrame once (what ``workbench serve`` does per data source).
+2. A filter change through :class:`AppState` (mask + every aggregate the Overview reads), side by
+   side with the obvious pandas alternative (boolean filter + groupby on the frame). Target
+   < 300 ms server-side.
+3. The same filter change with the Overview page attached to a Bokeh document (HoloViews
+   DynamicMaps and panes updated in place): the full server-side cost of a visible page update.
+4. End to end: ``workbench serve`` on a Parquet file of the same records, Chromium (Debian) via
+   Playwright: first page render (navigation until the KPI cards show; target < 5 s) and a
+   filter change seen in the browser.
+
+The pass/fail columns are derived from the generator's ground truth (``truth__failure_mode``),
+so the benchmark measures the dashboard, not the validators (their speed is in
+``benchmarks/bench_validation.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+
+import workbench.schema as S
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def rss_mb(pid: int | None = None) -> float:
+    import psutil
+
+    return psutil.Process(pid or os.getpid()).memory_info().rss / 2**20
+
+
+def make_frame(n: int) -> pd.DataFrame:
+    from workbench.datasets import demo_logs
+
+    frame = demo_logs(n=n, seed=0)
+    mode = frame[S.TRUTH_FAILURE_MODE]
+    for m in ("invented_policy", "pii", "refusal", "invalid_json", "wrong_language", "truncated"):
+        frame[f"{S.RULE_PREFIX}{m}"] = (mode != m).to_numpy()
+    frame[f"{S.RULE_PREFIX}policy"] = (mode == "none").to_numpy()
+    return frame
+
+
+def med(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+FILTERS = [
+    {"prompt_versions": ["v2"]},
+    {"prompt_versions": []},
+    {"day": dt.date(2026, 1, 25)},
+    {"day": None},
+    {"models": ["gpt-4.1-mini"]},
+    {"models": []},
+    {"apps": ["billing-assistant"], "prompt_versions": ["v1"]},
+    {"apps": [], "prompt_versions": []},
+]
+
+
+def overview_reads(state) -> None:
+    state.kpis()
+    state.daily(S.PROMPT_VERSION)
+    state.daily(None)
+    state.latency_daily()
+    state.by_level(S.PROMPT_VERSION)
+    state.validator_rates()
+
+
+def pandas_alternative(frame: pd.DataFrame, f: dict) -> None:
+    mask = pd.Series(True, index=frame.index)
+    for key, col in (("prompt_versions", S.PROMPT_VERSION), ("models", S.MODEL), ("apps", S.APP)):
+        if f.get(key):
+            mask &= frame[col].isin(f[key])
+    if f.get("day") is not None:
+        mask &= frame[S.TIMESTAMP].dt.date == f["day"]
+    sub = frame[mask]
+    day = sub[S.TIMESTAMP].dt.floor("D")
+    failed = ~sub[f"{S.RULE_PREFIX}policy"]
+    g = sub.assign(day=day, failed=failed).groupby(["day", S.PROMPT_VERSION], observed=True)
+    g.agg(
+        records=("failed", "size"),
+        failed=("failed", "sum"),
+        cost=(S.COST, "sum"),
+        latency=(S.LATENCY_MS, "mean"),
+    )
+    sub.groupby(day)[S.LATENCY_MS].quantile([0.5, 0.95])
+    rules = [c for c in sub.columns if c.startswith(S.RULE_PREFIX)]
+    (~sub[rules]).sum()
+
+
+def bench_state(frame: pd.DataFrame) -> None:
+    from workbench.app._dataset import Dataset
+    from workbench.app._state import AppState
+
+    t0 = time.perf_counter()
+    ds = Dataset.from_frame(frame, label="bench", validate=False)
+    print(
+        f"index build (once per data source): {time.perf_counter() - t0:.2f} s, "
+        f"process RSS {rss_mb():,.0f} MB"
+    )
+    state = AppState(dataset=ds)
+    overview_reads(state)
+    ours, theirs = [], []
+    for _ in range(3):
+        for f in FILTERS:
+            t = time.perf_counter()
+            state.param.update(**f)
+            overview_reads(state)
+            ours.append(time.perf_counter() - t)
+            if "day" in f and f["day"] is None or not any(f.values()):
+                continue
+            t = time.perf_counter()
+            pandas_alternative(frame, f)
+            theirs.append(time.perf_counter() - t)
+    a, b = med(ours) * 1000, med(theirs) * 1000
+    print(
+        f"filter change, AppState (mask + overview aggregates): median {a:.1f} ms "
+        f"(n={len(ours)}); pandas filter+groupby: median {b:.1f} ms (n={len(theirs)}); "
+        f"ratio {b / a:.1f}x"
+    )
+    return ds
+
+
+def bench_page(ds) -> None:
+    from bokeh.document import Document
+
+    from workbench.app._build import Session
+    from workbench.app._overview import page
+    from workbench.app._state import AppState
+    from workbench.settings import Settings
+
+    state = AppState(dataset=ds)
+    session = Session(settings=Settings(), state=state)
+    t = time.perf_counter()
+    view = page(session)
+    view.get_root(Document())
+    print(f"overview page build + Bokeh models (server side): {time.perf_counter() - t:.2f} s")
+    times = []
+    for _ in range(2):
+        for f in FILTERS:
+            t = time.perf_counter()
+            state.param.update(**f)
+            times.append(time.perf_counter() - t)
+    print(
+        f"filter change with the overview attached (DynamicMaps + panes updated in place): "
+        f"median {med(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms (n={len(times)})"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_browser(frame: pd.DataFrame, runs: int = 3) -> None:
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-app-"))
+    path = tmp / "logs.parquet"
+    frame.to_parquet(path)
+    port = free_port()
+    exe = Path(sys.executable).with_name("workbench")
+    cmd = [
+        str(exe),
+        "serve",
+        str(path),
+        "--port",
+        str(port),
+        "--no-show",
+        "--data-dir",
+        str(tmp),
+        "--config-dir",
+        str(tmp / "configs"),
+    ]
+    env = {**os.environ, "WORKBENCH_CACHE_DIR": str(tmp / "c")}
+    t0 = time.perf_counter()
+    with open(tmp / "server.log", "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"server exited:\n{(tmp / 'server.log').read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=300):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        print(
+            f"`workbench serve` on {len(frame):,} records (Parquet): ready after "
+            f"{time.perf_counter() - t0:.1f} s (load + index, once per data source); "
+            f"server RSS {rss_mb(proc.pid):,.0f} MB"
+        )
+        firsts, filters = [], []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for i in range(runs):
+                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = ctx.new_page()
+                t = time.perf_counter()
+                page.goto(url, timeout=120_000)
+                page.wait_for_selector("#kpi-records", timeout=120_000)
+                firsts.append(time.perf_counter() - t)
+                before = page.locator("#kpi-records").inner_text()
+                t = time.perf_counter()
+                page.locator(".wb-filter-day select").select_option(f"2026-01-{10 + i:02d}")
+                while page.locator("#kpi-records").inner_text() == before:
+                    time.sleep(0.02)
+                filters.append(time.perf_counter() - t)
+                ctx.close()
+            browser.close()
+        print(
+            f"browser first render (navigation -> KPI cards visible): median {med(firsts):.2f} s "
+            f"(runs: {', '.join(f'{x:.2f}' for x in firsts)})"
+        )
+        print(
+            f"browser filter change (day picked -> numbers updated): median {med(filters):.2f} s "
+            f"(runs: {', '.join(f'{x:.2f}' for x in filters)})"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--no-browser", action="store_true")
+    args = ap.parse_args()
+    print(
+        f"bench_app: {args.n:,} records, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
+    t = time.perf_counter()
+    frame = make_frame(args.n)
+    print(f"demo logs generated in {time.perf_counter() - t:.1f} s, process RSS {rss_mb():,.0f} MB")
+    ds = bench_state(frame)
+    bench_page(ds)
+    if not args.no_browser and Path(CHROMIUM).exists():
+        bench_browser(frame)
+
+
+if __name__ == "__main__":
+    main()
