@@ -149,7 +149,7 @@ def nb01():
         """),
         md("""
         A first look with plain pandas: calls per day and model. In the demo, a new model takes
-        60% of the traffic from day 20 on: this is the change the later notebooks detect.
+        60% of the traffic from the 21st day on: this is the change the later notebooks detect.
         """),
         code("""
         per_day = logs.groupby([logs[S.TIMESTAMP].dt.floor("D").rename("day"), S.MODEL]).size().rename("calls")
@@ -229,7 +229,7 @@ def nb02():
         `<name>`, three columns: `rule__<name>` (True = passed, False = failed, empty = not
         applicable), `score__<name>` (the measured value) and `reason__<name>` (why it failed).
         `rule__policy` combines them: an answer passes the policy when no `block` validator
-        failed. The same validators run at request time as a guard (`wb.Guard(policy)`).
+        failed (or could not run on it, with the example policy's `on_error: fail`). The same validators run at request time as a guard (`wb.Guard(policy)`).
         """),
         params("""
         SLIDER_ROWS = 1_000  # rows re-validated when a slider moves (keeps the what-if responsive)
@@ -488,8 +488,8 @@ def nb03():
         md("""
         The chart shows, for each numeric column, the KS statistic of each window against the
         reference: the largest gap between the two cumulative distributions (0 = identical,
-        1 = no overlap). Windows inside the reference sit near zero; a level shift marks the
-        day the distribution changed.
+        1 = no overlap). Windows inside the reference stay low (they are part of it); a lasting
+        step up marks the day the distribution changed.
         """),
         md("""
         ## 3. A p-chart of the failure rate
@@ -832,11 +832,13 @@ def nb05():
         ## 7. The config diff
 
         What a reviewer sees: exactly what changes in the deployed config, and the provenance
-        block explaining why.
+        block (in the new version's file) explaining why.
         """),
         code("""
         if promotion is not None:
-            print(ex.config_diff(config_dir, spec.app, spec.config_name))
+            print(ex.config_diff(config_dir, spec.app, spec.config_name, config_only=True))
+            evidence = ex.load_config(config_dir, spec.app, spec.config_name).provenance
+            print("evidence recorded in the new version:", {k: evidence[k] for k in ("experiment", "arm", "comparison", "forced")})
         else:  # nothing was promoted: show the change the experiment proposes
             import difflib
 
