@@ -321,3 +321,9 @@ def test_chart_over_time_p_chart_on_rule_column_finds_shift_with_time():
     for kind in ("xbar_s", "individuals", "ewma", "cusum", "u"):
         out = chart_over_time(frame, "latency_ms", chart=kind, reference=7)
         assert len(out.frame) >= 30
+
+
+def test_control_chart_plot_builds():
+    pytest.importorskip("hvplot")
+    res = CusumChart(k=0.5, h=5, target=10, sigma=1).fit().compute(TABLE_9_1)
+    assert res.plot() is not None

@@ -197,6 +197,6 @@ def test_cli_drift_and_monitor_exit_codes(tmp_path, capsys):
     ],
 )
 def test_docstring_examples_run(module):
-    mod = importlib.import_module(f"workbench.drift.{module}")
+    mod = importlib.import_module(f"workbench.drift.{module}".rstrip("."))
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted > 0
