@@ -156,6 +156,8 @@ def test_empty_filters_give_empty_frames(state):
         "workbench.app._state",
         "workbench.app._safety",
         "workbench.app._sources",
+        "workbench.app._validation",
+        "workbench.app._experiment_state",
     ],
 )
 def test_doctests(module):
