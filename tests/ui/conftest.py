@@ -62,6 +62,19 @@ def server_tracebacks(log: str) -> list[str]:
     return found + errors
 
 
+def page_errors(console_errors: list[str], failed_urls: list[str]) -> list[str]:
+    """Page errors and failed requests, minus one known Panel quirk: Panel sometimes re-sends its
+    own spinner/markdown CSS with CDN URLs (the same CSS is already loaded from this server),
+    which fail offline. Anything else is reported."""
+    known = [u for u in failed_urls if KNOWN_CDN_CSS.match(u)]
+    other = [f"request failed: {u}" for u in failed_urls if not KNOWN_CDN_CSS.match(u)]
+    errors = list(console_errors)
+    for _ in known:
+        if OFFLINE_FAIL in errors:
+            errors.remove(OFFLINE_FAIL)
+    return errors + other
+
+
 class Server:
     def __init__(
         self, url: str, log_path: Path, data_dir: Path, config_dir: Path, proc: subprocess.Popen
@@ -171,16 +184,7 @@ class Tab:
 
     @property
     def errors(self) -> list[str]:
-        """Page errors and failed requests, minus one known Panel quirk: after a data source
-        switch Panel re-sends its own spinner/markdown CSS with CDN URLs (the same CSS is already
-        loaded from this server), which fail offline. Anything else is reported."""
-        known = [u for u in self.failed_requests if KNOWN_CDN_CSS.match(u)]
-        other = [f"request failed: {u}" for u in self.failed_requests if not KNOWN_CDN_CSS.match(u)]
-        errors = list(self._errors)
-        for _ in known:
-            if OFFLINE_FAIL in errors:
-                errors.remove(OFFLINE_FAIL)
-        return errors + other
+        return page_errors(self._errors, self.failed_requests)
 
     def kpi(self, key: str) -> str:
         return self.page.locator(f"#kpi-{key}").inner_text().strip()

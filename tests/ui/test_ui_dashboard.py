@@ -127,12 +127,14 @@ def test_data_page_refuses_paths_outside_the_data_dir(tab):
     assert tab.errors == []
 
 
-async def _session(browser, url: str, day: str) -> list[str]:
+async def _session(browser, url: str, day: str, kit) -> list[str]:
     ctx = await browser.new_context(viewport={"width": 1200, "height": 900})
     page = await ctx.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
     try:
         # the server builds sessions one after another: the tenth waits for the nine before it
         await page.goto(url, timeout=240_000)
@@ -149,7 +151,7 @@ async def _session(browser, url: str, day: str) -> list[str]:
         await asyncio.sleep(1)  # let the last patch settle before the context closes
     finally:
         await ctx.close()
-    return errors
+    return kit.page_errors(errors, failed)
 
 
 def test_ten_concurrent_sessions(server, kit):
@@ -160,7 +162,7 @@ def test_ten_concurrent_sessions(server, kit):
             browser = await p.chromium.launch(executable_path=kit.chromium, args=kit.args)
             try:
                 days = [f"2026-01-{d:02d}" for d in range(2, 12)]
-                return await asyncio.gather(*(_session(browser, server.url, d) for d in days))
+                return await asyncio.gather(*(_session(browser, server.url, d, kit) for d in days))
             finally:
                 await browser.close()
 
