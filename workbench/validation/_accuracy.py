@@ -26,7 +26,7 @@ import workbench.schema as S
 from workbench.errors import ConfigError
 from workbench.validation import _tokens as T
 from workbench.validation._base import NAN, BaseValidator, Outcome, Verdict, register
-from workbench.validation._batch import Rx, TextColumn, contains, lower
+from workbench.validation._batch import Rx, TextColumn, lower
 from workbench.validation._quality import WORD_TRIM
 
 #: a claim candidate: a run of characters that can form a number, amount, date, code or id
@@ -46,6 +46,9 @@ def _content(words: T.Tokens) -> T.Tokens:
 # -- the rules on one value: used as they are by the guard, and by the batch on candidate rows --
 _DIGIT_RUN = re.compile("[0-9]+", re.ASCII)
 _HAS_DIGIT = Rx("[0-9]")
+_WS_CHARS = " \t\n\v\f\r"  # the separators of :data:`T.WS`
+#: a whole whitespace token holding an ASCII digit (the look-behind anchors it at its start)
+_DIGIT_TOKEN = re.compile(r"(?<![^ \t\n\v\f\r])[^ \t\n\v\f\r]*[0-9][^ \t\n\v\f\r]*", re.ASCII)
 
 
 def text_numbers(text: str | None) -> set[str]:
@@ -73,19 +76,33 @@ def claim_runs(
     [('$12.50', ['12', '50'])]
     """
     out = []
-    prev_marker = False
-    for tok in T.split_one(text, T.WS, trim=_CLAIM_TRIM):
-        if (
-            not prev_marker
-            and _HAS_DIGIT.py.search(tok)
-            and not any(rx.search(tok) for rx in ignore)
-        ):
-            runs = [r.lstrip("0") or "0" for r in _DIGIT_RUN.findall(tok)]
-            big = [r for r in runs if float(r) >= ignore_below]
-            if big:
-                out.append((tok, big))
-        prev_marker = lower(tok) in MARKERS
+    for m in _DIGIT_TOKEN.finditer(text):
+        if lower(_previous_token(text, m.start())) in MARKERS:
+            continue
+        tok = m.group().strip(_CLAIM_TRIM)  # digits are never trimmed: the token stays non-empty
+        if any(rx.search(tok) for rx in ignore):
+            continue
+        runs = (r.lstrip("0") or "0" for r in _DIGIT_RUN.findall(tok))
+        big = [r for r in runs if float(r) >= ignore_below]
+        if big:
+            out.append((tok, big))
     return out
+
+
+def _previous_token(text: str, start: int) -> str:
+    """The trimmed whitespace token before ``start`` (skipping ones trimming leaves empty)."""
+    k = start - 1
+    while True:
+        while k >= 0 and text[k] in _WS_CHARS:
+            k -= 1
+        if k < 0:
+            return ""
+        end = k + 1
+        while k >= 0 and text[k] not in _WS_CHARS:
+            k -= 1
+        tok = text[k + 1 : end].strip(_CLAIM_TRIM)
+        if tok:
+            return tok
 
 
 def unsupported(claims: list[tuple[str, list[str]]], numbers: set[str]) -> list[str]:
@@ -126,21 +143,93 @@ def claims_check(
 ) -> tuple[np.ndarray, dict[int, list[str]]]:
     """Rows with unsupported claims and, for those rows, the unsupported claim strings.
 
-    One vectorised test finds the outputs holding a digit; :func:`claim_runs` runs on those
-    only, and the sources' numbers are extracted only for rows that make a claim.
+    The rule of :func:`claim_runs` / :func:`text_numbers` over the whole column: the output's
+    whitespace tokens are one Arrow array, digit runs are found by one scan over the bytes
+    (:func:`T.digit_runs`) and compared as ``(row, value)`` integer keys. Small batches, and
+    rows with a digit run too long for ``int64``, take the per-value functions themselves.
     """
     n = out_t.n
+    if out_t.small:
+        return _claims_python(out_t, sources, ignore_below, ignore, range(n))
+    import pyarrow.compute as pc
+
+    toks = T.explode(out_t, T.WS, trim=_CLAIM_TRIM)
+    trun, tval, tlong = T.digit_runs(toks.values)  # trun: the token each run is in
+    claim = np.flatnonzero(T.per_row(trun, len(toks)) > 0)
+    keep = np.ones(len(claim), dtype=bool)
+    prev = claim - 1
+    same = (prev >= 0) & (toks.row[np.maximum(prev, 0)] == toks.row[claim])
+    if same.any():  # a number right after an enumeration marker is not a claim
+        before = pc.utf8_lower(toks.values.take(prev[same]))
+        keep[same] = ~T.in_vocab(T.Tokens(prev[same], before, True), MARKERS)
+    claims = T.Tokens(toks.row[claim], toks.values.take(claim), True)
+    for pattern in ignore:
+        keep &= ~T.matches(claims, f"^(?:{pattern})$")
+    # runs of kept claims worth checking, as (row, value); claim index per run
+    where = np.full(len(toks), -1, dtype=np.int64)
+    where[claim] = np.arange(len(claim))
+    rc = where[trun]
+    check = keep[rc] & (tval.astype(float) >= ignore_below)
+    rc, rval = rc[check], tval[check]
+    rrow = claims.row[rc]
+    src = [T.digit_runs(s.arrow) if not s.absent else None for s in sources]
+    found = [(row, val) for row, val, _ in (x for x in src if x is not None)]
+    supported = _member(rrow, rval, found)
+    bad_claim = np.zeros(len(claim), dtype=bool)
+    bad_claim[rc[~supported]] = True
+    failing = np.zeros(n, dtype=bool)
+    failing[claims.row[bad_claim]] = True
+    spans: dict[int, list[str]] = {}
+    idx = np.flatnonzero(bad_claim)
+    for r, v in zip(claims.row[idx].tolist(), claims.pylist(idx)):
+        spans.setdefault(r, []).append(v)
+    spans = {r: list(dict.fromkeys(v)) for r, v in spans.items()}
+    # values longer than int64 holds: the per-value functions decide those rows
+    long = np.zeros(n, dtype=bool)
+    long[toks.row[np.flatnonzero(tlong)]] = True
+    for x in src:
+        if x is not None:
+            long |= x[2]
+    if long.any():
+        rows = np.flatnonzero(long).tolist()
+        f2, s2 = _claims_python(out_t, sources, ignore_below, ignore, rows)
+        failing[rows] = f2[rows]
+        for r in rows:
+            spans.pop(r, None)
+        spans.update(s2)
+    return failing, spans
+
+
+def _member(row: np.ndarray, value: np.ndarray, sources: list) -> np.ndarray:
+    """Does ``(row, value)`` occur in any of the ``(row, value)`` source tables?"""
+    if not len(row) or not sources:
+        return np.zeros(len(row), dtype=bool)
+    all_values = np.concatenate([value] + [v for _, v in sources])
+    uniq, code = np.unique(all_values, return_inverse=True)
+    k = len(uniq) + 1
+    keys = row * k + code[: len(row)]
+    ref = np.concatenate([r for r, _ in sources]) * k + code[len(row) :]
+    if not len(ref):
+        return np.zeros(len(row), dtype=bool)
+    ref.sort()
+    pos = np.minimum(np.searchsorted(ref, keys), len(ref) - 1)
+    return ref[pos] == keys
+
+
+def _claims_python(out_t, sources, ignore_below, ignore, rows) -> tuple[np.ndarray, dict]:
+    """The per-value functions on ``rows``."""
     rxs = _ignore_rx(ignore)
     py, src = out_t.py, [s.py for s in sources]
+    failing = np.zeros(out_t.n, dtype=bool)
     spans: dict[int, list[str]] = {}
-    for i in np.flatnonzero(contains(out_t, _HAS_DIGIT)).tolist():
+    for i in rows:
+        if py[i] is None:
+            continue
         claims = claim_runs(py[i], ignore_below, rxs)
         if claims:
             bad = unsupported(claims, set().union(*(text_numbers(p[i]) for p in src)))
             if bad:
-                spans[i] = bad
-    failing = np.zeros(n, dtype=bool)
-    failing[list(spans)] = True
+                spans[i], failing[i] = bad, True
     return failing, spans
 
 

@@ -346,8 +346,9 @@ def length(t: TextColumn) -> np.ndarray:
 
 
 #: token estimate: ASCII word runs and single other non-space characters (close to BPE counts
-#: for English, and counts non-Latin scripts per character, as BPE tokenizers roughly do)
-TOKEN_RX = Rx(r"[A-Za-z0-9_]+|[^\sA-Za-z0-9_]")
+#: for English, and counts non-Latin scripts per character, as BPE tokenizers roughly do);
+#: whitespace is spelled out because RE2's \s lacks the vertical tab that Python's has
+TOKEN_RX = Rx(r"[A-Za-z0-9_]+|[^\t\n\v\f\r A-Za-z0-9_]")
 
 
 def tokens(t: TextColumn) -> np.ndarray:

@@ -241,7 +241,7 @@ def _stopword_rx(words: tuple[str, ...]) -> Rx:
     return Rx(rf"\b(?:{body})\b", ignore_case=True)
 
 
-_WORDS = Rx(r"\S+")
+_WORDS = Rx(r"[^\t\n\v\f\r ]+")
 _DETECT_LOCK = threading.Lock()
 
 

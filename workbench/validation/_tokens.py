@@ -251,3 +251,61 @@ def per_row(rows: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.n
 
 def uses_arrow(n: int) -> bool:
     return n > SMALL
+
+
+#: digit runs up to this long are exact ``int64`` values; longer ones are flagged
+MAX_RUN = 18
+_POW10 = 10 ** np.arange(MAX_RUN, dtype=np.int64)
+
+
+def _string_buffers(arr) -> tuple[np.ndarray, np.ndarray]:
+    """``(offsets, bytes)`` of an Arrow (large) string array, nulls as empty strings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count:
+        arr = pc.fill_null(arr, "")
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    )
+    return offsets.astype(np.int64), data
+
+
+def digit_runs(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Maximal ASCII digit runs of each string of an Arrow array, by a scan over its bytes.
+
+    Returns ``(row, value, long)``: the row of each run, its value as ``int64`` (leading zeros
+    do not count), and a per-row mask of strings holding a run longer than :data:`MAX_RUN`
+    digits (their values are not exact; callers take those rows through the Python path).
+    """
+    offsets, data = _string_buffers(values)
+    n = len(offsets) - 1
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    data = data[lo:hi]
+    digit = (data >= 48) & (data <= 57)
+    if not digit.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(n, bool)
+    pos = np.flatnonzero(digit)
+    # a run starts at a digit whose previous byte is not a digit or which starts a string
+    row_start = np.zeros(len(data) + 1, dtype=bool)
+    row_start[offsets[:-1] - lo] = True
+    prev_digit = np.zeros(len(data), dtype=bool)
+    prev_digit[1:] = digit[:-1]
+    starts = (~prev_digit | row_start[:-1])[pos]
+    run = np.cumsum(starts) - 1
+    first = pos[starts]
+    length = np.diff(np.append(np.flatnonzero(starts), len(pos)))
+    last = first + length - 1
+    row = np.searchsorted(offsets - lo, first, side="right") - 1
+    exp = last[run] - pos
+    too_long = length > MAX_RUN
+    exp = np.minimum(exp, MAX_RUN - 1)
+    value = np.add.reduceat((data[pos] - 48).astype(np.int64) * _POW10[exp], np.flatnonzero(starts))
+    long = np.zeros(n, dtype=bool)
+    long[row[too_long]] = True
+    return row.astype(np.int64), value, long

@@ -1,0 +1,84 @@
+"""The guard's scalar path and the batch path give the same verdicts, value by value."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.validation import _tokens as T
+from workbench.validation._accuracy import GroundednessValidator, text_numbers
+from workbench.validation._base import build_validator
+from workbench.validation._batch import SMALL, Batch, Record
+
+PIECES = st.sampled_from(
+    list("ab Z09$#.,-_/!?\n\t\v:;'\"()éÉ€")
+    + ["  ", "Step ", "item ", "İtem ", "no. ", "RP-20", "x\x1c", "12", "007", "45 days. "]
+    + ["1234567890123456789012", "#123456", "$12.50", "Refunds "]
+)
+TEXT = st.one_of(st.none(), st.lists(PIECES, max_size=14).map("".join))
+ROWS = st.lists(st.tuples(TEXT, TEXT, TEXT), min_size=1, max_size=6)
+
+
+def _frame(rows, reps: int = 1) -> pd.DataFrame:
+    out, ctx, inp = (list(c) * reps for c in zip(*rows))
+    return pd.DataFrame({"output": out, "context": ctx, "input": inp}).astype("string[pyarrow]")
+
+
+def _same(a, b) -> bool:
+    return (a != a and b != b) or a == b
+
+
+@settings(max_examples=80, deadline=None)
+@given(ROWS)
+def test_groundedness_batch_equals_scalar(rows):
+    v = GroundednessValidator(ignore=(r"#\d{5,}",))
+    reps = SMALL // len(rows) + 1  # past SMALL: the Arrow/numpy engine
+    frame = _frame(rows, reps)
+    out = v.evaluate(Batch(frame))
+    for i, rec in enumerate(frame.head(len(rows)).to_dict("records")):
+        rec = {k: (None if x is pd.NA else x) for k, x in rec.items()}
+        p, s, r = v.evaluate_one(Record(rec))
+        assert _same(out.passed[i], p) and out.reason[i] == r, (rec, out.reason[i], r)
+        assert _same(out.score[i], s) or math.isclose(out.score[i], s)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=8))
+def test_digit_runs_equal_text_numbers(values):
+    row, value, long = T.digit_runs(pa.array(values, type=pa.large_string()))
+    for i, text in enumerate(values):
+        want = text_numbers(text)
+        if long[i]:
+            assert any(len(x) > T.MAX_RUN for x in want)
+            continue
+        assert {str(v) for v in value[row == i]} == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=6), st.lists(TEXT, min_size=6, max_size=6))
+def test_text_validators_batch_equals_scalar(outputs, inputs):
+    configs = [
+        {"type": "relevance"},
+        {"type": "repetition", "min_words": 3},
+        {"type": "length", "min_chars": 3, "max_tokens": 5},
+        {"type": "banned_terms", "terms": ["refunds", "step"]},
+        {"type": "truncation"},
+        {"type": "refusal"},
+    ]
+    n = len(outputs)
+    reps = SMALL // n + 1
+    frame = pd.DataFrame(
+        {"output": outputs * reps, "input": inputs[:n] * reps, "finish_reason": ["stop"] * n * reps}
+    )
+    for cfg in configs:
+        v = build_validator(cfg)
+        out = v.evaluate(Batch(frame))
+        for i in range(n):
+            p, s, r = v.evaluate_one(Record(frame.iloc[i].to_dict()))
+            assert _same(out.passed[i], p) and out.reason[i] == r, (cfg, i)
+            assert _same(out.score[i], s) or np.isclose(out.score[i], s), (cfg, i)
