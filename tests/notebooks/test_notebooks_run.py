@@ -69,6 +69,7 @@ def kernel_env(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(tmp_path / "configs"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the notebooks' temporary folders go here too
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
