@@ -66,6 +66,7 @@ class AppState(param.Parameterized):
         self._cache: dict[str, Any] = {}
         self._mask: np.ndarray = np.zeros(0, dtype=bool)
         self._fail: np.ndarray = np.zeros(0, dtype=bool)
+        self._all = True
         self._recompute()
 
     # -- core -------------------------------------------------------------------------------
@@ -79,6 +80,7 @@ class AppState(param.Parameterized):
         else:
             self._mask = self._build_mask(ds)
             self._fail = self._build_fail(ds)
+        self._all = bool(self._mask.all())
         self.revision += 1
 
     def _build_mask(self, ds: Dataset, *, with_time: bool = True) -> np.ndarray:
@@ -159,6 +161,13 @@ class AppState(param.Parameterized):
                 parts.append(f"{name.replace('_', ' ')}: {', '.join(map(str, chosen))}")
         return "; ".join(parts) if parts else "no filters"
 
+    def _sel(self, name: str, values: np.ndarray) -> np.ndarray:
+        """``values`` at the filtered rows, computed once per revision (no copy when unfiltered)."""
+        key = f"sel:{name}"
+        if key not in self._cache:
+            self._cache[key] = values if self._all else values[self._mask]
+        return self._cache[key]
+
     def _cached(self, key: str, fn) -> Any:
         if key not in self._cache:
             self._cache[key] = fn()
@@ -189,8 +198,8 @@ class AppState(param.Parameterized):
         """Headline numbers: records, pass rate, mean/p95 latency, total cost, tokens."""
 
         def compute() -> dict[str, Any]:
-            ds, m = self.dataset, self._mask
-            n = int(m.sum())
+            ds = self.dataset
+            n = int(self._mask.sum())
             if ds is None or n == 0:
                 return dict(
                     records=0,
@@ -201,8 +210,8 @@ class AppState(param.Parameterized):
                     cost=0.0,
                     tokens=0,
                 )
-            failed = int((self._fail & m).sum())
-            lat = ds.latency[m]
+            failed = int(np.count_nonzero(self._sel("fail", self._fail)))
+            lat = self._sel("latency", ds.latency)
             lat = lat[~np.isnan(lat)]
             return dict(
                 records=n,
@@ -211,13 +220,15 @@ class AppState(param.Parameterized):
                 latency_mean=float(lat.mean()) if lat.size else float("nan"),
                 latency_p95=_bucket_quantile(
                     np.bincount(
-                        ds.latency_bucket[m][ds.latency_bucket[m] >= 0],
+                        self._sel("bucket", ds.latency_bucket)[
+                            self._sel("bucket", ds.latency_bucket) >= 0
+                        ],
                         minlength=len(LATENCY_EDGES),
                     ),
                     0.95,
                 ),
-                cost=float(np.nansum(ds.cost[m])),
-                tokens=int(np.nansum(ds.tokens[m])),
+                cost=float(np.nansum(self._sel("cost", ds.cost))),
+                tokens=int(np.nansum(self._sel("tokens", ds.tokens))),
             )
 
         return self._cached("kpis", compute)
@@ -231,24 +242,28 @@ class AppState(param.Parameterized):
         return self._cached(f"daily:{by}", lambda: self._daily(by))
 
     def _daily(self, by: str | None) -> pd.DataFrame:
-        ds, m = self.dataset, self._mask
+        ds = self.dataset
         if ds is None:
             return pd.DataFrame(columns=["day", "records", "failed", "pass_rate"])
         nd = len(ds.days)
         if by is None:
-            key, nlev, labels = ds.day_code[m].astype(np.int64), 1, [None]
+            key, nlev, labels = self._sel("day", ds.day_code).astype(np.int64), 1, [None]
         else:
             nlev, labels = len(ds.levels[by]), ds.levels[by]
-            key = ds.day_code[m].astype(np.int64) * nlev + ds.codes[by][m]
+            key = self._sel("day", ds.day_code).astype(np.int64) * nlev + self._sel(
+                f"code:{by}", ds.codes[by]
+            )
         size = nd * nlev
         records = np.bincount(key, minlength=size)
-        failed = np.bincount(key, weights=self._fail[m], minlength=size)
-        lat = ds.latency[m]
+        failed = np.bincount(key, weights=self._sel("fail", self._fail), minlength=size)
+        lat = self._sel("latency", ds.latency)
         has_lat = ~np.isnan(lat)
         lat_n = np.bincount(key[has_lat], minlength=size)
         lat_sum = np.bincount(key[has_lat], weights=lat[has_lat], minlength=size)
-        cost = np.bincount(key, weights=np.nan_to_num(ds.cost[m]), minlength=size)
-        tokens = np.bincount(key, weights=np.nan_to_num(ds.tokens[m]), minlength=size)
+        cost = np.bincount(key, weights=np.nan_to_num(self._sel("cost", ds.cost)), minlength=size)
+        tokens = np.bincount(
+            key, weights=np.nan_to_num(self._sel("tokens", ds.tokens)), minlength=size
+        )
         out = pd.DataFrame(
             {
                 "day": np.repeat(np.array([d.to_datetime64() for d in ds.days]), nlev),
@@ -271,14 +286,15 @@ class AppState(param.Parameterized):
         """Per day: p50 and p95 latency (ms) from log-spaced buckets (within ~3%)."""
 
         def compute() -> pd.DataFrame:
-            ds, m = self.dataset, self._mask
+            ds = self.dataset
             if ds is None:
                 return pd.DataFrame(columns=["day", "p50", "p95"])
-            b = ds.latency_bucket[m]
+            b = self._sel("bucket", ds.latency_bucket)
             ok = b >= 0
             nb = len(LATENCY_EDGES)
             hist = np.bincount(
-                ds.day_code[m][ok].astype(np.int64) * nb + b[ok], minlength=len(ds.days) * nb
+                self._sel("day", ds.day_code)[ok].astype(np.int64) * nb + b[ok],
+                minlength=len(ds.days) * nb,
             ).reshape(len(ds.days), nb)
             rows = [
                 {"day": d, "p50": _bucket_quantile(h, 0.5), "p95": _bucket_quantile(h, 0.95)}
@@ -310,12 +326,12 @@ class AppState(param.Parameterized):
         """Per validator on the filtered rows: rows it ran on, failed, pass rate (most failures first)."""
 
         def compute() -> pd.DataFrame:
-            ds, m = self.dataset, self._mask
+            ds = self.dataset
             cols = ["validator", "records", "failed", "pass_rate"]
             if ds is None or not ds.rule_names:
                 return pd.DataFrame(columns=cols)
-            ran = ds.rule_ran[m].sum(axis=0)
-            failed = (~ds.rule_pass[m]).sum(axis=0)
+            ran = self._sel("ran", ds.rule_ran).sum(axis=0)
+            failed = (~self._sel("pass", ds.rule_pass)).sum(axis=0)
             out = pd.DataFrame({"validator": ds.rule_names, "records": ran, "failed": failed})
             with np.errstate(invalid="ignore", divide="ignore"):
                 out["pass_rate"] = np.where(ran > 0, 1 - failed / np.maximum(ran, 1), np.nan)
@@ -341,13 +357,17 @@ class AppState(param.Parameterized):
         """Per failure topic on the filtered rows: records, failed, failure rate."""
 
         def compute() -> pd.DataFrame:
-            ds, m = self.dataset, self._mask
+            ds = self.dataset
             cols = [S.TOPIC, "records", "failed", "failure_rate"]
             if ds is None or ds.topic_code is None:
                 return pd.DataFrame(columns=cols)
             k = len(ds.topic_levels)
-            rec = np.bincount(ds.topic_code[m], minlength=k)
-            fail = np.bincount(ds.topic_code[m], weights=self._fail[m], minlength=k)
+            rec = np.bincount(self._sel("topic", ds.topic_code), minlength=k)
+            fail = np.bincount(
+                self._sel("topic", ds.topic_code),
+                weights=self._sel("fail", self._fail),
+                minlength=k,
+            )
             out = pd.DataFrame(
                 {S.TOPIC: ds.topic_levels, "records": rec, "failed": fail.astype(int)}
             )
