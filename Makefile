@@ -33,6 +33,7 @@ demo: install
 	$(VENV)/bin/workbench demo --summary
 
 lint: install
+	$(PY) notebooks/_strip.py
 	$(VENV)/bin/ruff check workbench tests benchmarks
 	$(VENV)/bin/ruff format --check workbench tests benchmarks
 
@@ -45,8 +46,9 @@ test: install chromium
 	$(VENV)/bin/ruff format --check workbench tests benchmarks
 	$(PY) -m pytest
 
+# JupyterLab refuses to run as root without --allow-root (containers, CI machines).
 lab: install
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 bench: install
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done

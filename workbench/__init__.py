@@ -28,6 +28,7 @@ _LAZY = {
     "compare": "workbench.drift:compare",
     "drift_over_time": "workbench.drift:drift_over_time",
     "FailureClusterer": "workbench.cluster:FailureClusterer",
+    "HtmlReport": "workbench.report:HtmlReport",
     "Settings": "workbench.settings:Settings",
     "WorkbenchError": "workbench.errors:WorkbenchError",
 }

@@ -50,7 +50,10 @@ class RequestCache:
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            # one event loop uses the cache at a time, but it may run in a worker thread
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(

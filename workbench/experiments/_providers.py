@@ -127,8 +127,19 @@ class Provider:
         cache: RequestCache | None = None,
         on_done: Callable[[Completion], None] | None = None,
     ) -> list[Completion]:
-        """Synchronous wrapper around :meth:`acomplete_many` (runs its own event loop)."""
-        return asyncio.run(self.acomplete_many(calls, cache, on_done))
+        """Synchronous wrapper around :meth:`acomplete_many` (runs its own event loop).
+
+        Inside a running loop (a Jupyter kernel, a Panel server) the loop runs in a worker
+        thread, since ``asyncio.run`` cannot nest.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.acomplete_many(calls, cache, on_done))
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-provider") as pool:
+            return pool.submit(asyncio.run, self.acomplete_many(calls, cache, on_done)).result()
 
 
 class DemoProvider(Provider):
