@@ -82,3 +82,23 @@ def test_text_validators_batch_equals_scalar(outputs, inputs):
             p, s, r = v.evaluate_one(Record(frame.iloc[i].to_dict()))
             assert _same(out.passed[i], p) and out.reason[i] == r, (cfg, i)
             assert _same(out.score[i], s) or np.isclose(out.score[i], s), (cfg, i)
+
+
+def test_validators_pickle_without_compiled_state():
+    import pickle
+
+    v = build_validator({"type": "json_schema", "schema": {"type": "object"}})
+    clone = pickle.loads(pickle.dumps(v))
+    assert "_state_" not in clone.__dict__ and clone.to_config() == v.to_config()
+    frame = pd.DataFrame({"output": ['{"a": 1}', "[1]"]})
+    assert clone.check(frame).equals(v.check(frame))
+
+
+def test_validate_in_two_processes_equals_one(demo_small, repo_root):
+    from workbench.validation import validate
+
+    frame = demo_small.head(600)
+    policy = repo_root / "data" / "policy.yaml"
+    one = validate(frame, policy, skip_types=("judge",), chunk_size=300).to_frame()
+    two = validate(frame, policy, skip_types=("judge",), chunk_size=300, n_jobs=2).to_frame()
+    pd.testing.assert_frame_equal(one, two)

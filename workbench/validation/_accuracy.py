@@ -174,7 +174,7 @@ def claims_check(
     rrow = claims.row[rc]
     src = [T.digit_runs(s.arrow) if not s.absent else None for s in sources]
     found = [(row, val) for row, val, _ in (x for x in src if x is not None)]
-    supported = _member(rrow, rval, found)
+    supported, big = _member(rrow, rval, found, n)
     bad_claim = np.zeros(len(claim), dtype=bool)
     bad_claim[rc[~supported]] = True
     failing = np.zeros(n, dtype=bool)
@@ -184,8 +184,8 @@ def claims_check(
     for r, v in zip(claims.row[idx].tolist(), claims.pylist(idx)):
         spans.setdefault(r, []).append(v)
     spans = {r: list(dict.fromkeys(v)) for r, v in spans.items()}
-    # values longer than int64 holds: the per-value functions decide those rows
-    long = np.zeros(n, dtype=bool)
+    # values too long for the packed keys: the per-value functions decide those rows
+    long = big
     long[toks.row[np.flatnonzero(tlong)]] = True
     for x in src:
         if x is not None:
@@ -200,20 +200,30 @@ def claims_check(
     return failing, spans
 
 
-def _member(row: np.ndarray, value: np.ndarray, sources: list) -> np.ndarray:
-    """Does ``(row, value)`` occur in any of the ``(row, value)`` source tables?"""
+def _member(
+    row: np.ndarray, value: np.ndarray, sources: list, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Does ``(row, value)`` occur in any of the ``(row, value)`` source tables?
+
+    Pairs are packed into one ``int64`` (row in the high bits); rows holding a value too big
+    for the low bits are returned as the second result, for the caller to decide otherwise.
+    """
+    row_bits = max(int(n).bit_length(), 1)
+    limit = np.int64(1) << np.int64(63 - row_bits)
+    big = np.zeros(n, dtype=bool)
+    big[row[value >= limit]] = True
+    for r, v in sources:
+        big[r[v >= limit]] = True
     if not len(row) or not sources:
-        return np.zeros(len(row), dtype=bool)
-    all_values = np.concatenate([value] + [v for _, v in sources])
-    uniq, code = np.unique(all_values, return_inverse=True)
-    k = len(uniq) + 1
-    keys = row * k + code[: len(row)]
-    ref = np.concatenate([r for r, _ in sources]) * k + code[len(row) :]
+        return np.zeros(len(row), dtype=bool), big
+    shift = np.int64(63 - row_bits)
+    keys = (row << shift) | (value & (limit - 1))
+    ref = np.concatenate([(r << shift) | (v & (limit - 1)) for r, v in sources])
     if not len(ref):
-        return np.zeros(len(row), dtype=bool)
+        return np.zeros(len(row), dtype=bool), big
     ref.sort()
     pos = np.minimum(np.searchsorted(ref, keys), len(ref) - 1)
-    return ref[pos] == keys
+    return ref[pos] == keys, big
 
 
 def _claims_python(out_t, sources, ignore_below, ignore, rows) -> tuple[np.ndarray, dict]:

@@ -118,6 +118,10 @@ class BaseValidator:
         if self.name is None:
             self.name = self.type
 
+    def __getstate__(self) -> dict[str, Any]:
+        # compiled state (patterns, schema validators) is rebuilt by prepare() after unpickling
+        return {k: v for k, v in self.__dict__.items() if k != "_state_"}
+
     # -- config ---------------------------------------------------------------------------
     def get_params(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.init}

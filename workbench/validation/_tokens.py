@@ -286,26 +286,22 @@ def digit_runs(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     offsets, data = _string_buffers(values)
     n = len(offsets) - 1
     lo, hi = int(offsets[0]), int(offsets[-1])
-    data = data[lo:hi]
-    digit = (data >= 48) & (data <= 57)
-    if not digit.any():
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(n, bool)
+    digit = np.subtract(data[lo:hi], 48, dtype=np.uint8) < 10
     pos = np.flatnonzero(digit)
-    # a run starts at a digit whose previous byte is not a digit or which starts a string
-    row_start = np.zeros(len(data) + 1, dtype=bool)
+    if not len(pos):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(n, bool)
+    # a run starts at a digit not right after another one, or at the start of a string
+    starts = np.ones(len(pos), dtype=bool)
+    starts[1:] = np.diff(pos) != 1
+    row_start = np.zeros(hi - lo + 1, dtype=bool)
     row_start[offsets[:-1] - lo] = True
-    prev_digit = np.zeros(len(data), dtype=bool)
-    prev_digit[1:] = digit[:-1]
-    starts = (~prev_digit | row_start[:-1])[pos]
-    run = np.cumsum(starts) - 1
-    first = pos[starts]
-    length = np.diff(np.append(np.flatnonzero(starts), len(pos)))
-    last = first + length - 1
-    row = np.searchsorted(offsets - lo, first, side="right") - 1
-    exp = last[run] - pos
-    too_long = length > MAX_RUN
-    exp = np.minimum(exp, MAX_RUN - 1)
-    value = np.add.reduceat((data[pos] - 48).astype(np.int64) * _POW10[exp], np.flatnonzero(starts))
+    starts |= row_start[pos]
+    first_i = np.flatnonzero(starts)
+    length = np.diff(np.append(first_i, len(pos)))
+    last = pos[first_i] + length - 1
+    row = np.searchsorted(offsets[1:] - lo, pos[first_i], side="right")
+    exp = np.minimum(np.repeat(last, length) - pos, MAX_RUN - 1)
+    value = np.add.reduceat((data[lo:hi][pos] - 48).astype(np.int64) * _POW10[exp], first_i)
     long = np.zeros(n, dtype=bool)
-    long[row[too_long]] = True
+    long[row[length > MAX_RUN]] = True
     return row.astype(np.int64), value, long
