@@ -222,5 +222,10 @@ def kit():
     from types import SimpleNamespace
 
     return SimpleNamespace(
-        Tab=Tab, chromium=CHROMIUM, args=CHROMIUM_ARGS, demo_n=DEMO_N, tracebacks=server_tracebacks
+        Tab=Tab,
+        chromium=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        demo_n=DEMO_N,
+        tracebacks=server_tracebacks,
+        page_errors=page_errors,
     )
