@@ -44,6 +44,8 @@ def ks_statistic_sorted(
 
     Returns ``(D, n_ref, n_cur)`` where the sizes are the weight totals.
     """
+    if ref_weights is None and cur_weights is None:
+        return _ks_statistic_unweighted(ref_sorted, cur_sorted)
     n1 = len(ref_sorted) if ref_weights is None else int(ref_weights.sum())
     n2 = len(cur_sorted) if cur_weights is None else int(cur_weights.sum())
     merged = np.concatenate([ref_sorted, cur_sorted])
@@ -68,6 +70,43 @@ def ks_statistic_sorted(
     diff = c1[ends] * n2 - c2[ends] * n1  # exact integers: D = max|diff| / (n1 n2)
     d = float(np.abs(diff).max()) / (float(n1) * float(n2))
     return min(max(d, 0.0), 1.0), n1, n2
+
+
+def _ks_statistic_unweighted(ref: np.ndarray, cur: np.ndarray) -> tuple[float, int, int]:
+    """KS statistic of two sorted unweighted samples, evaluated at the current sample only.
+
+    Between two distinct current values ``F_cur - F_ref`` can only fall, so its supremum is at
+    a current value; ``F_ref - F_cur`` can only rise, so its supremum is just before the next
+    current value. Both need the number of reference values ``<=`` (and, where a current value
+    ties a reference value, ``<``) each distinct current value. A stable merge puts ties from
+    the reference first, so a current value's merged position minus its own rank is its
+    ``<=`` count; only tied values need a binary search for the ``<`` count. Exactly the same
+    integer supremum as the full merge, at about half its cost for a 1M-row window.
+    """
+    n1, n2 = len(ref), len(cur)
+    order = np.argsort(np.concatenate([ref, cur]), kind="stable")  # linear merge of two runs
+    pos = np.flatnonzero(order >= n1)  # merged positions of cur[0], cur[1], ... (stable)
+    del order
+    if n2 > 1 and not bool((cur[1:] != cur[:-1]).all()):
+        new = np.empty(n2, dtype=bool)
+        new[0] = True
+        np.not_equal(cur[1:], cur[:-1], out=new[1:])
+        starts = np.flatnonzero(new)  # first index of each run of equal current values
+    else:
+        starts = np.arange(n2)
+    ends = np.empty(len(starts), dtype=np.int64)  # current values <= each distinct value
+    ends[:-1] = starts[1:]
+    ends[-1] = n2
+    le = pos[ends - 1] - (ends - 1)  # reference values <= each distinct current value
+    vals = cur[starts]
+    lt = le.copy()  # reference values < each distinct current value
+    tied = (le > 0) & (ref[np.maximum(le - 1, 0)] == vals)
+    if tied.any():
+        lt[tied] = np.searchsorted(ref, vals[tied], side="left")
+    up = int((ends * n1 - le * n2).max())  # sup F_cur - F_ref, times n1 n2
+    down = int((lt * n2 - starts * n1).max())  # sup F_ref - F_cur (left limits), times n1 n2
+    d = max(up, down, 0) / (float(n1) * float(n2))
+    return min(d, 1.0), n1, n2
 
 
 def ks_pvalue_asymptotic(d: float, n1: int, n2: int, exact_tail: bool = False) -> float:
