@@ -102,3 +102,15 @@ def test_validate_in_two_processes_equals_one(demo_small, repo_root):
     one = validate(frame, policy, skip_types=("judge",), chunk_size=300).to_frame()
     two = validate(frame, policy, skip_types=("judge",), chunk_size=300, n_jobs=2).to_frame()
     pd.testing.assert_frame_equal(one, two)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab é\t\n\v\f\r\x1c\x1f\xa0\u2003.")), max_size=30))
+def test_ws_split_equals_the_regex_split(s):
+    import re
+
+    from workbench.validation._batch import ws_split
+    from workbench.validation._quality import _WORDS
+
+    assert ws_split(s) == [w for w in re.split("[ \t\n\v\f\r]+", s) if w]
+    assert len(ws_split(s)) == len(_WORDS.py.findall(s))

@@ -368,6 +368,20 @@ def findall_one(text: str, rx: Rx) -> list[str]:
 
 
 _WS_SPLIT = re.compile("[ \t\n\v\f\r]+")
+#: characters ``str.split()`` splits on besides the ASCII whitespace of :data:`_WS_SPLIT`
+_PY_ONLY_WS = re.compile("[\x1c-\x1f]")
+
+
+def ws_split(s: str) -> list[str]:
+    """``s`` split on runs of ASCII whitespace (`` \\t\\n\\v\\f\\r``), no empty strings.
+
+    ``str.split()`` (several times faster) when it gives the same answer: on ASCII text
+    without the separators \\x1c-\\x1f, which it also splits on.
+    """
+    if s.isascii() and _PY_ONLY_WS.search(s) is None:
+        return s.split()
+    return [w for w in _WS_SPLIT.split(s) if w]
+
 
 #: punctuation stripped from both ends of a whitespace-separated word before vocabulary look-up
 PUNCT = ".,!?;:'\"()[]{}<>*_`~"
@@ -385,7 +399,7 @@ def lower(s: str) -> str:
 
 def word_counts(s: str, vocabularies: list[frozenset[str]]) -> tuple[int, list[int]]:
     """:func:`word_hits` for one text: the number of words and the hits per vocabulary."""
-    ws = [w.strip(PUNCT) for w in _WS_SPLIT.split(lower(s)) if w]
+    ws = [w.strip(PUNCT) for w in ws_split(lower(s))]
     return len(ws), [sum(1 for w in ws if w in vocab) for vocab in vocabularies]
 
 

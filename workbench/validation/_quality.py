@@ -30,6 +30,7 @@ from workbench.validation._batch import (
     lower,
     word_counts,
     word_hits,
+    ws_split,
 )
 
 _VERBS = (
@@ -412,7 +413,7 @@ def content_words(t: TextColumn) -> T.Tokens:
 
 def content_set(s: str) -> set[str]:
     """:func:`content_words` of one text, as a set."""
-    words = (w.strip(WORD_TRIM) for w in T.WS_RX.split(lower(s)))
+    words = (w.strip(WORD_TRIM) for w in ws_split(lower(s)))
     return {w for w in words if len(w) > 1 and w not in _STOP}
 
 
@@ -505,7 +506,7 @@ class RepetitionValidator(BaseValidator):
         text, problem = rec.text(self.column)
         if text is None:
             return (NAN, NAN, problem)
-        if sum(1 for _ in _WORDS.py.finditer(text)) < self.min_words:
+        if len(ws_split(text)) < self.min_words:  # the matches of _WORDS
             return (1.0, NAN, "")
         return self._verdict(text)
 

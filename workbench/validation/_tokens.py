@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.validation._batch import SMALL, TextColumn
+from workbench.validation._batch import SMALL, TextColumn, ws_split
 from workbench.validation._batch import lower as lower_like_arrow
 
 
@@ -109,7 +109,7 @@ def split_one(s: str, sep: str, *, lower: bool = False, trim: str = "") -> list[
     """:func:`explode` for one string: its non-empty tokens, in order."""
     if lower:
         s = lower_like_arrow(s)
-    parts = WS_RX.split(s) if sep == WS else _py(sep).sub(_MARK, s).split(_MARK)
+    parts = ws_split(s) if sep == WS else _py(sep).sub(_MARK, s).split(_MARK)
     if trim:
         parts = [tok.strip(trim) for tok in parts]
     return [tok for tok in parts if tok]
