@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     from workbench.drift._cli_common import print_table, read_frame
     from workbench.drift._report import compare
-    from workbench.drift.alerts import AlertPolicy, evaluate_alerts
+    from workbench.drift.alerts import AlertPolicy, classifier_kinds, evaluate_alerts
 
     policy = AlertPolicy.from_yaml(args.policy) if args.policy else AlertPolicy.default()
     ref = read_frame(args.reference)
@@ -42,7 +42,12 @@ def run(args: argparse.Namespace) -> int:
     columns = args.columns or policy.columns_needed()
     options = {"text": {"domain_classifier": False}} if args.no_text_classifier else None
     report = compare(
-        ref, cur, columns=columns, correction=args.correction or policy.correction, options=options
+        ref,
+        cur,
+        columns=columns,
+        correction=args.correction or policy.correction,
+        kinds=classifier_kinds(policy, ref, options),
+        options=options,
     )
     if args.report:
         print_table(report.frame.drop(columns=["decision"]), args.format)

@@ -85,7 +85,7 @@ def infer_kind(series: pd.Series, name: str = "") -> str | None:
     return "categorical"
 
 
-def _detector(kind: str, options: dict[str, Any]) -> Any:
+def _detector(kind: str, options: dict[str, Any], asked: bool = True) -> Any:
     from workbench.drift._detectors import CategoricalDriftDetector, NumericDriftDetector
 
     opts = dict(options.get(kind, {}))
@@ -95,6 +95,8 @@ def _detector(kind: str, options: dict[str, Any]) -> Any:
         return CategoricalDriftDetector(**opts)
     from workbench.drift._text import TextDriftDetector
 
+    if not asked:  # an inferred text column: cheap text features only, unless told otherwise
+        opts.setdefault("domain_classifier", False)
     return TextDriftDetector(**opts)
 
 
@@ -206,6 +208,11 @@ class ReferenceProfile:
     kinds : override the inferred kind per column, e.g. ``{"topic": "categorical"}``.
     options : detector parameters per kind, e.g. ``{"numeric": {"bins": 20}}``.
     correction : ``"holm"`` (default), ``"fdr_bh"`` or ``"none"``.
+
+    Text columns get the text domain classifier (the slowest test: TF-IDF, SVD and a logistic
+    regression per window) only when they are asked for, i.e. named in ``columns`` or
+    ``kinds``, or when ``options={"text": {"domain_classifier": True}}``; a text column found by
+    inference alone gets its length, language and novelty tests.
     """
 
     def __init__(
@@ -229,6 +236,7 @@ class ReferenceProfile:
         self.kinds_: dict[str, str | None] = {}
         self.detectors_: dict[str, Any] = {}
         self.missing_: list[str] = []
+        asked = set(self.columns or ()) | set(self.kinds or {})
         for c in cols:
             if c not in reference.columns:
                 self.missing_.append(c)
@@ -237,7 +245,7 @@ class ReferenceProfile:
             if kind is None:
                 continue
             self.kinds_[c] = kind
-            self.detectors_[c] = _detector(kind, self.options or {}).fit(reference[c])
+            self.detectors_[c] = _detector(kind, self.options or {}, c in asked).fit(reference[c])
         self.n_reference_ = len(reference)
         return self
 
@@ -407,5 +415,7 @@ def compare(
     correction : ``"holm"``, ``"fdr_bh"`` or ``"none"``: p-value adjustment over all tests.
     kinds : kind override per column (``"numeric"``, ``"categorical"``, ``"text"``).
     options : detector parameters per kind, e.g. ``{"text": {"domain_classifier": False}}``.
+        The text domain classifier runs only on text columns named in ``columns`` or
+        ``kinds`` unless ``options["text"]["domain_classifier"]`` says otherwise.
     """
     return ReferenceProfile(columns, kinds, options, correction).fit(reference).compute(current)

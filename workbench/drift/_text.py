@@ -3,8 +3,8 @@
 A text column gets four tests:
 
 - ``length.ks`` / ``length.psi``: the character length distribution;
-- ``language.chi2``: the share of each detected language (:func:`detect_languages`: function
-  words by default, ``langdetect`` optionally, on at most ``language_sample`` texts per side);
+- ``language.chi2``: the share of each detected language (:func:`workbench._lang.detect_languages`:
+  py3langid when installed, else seeded langdetect) on at most ``language_sample`` texts per side;
 - ``novelty.ks``: *vocabulary novelty*, the share of a text's words that are not in the reference
   vocabulary. The reference is split in two halves (alternate rows); the vocabulary comes from the
   first half, and the novelty of the second half is the null distribution the current window's
@@ -54,244 +54,19 @@ def _sample(texts: list[str], k: int, seed: int) -> list[str]:
     return [texts[i] for i in idx]
 
 
-# a few hundred of the most frequent function words per language: enough to tell the major
-# Latin-script languages apart in a sentence, in microseconds, offline and deterministic
-_STOPWORDS = {
-    "en": [
-        "the",
-        "and",
-        "is",
-        "are",
-        "was",
-        "to",
-        "of",
-        "in",
-        "it",
-        "you",
-        "your",
-        "for",
-        "on",
-        "with",
-        "that",
-        "this",
-        "have",
-        "not",
-        "be",
-        "can",
-        "we",
-        "i",
-        "my",
-        "me",
-        "what",
-        "how",
-        "do",
-        "does",
-    ],
-    "es": [
-        "el",
-        "la",
-        "los",
-        "las",
-        "de",
-        "que",
-        "y",
-        "en",
-        "es",
-        "un",
-        "una",
-        "por",
-        "para",
-        "con",
-        "no",
-        "su",
-        "lo",
-        "al",
-        "del",
-        "se",
-        "como",
-        "pero",
-        "mi",
-        "tu",
-        "qué",
-        "cómo",
-        "está",
-        "gracias",
-    ],
-    "fr": [
-        "le",
-        "la",
-        "les",
-        "de",
-        "des",
-        "du",
-        "et",
-        "est",
-        "un",
-        "une",
-        "que",
-        "qui",
-        "pour",
-        "pas",
-        "dans",
-        "sur",
-        "avec",
-        "vous",
-        "je",
-        "mon",
-        "ma",
-        "ce",
-        "cette",
-        "être",
-        "merci",
-    ],
-    "de": [
-        "der",
-        "die",
-        "das",
-        "und",
-        "ist",
-        "nicht",
-        "ein",
-        "eine",
-        "zu",
-        "den",
-        "mit",
-        "von",
-        "für",
-        "auf",
-        "ich",
-        "sie",
-        "es",
-        "wir",
-        "mein",
-        "ihr",
-        "wie",
-        "was",
-        "danke",
-        "bitte",
-    ],
-    "it": [
-        "il",
-        "lo",
-        "la",
-        "gli",
-        "le",
-        "di",
-        "che",
-        "e",
-        "è",
-        "un",
-        "una",
-        "per",
-        "non",
-        "con",
-        "del",
-        "della",
-        "sono",
-        "mi",
-        "ti",
-        "come",
-        "grazie",
-        "questo",
-    ],
-    "pt": [
-        "o",
-        "a",
-        "os",
-        "as",
-        "de",
-        "que",
-        "e",
-        "é",
-        "um",
-        "uma",
-        "para",
-        "com",
-        "não",
-        "do",
-        "da",
-        "em",
-        "no",
-        "na",
-        "seu",
-        "sua",
-        "meu",
-        "obrigado",
-        "como",
-    ],
-    "nl": [
-        "de",
-        "het",
-        "een",
-        "en",
-        "is",
-        "van",
-        "dat",
-        "niet",
-        "op",
-        "te",
-        "met",
-        "voor",
-        "zijn",
-        "ik",
-        "je",
-        "mijn",
-        "wat",
-        "hoe",
-        "bedankt",
-    ],
-}
-_STOPSETS = {k: set(v) for k, v in _STOPWORDS.items()}
-_SCRIPTS = (
-    ("zh", 0x4E00, 0x9FFF),
-    ("ja", 0x3040, 0x30FF),
-    ("ko", 0xAC00, 0xD7AF),
-    ("ru", 0x0400, 0x04FF),
-    ("ar", 0x0600, 0x06FF),
-    ("hi", 0x0900, 0x097F),
-)
+def detect_languages(texts: Sequence[str], backend: str = "auto") -> list[str]:
+    """Language code per text, ``"unknown"`` when undetectable (a category of its own here).
 
+    The package's one detector, :func:`workbench._lang.detect_languages` (py3langid when
+    installed, else seeded langdetect); ``"unknown"`` replaces its ``None`` so a window full of
+    letter-free texts shows up as a shift in the language shares.
 
-_SCRIPT_RES = tuple((code, re.compile(f"[{chr(lo)}-{chr(hi)}]")) for code, lo, hi in _SCRIPTS)
-
-
-def _stopword_language(text: str) -> str:
-    head = text[:400]
-    if not head.isascii():
-        letters = max(1, sum(map(str.isalpha, head)))
-        for code, rx in _SCRIPT_RES:
-            if len(rx.findall(head)) > 0.3 * letters:
-                return code
-    words = _WORD.findall(head.lower())
-    if not words:
-        return "unknown"
-    scores = {k: sum(w in v for w in words) for k, v in _STOPSETS.items()}
-    best = max(scores, key=scores.get)
-    return best if scores[best] > 0 else "unknown"
-
-
-def detect_languages(texts: Sequence[str], backend: str = "stopwords") -> list[str]:
-    """Language code per text; ``"unknown"`` when undetectable.
-
-    ``backend="stopwords"`` (default) scores function words of seven Latin-script languages and
-    recognises CJK, Cyrillic, Arabic and Devanagari by script: fast and deterministic.
-    ``backend="langdetect"`` uses the ``langdetect`` package (55 languages, seeded, ~100x slower).
-
-    >>> detect_languages(["where is my parcel, it is late", "dónde está mi pedido, gracias"])
-    ['en', 'es']
+    >>> detect_languages(["where is my parcel, it is late", "dónde está mi pedido, gracias", ""])
+    ['en', 'es', 'unknown']
     """
-    if backend == "stopwords":
-        return [_stopword_language(t) for t in texts]
-    from langdetect import DetectorFactory, LangDetectException, detect
+    from workbench._lang import detect_languages as _detect
 
-    DetectorFactory.seed = 0
-    out = []
-    for t in texts:
-        try:
-            out.append(detect(t[:400]) if _WORD.search(t) else "unknown")
-        except LangDetectException:
-            out.append("unknown")
-    return out
+    return [lang or "unknown" for lang in _detect(texts, backend)]  # type: ignore[arg-type]
 
 
 def novelty(texts: Sequence[str], vocabulary: set[str]) -> np.ndarray:
@@ -361,7 +136,8 @@ class TextDriftDetector:
     ----------
     max_samples : texts per side for the domain classifier.
     language_sample : texts per side whose language is detected.
-    language_backend : ``"stopwords"`` (fast, default) or ``"langdetect"``.
+    language_backend : ``"auto"`` (py3langid when installed, else langdetect), ``"py3langid"``
+        or ``"langdetect"``; see :mod:`workbench._lang`.
     n_permutations, svd_components, cv, refit_permutations : domain-classifier settings.
     domain_classifier : run the domain classifier (the slowest test).
     min_samples : fewer texts than this on either side and the tests do not run.
@@ -374,7 +150,7 @@ class TextDriftDetector:
         self,
         max_samples: int = 1000,
         language_sample: int = 500,
-        language_backend: str = "stopwords",
+        language_backend: str = "auto",
         n_permutations: int = 2000,
         svd_components: int = 50,
         cv: int = 3,
@@ -488,6 +264,7 @@ class TextDriftDetector:
             for k in (
                 "max_samples",
                 "language_sample",
+                "language_backend",
                 "n_permutations",
                 "svd_components",
                 "cv",

@@ -338,6 +338,32 @@ def evaluate_alerts(
     return AlertReport(out, title=f"{n} alert(s) fired", meta={"fired": n})
 
 
+def classifier_kinds(
+    policy: AlertPolicy, frame: pd.DataFrame, options: dict[str, dict[str, Any]] | None = None
+) -> dict[str, str] | None:
+    """``kinds`` naming the text columns whose domain classifier a policy needs.
+
+    A text column gets the (slow) domain classifier only when asked for by name
+    (:class:`~workbench.drift.ReferenceProfile`); a policy asks for it with a drift rule whose
+    test is ``domain_classifier`` (or ``*``). Columns ``"*"`` means every text column of ``frame``.
+    """
+    from workbench.drift._report import infer_kind
+
+    if (options or {}).get("text", {}).get("domain_classifier") is False:
+        return None
+    named: list[str] = []
+    for a in policy.alerts:
+        if a.kind != "drift" or a.test not in ("domain_classifier", "*"):
+            continue
+        named.extend(frame.columns if a.columns == "*" else a.columns)
+    kinds = {
+        c: "text"
+        for c in dict.fromkeys(named)
+        if c in frame.columns and infer_kind(frame[c], c) == "text"
+    }
+    return kinds or None
+
+
 def monitor(
     frame: pd.DataFrame,
     policy: AlertPolicy | None = None,
@@ -359,6 +385,7 @@ def monitor(
             freq=freq,
             columns=policy.columns_needed(),
             correction=policy.correction,
+            kinds=classifier_kinds(policy, frame, options),
             options=options,
         )
         # the reference period is compared with itself: no alerts from it
