@@ -65,17 +65,16 @@ def _float_values(s: pd.Series) -> np.ndarray:
 
 def _numeric_part(s: pd.Series, edges: np.ndarray | None, max_points: int) -> NumericPart:
     from workbench.drift._summary import NumericSummary
-    from workbench.drift.psi import bin_counts
+    from workbench.drift.psi import bin_counts_sorted
 
-    x = _float_values(s)
-    full = NumericSummary.from_array(x)
+    full = NumericSummary.from_array(_float_values(s))  # one sort, reused below
     sketch = full.compact(max_points)
     compacted = sketch.weights is not None
     finite = full.sorted_values
     n = len(finite)
     mean = float(finite.mean()) if n else 0.0
     m2 = float(((finite - mean) ** 2).sum()) if n else 0.0
-    hist = None if edges is None else bin_counts(finite, edges)
+    hist = None if edges is None else bin_counts_sorted(finite, edges)
     return NumericPart(
         sketch, 1.0 / max_points if compacted else 0.0, int(compacted), hist, (n, mean, m2)
     )
@@ -146,14 +145,23 @@ def _part_windows(
     if freq is None:
         return {None: _summarise(part, spec, max_points)}
     ts = pd.to_datetime(part[S.TIMESTAMP], utc=True)
-    keys = ts.dt.floor(freq)
+    # integer window keys: grouping tz-aware Timestamps as objects is slow
+    keys = ts.dt.floor(freq).dt.tz_localize(None).to_numpy(dtype="datetime64[us]").view(np.int64)
+    if len(keys) and np.all(keys[1:] >= keys[:-1]):  # time-sorted: windows are slices
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        groups = [(keys[a], slice(a, b)) for a, b in zip(starts, np.r_[starts[1:], len(keys)])]
+    else:
+        order = np.argsort(keys, kind="stable")
+        uniq, first = np.unique(keys[order], return_index=True)
+        bounds = np.r_[first, len(keys)]
+        groups = [(k, order[a:b]) for k, a, b in zip(uniq, bounds[:-1], bounds[1:])]
     out = {}
-    for key, idx in keys.groupby(keys.to_numpy()).indices.items():
-        sub = part.iloc[idx]
+    for key, rows in groups:
+        sub = part.iloc[rows]
         d = _summarise(sub, spec, max_points)
         if ref_bounds is not None:
-            d["__in_ref__"] = int(_in_bounds(ts.iloc[idx], ref_bounds).sum())
-        out[_utc(key)] = d
+            d["__in_ref__"] = int(_in_bounds(ts.iloc[rows], ref_bounds).sum())
+        out[pd.Timestamp(int(key), unit="us", tz="UTC")] = d
     return out
 
 

@@ -137,11 +137,33 @@ def _meta(cols: list[str] | None, extra: pd.DataFrame | None = None) -> pd.DataF
 
 def _select(frame: pd.DataFrame, cols: list[str] | None) -> pd.DataFrame:
     """The columns a ``columns=`` load keeps (others come back as empty contract columns)."""
-    if cols is None:
+    if cols is not None:
+        keep = set(cols) | set(S.REQUIRED)
+        frame = frame[[c for c in frame.columns if c in keep]]
+    return S.conform(_fill_missing(frame))
+
+
+def _fill_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Absent contract columns as all-null arrays built without a Python list per column."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(frame)
+    add = {}
+    for col in S.COLUMNS:
+        if col.name in frame.columns:
+            continue
+        if isinstance(col.dtype, pd.StringDtype):
+            add[col.name] = pd.array(pa.nulls(n, pa.large_string()), dtype=col.dtype)
+        elif isinstance(col.dtype, pd.Float64Dtype):
+            add[col.name] = pd.arrays.FloatingArray(np.zeros(n), np.ones(n, dtype=bool))
+        elif isinstance(col.dtype, pd.Int64Dtype):
+            add[col.name] = pd.arrays.IntegerArray(
+                np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+            )
+    if not add:
         return frame
-    keep = set(cols) | set(S.REQUIRED)
-    out = frame[[c for c in frame.columns if c in keep]]
-    return S.conform(out)
+    return frame.assign(**{k: pd.Series(v, index=frame.index) for k, v in add.items()})
 
 
 def _load_file(path: str, fmt: str, lo, hi, cols) -> pd.DataFrame:
@@ -199,4 +221,4 @@ def _typed(part: pd.DataFrame, where: str, lo, hi, cols) -> pd.DataFrame:
     if keep is not None:
         good = good[keep.to_numpy(dtype=bool, na_value=False)]
     good = good.drop(columns=[c for c in LOCATION_COLUMNS if c in good.columns])
-    return _select(S.conform(good), cols)
+    return _select(good, cols)
