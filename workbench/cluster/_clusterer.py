@@ -511,7 +511,10 @@ class FailureClusterer:
         in_idx = np.flatnonzero(topics != OUTLIER)
         if len(out_idx) == 0 or len(in_idx) == 0:
             return topics
-        nb = self._neighbours(emb[out_idx], emb[in_idx], 10)
+        if len(in_idx) > self.max_fit_docs:  # bounded time and memory: vote among a seeded sample
+            rng = np.random.default_rng(self.seed)
+            in_idx = np.sort(rng.choice(in_idx, self.max_fit_docs, replace=False))
+        nb = self._neighbours(emb[out_idx], emb[in_idx], 10, chunk=1024)
         labels = topics[in_idx][nb]
         best = _mode_rows(labels)
         agree = (labels == best[:, None]).mean(axis=1)
