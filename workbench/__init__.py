@@ -28,6 +28,7 @@ _LAZY = {
     "compare": "workbench.drift:compare",
     "drift_over_time": "workbench.drift:drift_over_time",
     "FailureClusterer": "workbench.cluster:FailureClusterer",
+    "topic_mix_drift": "workbench.cluster:topic_mix_drift",
     "HtmlReport": "workbench.report:HtmlReport",
     "Settings": "workbench.settings:Settings",
     "WorkbenchError": "workbench.errors:WorkbenchError",
