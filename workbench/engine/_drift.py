@@ -665,16 +665,13 @@ def drift_over_time(
         frame = frame.rename(columns={time_column: S.TIMESTAMP})
     if S.TIMESTAMP not in frame.columns:
         raise BadInputError(f"no time column {time_column!r}; pass time_column=", field=time_column)
-    import dask
-
-    ts = frame[S.TIMESTAMP]
-    start, end = dask.compute(ts.min(), ts.max())
     bounds = None
     if isinstance(reference, ReferenceProfile):
         profile = reference
     elif isinstance(reference, pd.DataFrame) or is_dask(reference):
         profile = fit_profile(reference, columns, kinds, options, correction, max_points)
     else:
+        start = frame[S.TIMESTAMP].min().compute()  # a duration counts from the first call
         if pd.isna(start):
             raise BadInputError("the frame has no rows", field="reference")
         bounds = reference_bounds(start, reference)
@@ -695,10 +692,10 @@ def drift_over_time(
         ),
         functools.partial(_merge_windows, max_points=max_points),
     )
-    if pd.isna(start):
+    if not windows:
         starts = pd.DatetimeIndex([], tz="UTC")
-    else:
-        starts = pd.date_range(start.floor(freq), end.floor(freq), freq=freq)
+    else:  # the windows of the first and the last call, and every window between them
+        starts = pd.date_range(min(windows), max(windows), freq=freq)
     offset = pd.tseries.frequencies.to_offset(freq)
     parts = []
     levels = getattr(profile, "ks_levels_", {})
