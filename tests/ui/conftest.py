@@ -63,9 +63,8 @@ def server_tracebacks(log: str) -> list[str]:
 
 
 def page_errors(console_errors: list[str], failed_urls: list[str]) -> list[str]:
-    """Page errors and failed requests, minus one known Panel quirk: Panel sometimes re-sends its
-    own spinner/markdown CSS with CDN URLs (the same CSS is already loaded from this server),
-    which fail offline. Anything else is reported."""
+    """Page errors and failed requests, minus Panel's own CSS requested from its CDN (see
+    ``KNOWN_CDN_CSS``). Anything else is reported."""
     known = [u for u in failed_urls if KNOWN_CDN_CSS.match(u)]
     other = [f"request failed: {u}" for u in failed_urls if not KNOWN_CDN_CSS.match(u)]
     errors = list(console_errors)
