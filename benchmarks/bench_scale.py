@@ -254,12 +254,11 @@ def run_dask(path: Path, rows: int, args) -> dict:
             n_workers=args.workers,
             threads_per_worker=1,
             memory_limit=args.memory_limit,
-            dashboard_address=None,
         ) as client,
         WorkerPeaks(client) as peaks,
     ):
-        ref = engine.load(glob, engine="dask", until=ref_until, columns=cols)
-        cur = engine.load(glob, engine="dask", since=ref_until, columns=cols)
+        ref = engine.load(glob, engine="dask", until=ref_until, columns=cols, split_row_groups=1)
+        cur = engine.load(glob, engine="dask", since=ref_until, columns=cols, split_row_groups=1)
         print(f"reference partitions {ref.npartitions}, current partitions {cur.npartitions}")
         profile, t_fit = _timed(
             lambda: engine.fit_profile(ref, columns=cols, max_points=args.max_points), args.repeat
@@ -276,6 +275,7 @@ def run_dask(path: Path, rows: int, args) -> dict:
             glob,
             engine="dask",
             columns=[S.OUTPUT, S.LATENCY_MS, S.TOKENS_IN, S.TOKENS_OUT, S.COST, S.FINISH_REASON],
+            split_row_groups=1,  # one 250k-row group a partition: bounded worker memory
         )
         report, t_val = _timed(lambda: engine.validate(everything, POLICY), args.repeat)
         res.update(

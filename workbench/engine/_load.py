@@ -38,6 +38,7 @@ def load(
     engine: str | None = None,
     settings: Any = None,
     blocksize: str | int | None = "128MiB",
+    split_row_groups: str | int | bool = "infer",
 ) -> Any:
     """Load logs as a pandas LogFrame (``engine="pandas"``) or a dask LogFrame (``"dask"``).
 
@@ -50,7 +51,9 @@ def load(
         columns come back empty, as with :func:`workbench.io.load`.
     engine : ``"pandas"``, ``"dask"`` or None (``settings.engine``).
     settings : Settings used when ``engine`` is None.
-    blocksize : target partition size for Parquet (row groups are combined up to it).
+    blocksize, split_row_groups : Parquet partitioning, passed to ``dask.dataframe.read_parquet``
+        (``split_row_groups=1``: one row group per partition, the way to bound worker memory
+        when files are large; a pandas LogFrame takes several times its Parquet size).
 
     Returns
     -------
@@ -109,7 +112,7 @@ def load(
     parts = []
     for fmt, files in groups.items():
         if fmt == "parquet":
-            parts.append(_parquet(files, lo, hi, cols, blocksize))
+            parts.append(_parquet(files, lo, hi, cols, blocksize, split_row_groups))
         else:
             meta = _meta(cols)
             parts.append(
@@ -173,7 +176,7 @@ def _load_file(path: str, fmt: str, lo, hi, cols) -> pd.DataFrame:
     return frame
 
 
-def _parquet(files: list[str], lo, hi, cols, blocksize) -> Any:
+def _parquet(files: list[str], lo, hi, cols, blocksize, split_row_groups="infer") -> Any:
     import dask.dataframe as dd
 
     available = list(dd.read_parquet(files, blocksize=blocksize).columns)
@@ -197,6 +200,7 @@ def _parquet(files: list[str], lo, hi, cols, blocksize) -> Any:
         columns=read,
         filters=[filters] if filters else None,
         blocksize=blocksize,
+        split_row_groups=split_row_groups,
     )
     where = files[0] if len(files) == 1 else f"{files[0]} (or one of {len(files) - 1} more)"
     meta = _meta(cols, _typed(raw._meta, where, lo, hi, cols))
