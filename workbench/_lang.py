@@ -6,7 +6,8 @@ languages; its model ships in the wheel; ~50 µs a text) when it is installed, e
 downloaded. Missing, empty and letter-free texts get ``None``.
 
 Only the first ``max_chars`` characters of a text are read (400 by default): enough for a
-language, and it bounds the cost of a very long text. Callers that label whole columns should
+language, and it bounds the cost of a very long text (py3langid's cost is linear in the
+length). Repeated texts are scored once (an LRU cache of 16,384 texts). Callers that label whole columns should
 sample (drift detects at most ``language_sample`` texts per window).
 
 >>> detect_languages(["Where is my parcel? It was due yesterday.", None, "",
@@ -89,21 +90,20 @@ def detect_languages(
     clean = [_clean(t, max_chars) for t in texts]
     if name == "py3langid":
         with _LOCK:  # load the model once; classify only reads it
-            ident = _py3langid_identifier()
-        out: list[tuple[str | None, float]] = []
-        cache: dict[str, tuple[str, float]] = {}
-        for t in clean:
-            if t is None:
-                out.append((None, 0.0))
-                continue
-            hit = cache.get(t)
-            if hit is None:
-                lang, prob = ident.classify(t)
-                hit = cache[t] = (str(lang), float(prob))
-            out.append(hit)
+            _py3langid_identifier()
+        out: list[tuple[str | None, float]] = [
+            (None, 0.0) if t is None else _classify_py3langid(t) for t in clean
+        ]
     else:
         out = _langdetect(clean)
     return out if return_probability else [lang for lang, _ in out]
+
+
+@functools.lru_cache(maxsize=2**14)
+def _classify_py3langid(text: str) -> tuple[str, float]:
+    # logs repeat texts (system prompts, templated inputs): each distinct text is scored once
+    lang, prob = _py3langid_identifier().classify(text)
+    return str(lang), float(prob)
 
 
 def _clean(text: Any, max_chars: int) -> str | None:
