@@ -3,8 +3,11 @@
 Numbers, money amounts, dates and identifiers (``POL-1234``) in the output whose numbers appear
 neither in the context nor in the user's input are unsupported claims; the rule fails on any, and
 the reason lists them. The score is the lexical support of the output: the mean over its
-sentences of the share of content words found in the context. Both are computed on token tables
-(:mod:`workbench.validation._tokens`), vectorised over the whole frame.
+sentences of the share of content words found in the context. The rules are written once per
+value (:func:`claim_runs`, :func:`text_numbers`, :func:`sentence_support`: the runtime guard's
+path); the batch path computes the same over the whole frame with token tables
+(:mod:`workbench.validation._tokens`) and a byte scan for digit runs, and property tests check
+that both agree.
 
 >>> import pandas as pd
 >>> frame = pd.DataFrame({
