@@ -28,9 +28,10 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-# Until the dashboard lands: load the demo logs and print their summary.
+# Serve the dashboard on the demo logs; promoted configs go to ./configs (git-ignored).
 demo: install
-	$(VENV)/bin/workbench demo --summary
+	@mkdir -p configs && cp -rn data/configs/. configs/
+	$(VENV)/bin/workbench serve --data-dir data --config-dir configs --port $(PORT)
 
 lint: install
 	$(PY) notebooks/_strip.py
