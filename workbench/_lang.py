@@ -51,6 +51,13 @@ def resolve_backend(backend: str = "auto") -> str:
     return "py3langid"
 
 
+def load_model(backend: str = "auto") -> None:
+    """Load the detector's model now (e.g. when a guard is built, not on its first request)."""
+    if resolve_backend(backend) == "py3langid":
+        with _LOCK:
+            _py3langid_identifier()
+
+
 @overload
 def detect_languages(
     texts: Sequence[str | None],
@@ -89,8 +96,7 @@ def detect_languages(
     name = resolve_backend(backend)
     clean = [_clean(t, max_chars) for t in texts]
     if name == "py3langid":
-        with _LOCK:  # load the model once; classify only reads it
-            _py3langid_identifier()
+        load_model(name)  # once; classify only reads the model
         out: list[tuple[str | None, float]] = [
             (None, 0.0) if t is None else _classify_py3langid(t) for t in clean
         ]

@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-import functools
 import math
-import threading
 from collections import Counter
 from typing import ClassVar, Literal
 
@@ -243,24 +241,6 @@ def _stopword_rx(words: tuple[str, ...]) -> Rx:
 
 
 _WORDS = Rx(r"[^\t\n\v\f\r ]+")
-_DETECT_LOCK = threading.Lock()
-
-
-@functools.cache
-def _py3langid():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
-def _backend(name: str) -> str:
-    if name != "auto":
-        return name
-    try:
-        import py3langid  # noqa: F401
-    except ImportError:
-        return "langdetect"
-    return "py3langid"
 
 
 def detect_language(text: str, backend: str = "auto") -> tuple[str, float]:
@@ -272,22 +252,12 @@ def detect_language(text: str, backend: str = "auto") -> tuple[str, float]:
     >>> detect_language("Vielen Dank für Ihre Bestellung, sie wird morgen versandt.")[0]
     'de'
     """
-    backend = _backend(backend)
-    if backend == "py3langid":
-        with _DETECT_LOCK:  # the model is loaded once; classify itself only reads it
-            ident = _py3langid()
-        lang, prob = ident.classify(text)
-        return str(lang), float(prob)
-    from langdetect import DetectorFactory, detect_langs
-    from langdetect.lang_detect_exception import LangDetectException
+    from workbench._lang import detect_languages
 
-    with _DETECT_LOCK:  # langdetect's factory is global state
-        DetectorFactory.seed = 0
-        try:
-            best = detect_langs(text)[0]
-        except LangDetectException:
-            return "unknown", 0.0
-    return str(best.lang).split("-")[0], float(best.prob)
+    [(lang, prob)] = detect_languages(
+        [text], backend, max_chars=max(len(text), 1), return_probability=True
+    )
+    return (lang or "unknown", prob)
 
 
 @register("language")
@@ -316,9 +286,9 @@ class LanguageValidator(BaseValidator):
     fast_path: bool = True
 
     def _prepare(self):
-        if _backend(self.backend) == "py3langid":
-            with _DETECT_LOCK:
-                _py3langid()  # load the model now, not on a guarded request
+        from workbench._lang import load_model
+
+        load_model(self.backend)  # load the model now, not on a guarded request
         fixed = [e for e in self.expected if e in STOPWORDS]
         others = sorted({w for k, ws in STOPWORDS.items() if k not in fixed for w in ws})
         own = sorted({w for k in fixed for w in STOPWORDS[k]} - set(others))
