@@ -44,7 +44,7 @@ Examples
 ['invalid_json', 'invented_policy', 'none']
 >>> r = simulate_call("Where is my order #1234567?", config={"model": "gpt-4o-mini"}, seed=3)
 >>> sorted(r)
-['cost', 'failure_mode', 'finish_reason', 'latency_ms', 'output', 'tokens_in', 'tokens_out']
+['context', 'cost', 'failure_mode', 'finish_reason', 'latency_ms', 'output', 'tokens_in', 'tokens_out']
 """
 
 from __future__ import annotations
