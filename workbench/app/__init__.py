@@ -13,8 +13,7 @@ Nothing is loaded at import: ``build_app`` imports Panel and opens the data sour
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from workbench._lazy import lazy_exports
 
 _LAZY = {
     "build_app": "workbench.app._build:build_app",
@@ -25,9 +24,4 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'workbench.app' has no attribute {name!r}")
-    module, attr = target.split(":")
-    return getattr(importlib.import_module(module), attr)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

@@ -9,8 +9,7 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from workbench._lazy import lazy_exports
 
 _LAZY = {
     "ExperimentSpec": "_spec",
@@ -42,14 +41,6 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    mod = _LAZY.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'workbench.experiments' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"workbench.experiments.{mod}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(
+    __name__, {k: f"{__name__}.{m}:{k}" for k, m in _LAZY.items()}, globals()
+)
