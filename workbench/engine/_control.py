@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 import workbench.schema as S
@@ -96,15 +95,11 @@ def chart_over_time(
     >>> str(res.signals["time"].min().date())
     '2026-01-16'
     """
-    from workbench.drift.control._charts import (
-        ControlChartResult,
-        CusumChart,
-        EWMAChart,
-        IndividualsChart,
-        PChart,
-        UChart,
+    from workbench.drift.control._over_time import (
+        CHARTS,
+        chart_from_totals,
+        reference_windows,
     )
-    from workbench.drift.control._over_time import CHARTS
     from workbench.drift.control._over_time import chart_over_time as pandas_chart
 
     if not is_dask(frame):
@@ -122,33 +117,7 @@ def chart_over_time(
     if agg.empty:
         raise BadInputError("the frame has no rows to chart")
     starts = pd.date_range(agg.index.min(), agg.index.max(), freq=freq)
-    if isinstance(reference, int):
-        n_ref = reference
-    else:
-        n_ref = int((starts < starts[0] + pd.Timedelta(reference)).sum())
-    if n_ref < 2:
-        raise BadInputError(
-            f"the reference covers {n_ref} window(s); need at least 2", field="reference"
-        )
+    n_ref = reference_windows(starts, reference)
     count = agg["count"].reindex(starts, fill_value=0)
     total = agg["total"].reindex(starts, fill_value=0).astype(float)
-    times = list(starts)
-    ref = slice(0, n_ref)
-    if chart == "p":
-        c = PChart(**params).fit(total.iloc[ref], count.iloc[ref])
-        res = c.compute(total.to_numpy(), count.to_numpy(), times)
-    elif chart == "u":
-        c = UChart(**params).fit(total.iloc[ref], count.iloc[ref])
-        res = c.compute(total.to_numpy(), count.to_numpy(), times)
-    else:
-        means = (total / count.replace(0, np.nan)).to_numpy(float)
-        klass = {"individuals": IndividualsChart, "ewma": EWMAChart, "cusum": CusumChart}[chart]
-        c = klass(**params).fit(means[ref])
-        res = c.compute(means, times)
-    meta = {**res.meta, "column": column, "freq": freq, "reference_windows": n_ref}
-    return ControlChartResult(
-        res.frame.assign(in_reference=lambda f: f["index"] < n_ref),
-        title=f"{res.title}: {column} per {freq}",
-        meta=meta,
-        signals=res.signals,
-    )
+    return chart_from_totals(chart, total, count, starts, n_ref, column, freq, **params)

@@ -65,14 +65,7 @@ def chart_over_time(
     if len(keys) == 0:
         raise BadInputError("the frame has no rows to chart")
     starts = pd.date_range(keys.min(), keys.max(), freq=freq)
-    if isinstance(reference, int):
-        n_ref = reference
-    else:
-        n_ref = int((starts < starts[0] + pd.Timedelta(reference)).sum())
-    if n_ref < 2:
-        raise BadInputError(
-            f"the reference covers {n_ref} window(s); need at least 2", field="reference"
-        )
+    n_ref = reference_windows(starts, reference)
     col = frame[column]
     if chart == "p":
         vals = _events(col, column)
@@ -81,6 +74,42 @@ def chart_over_time(
     g = vals.groupby(keys.to_numpy())
     count = g.count().reindex(starts, fill_value=0)
     total = g.sum().reindex(starts, fill_value=0).astype(float)
+    if chart != "xbar_s":
+        return chart_from_totals(chart, total, count, starts, n_ref, column, freq, **params)
+    groups = {pd.Timestamp(k): v.dropna().to_numpy(float) for k, v in vals.groupby(keys.to_numpy())}
+    subs = [groups.get(s, np.array([])) for s in starts]
+    res = XbarSChart(**params).fit(subs[:n_ref]).compute(subs, list(starts))
+    return _windowed(res, column, freq, n_ref)
+
+
+def reference_windows(starts: pd.DatetimeIndex, reference: Any) -> int:
+    """Number of leading windows in ``reference`` (a duration like ``"7D"`` or a count); >= 2."""
+    if isinstance(reference, int):
+        n_ref = reference
+    else:
+        n_ref = int((starts < starts[0] + pd.Timedelta(reference)).sum())
+    if n_ref < 2:
+        raise BadInputError(
+            f"the reference covers {n_ref} window(s); need at least 2", field="reference"
+        )
+    return n_ref
+
+
+def chart_from_totals(
+    chart: ChartName,
+    total: pd.Series,
+    count: pd.Series,
+    starts: pd.DatetimeIndex,
+    n_ref: int,
+    column: str,
+    freq: str,
+    **params: Any,
+) -> ControlChartResult:
+    """A chart from per-window ``total`` (events or sum) and ``count`` (rows with a value).
+
+    Shared by the pandas path above and the Dask engine, which computes the per-window
+    aggregates on the cluster. Every chart except ``xbar_s`` needs only these two numbers.
+    """
     times = list(starts)
     ref = slice(0, n_ref)
     if chart == "p":
@@ -89,18 +118,14 @@ def chart_over_time(
     elif chart == "u":
         c = UChart(**params).fit(total.iloc[ref], count.iloc[ref])
         res = c.compute(total.to_numpy(), count.to_numpy(), times)
-    elif chart == "xbar_s":
-        groups = {
-            pd.Timestamp(k): v.dropna().to_numpy(float) for k, v in vals.groupby(keys.to_numpy())
-        }
-        subs = [groups.get(s, np.array([])) for s in starts]
-        c = XbarSChart(**params).fit(subs[ref])
-        res = c.compute(subs, times)
     else:
         means = (total / count.replace(0, np.nan)).to_numpy(float)
         klass = {"individuals": IndividualsChart, "ewma": EWMAChart, "cusum": CusumChart}[chart]
-        c = klass(**params).fit(means[ref])
-        res = c.compute(means, times)
+        res = klass(**params).fit(means[ref]).compute(means, times)
+    return _windowed(res, column, freq, n_ref)
+
+
+def _windowed(res: ControlChartResult, column: str, freq: str, n_ref: int) -> ControlChartResult:
     meta = {**res.meta, "column": column, "freq": freq, "reference_windows": n_ref}
     return ControlChartResult(
         res.frame.assign(in_reference=lambda f: f["index"] < n_ref),
