@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -13,6 +15,45 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temp path beside ``path``; on success publish it as ``path`` atomically.
+
+    For writers that need a file name (e.g. ``pyarrow.parquet.write_table``). The temp file is
+    fsynced, given the mode a plain ``open()`` would give, then renamed (``overwrite=True``) or
+    linked (``overwrite=False``: ``FileExistsError`` if ``path`` exists, even when two writers
+    race). On any error the temp file is removed and ``path`` is untouched.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "b.txt"
+    >>> with atomic_path(p) as tmp:
+    ...     _ = tmp.write_text("hi")
+    >>> p.read_text()
+    'hi'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # raises FileExistsError if a version is already there
+            tmp.unlink()
+        _fsync_dir(path.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str, *, overwrite: bool = True) -> Path:
@@ -26,27 +67,7 @@ def write_atomic(path: str | os.PathLike, data: bytes | str, *, overwrite: bool 
     >>> write_atomic(p, "hello").read_text()
     'hello'
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates 0600; give the file the mode a plain open() would have
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # raises FileExistsError if a version is already there
-            os.unlink(tmp)
-        _fsync_dir(path.parent)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        tmp.write_bytes(payload)
+    return Path(path)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 import workbench.schema as S
-from workbench._atomic import write_atomic
+from workbench._atomic import atomic_path, write_atomic
 from workbench.errors import ConfigError
 
 WRITE_FORMATS = ("parquet", "jsonl", "csv")
@@ -80,15 +79,7 @@ def write(
         buf = io.StringIO()
         _text_frame(frame).to_csv(buf, index=False)
         out = write_atomic(path, buf.getvalue(), overwrite=overwrite)
-    _default_mode(out)
     return out
-
-
-def _default_mode(path: Path) -> None:
-    """Temp files are created 0600; give the result the mode a plain open() would (umask)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path, overwrite: bool) -> Path:
@@ -99,25 +90,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path, overwrite: bool) -> Path:
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} exists; pass overwrite=True or choose another name")
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, overwrite=overwrite) as tmp:
         # row groups of ~128k rows let a since/until filter skip most of a large file
         pq.write_table(table, tmp, row_group_size=131_072, compression="zstd")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)
-            os.unlink(tmp)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
