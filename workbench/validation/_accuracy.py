@@ -5,9 +5,8 @@ neither in the context nor in the user's input are unsupported claims; the rule 
 the reason lists them. The score is the lexical support of the output: the mean over its
 sentences of the share of content words found in the context. The rules are written once per
 value (:func:`claim_runs`, :func:`text_numbers`, :func:`sentence_support`: the runtime guard's
-path); the batch path computes the same over the whole frame with token tables
-(:mod:`workbench.validation._tokens`) and a byte scan for digit runs, and property tests check
-that both agree.
+path); large batches compute the same with the compiled kernels of
+:mod:`workbench.validation._kernels`, and property tests check that both agree.
 
 >>> import pandas as pd
 >>> frame = pd.DataFrame({
@@ -27,29 +26,23 @@ import numpy as np
 
 import workbench.schema as S
 from workbench.errors import ConfigError
-from workbench.validation import _tokens as T
 from workbench.validation._base import NAN, BaseValidator, Outcome, Verdict, register
-from workbench.validation._batch import Rx, TextColumn, lower
-from workbench.validation._quality import WORD_TRIM
+from workbench.validation._batch import Rx, lower, ws_split
+from workbench.validation._quality import _STOP, WORD_TRIM
 
 #: a claim candidate: a run of characters that can form a number, amount, date, code or id
 _CLAIM_TRIM = "()[]{}<>\"'!?:;.,_/-*"
 
-_SENTENCE_SEP = r"[.!?]+(?:[ \t\n\r\f]+|$)"
+#: a sentence ends at a run of . ! ? followed by whitespace (not \v) or the end of the text
+_SENTENCE_SEP = re.compile(r"[.!?]+(?:[ \t\n\r\f]+|$)", re.ASCII)
 #: a number right after one of these words is an enumeration ("Step 2"), not a claim
 MARKERS = frozenset({"step", "option", "point", "item", "part", "no"})
-
-
-def _content(words: T.Tokens) -> T.Tokens:
-    from workbench.validation._quality import _STOP
-
-    return words.take((T.char_length(words) > 1) & ~T.in_vocab(words, _STOP))
 
 
 # -- the rules on one value: used as they are by the guard, and by the batch on candidate rows --
 _DIGIT_RUN = re.compile("[0-9]+", re.ASCII)
 _HAS_DIGIT = Rx("[0-9]")
-_WS_CHARS = " \t\n\v\f\r"  # the separators of :data:`T.WS`
+_WS_CHARS = " \t\n\v\f\r"  # the separators of :func:`ws_split`
 #: a whole whitespace token holding an ASCII digit (the look-behind anchors it at its start)
 _DIGIT_TOKEN = re.compile(r"(?<![^ \t\n\v\f\r])[^ \t\n\v\f\r]*[0-9][^ \t\n\v\f\r]*", re.ASCII)
 
@@ -113,22 +106,16 @@ def unsupported(claims: list[tuple[str, list[str]]], numbers: set[str]) -> list[
     return list(dict.fromkeys(tok for tok, runs in claims if any(r not in numbers for r in runs)))
 
 
-def sentence_support(output: str, context_words: set[str]) -> float:
-    """Mean over the output's sentences of the share of its content words in ``context_words``.
+def sentence_support(output: str, known: set[str]) -> float:
+    """Mean over the output's sentences of the share of its content words in ``known``.
 
     Rows whose output has no content words score 1.0.
     """
-    from workbench.validation._quality import _STOP
-
     shares = []
-    for sentence in T.split_one(output, _SENTENCE_SEP):
-        words = {
-            w
-            for w in T.split_one(sentence, T.WS, lower=True, trim=WORD_TRIM)
-            if len(w) > 1 and w not in _STOP
-        }
+    for sentence in _SENTENCE_SEP.split(output):
+        words = {w for w in _words(sentence) if len(w) > 1 and w not in _STOP}
         if words:
-            shares.append(len(words & context_words) / len(words))
+            shares.append(len(words & known) / len(words))
     return sum(shares) / len(shares) if shares else 1.0
 
 
@@ -136,135 +123,30 @@ def _ignore_rx(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
     return tuple(re.compile(f"^(?:{p})$", re.ASCII) for p in patterns)
 
 
-# -- the batch path --------------------------------------------------------------------------
-def claims_check(
-    out_t: TextColumn,
-    sources: list[TextColumn],
-    *,
-    ignore_below: float,
-    ignore: tuple[str, ...],
-) -> tuple[np.ndarray, dict[int, list[str]]]:
-    """Rows with unsupported claims and, for those rows, the unsupported claim strings.
+def unsupported_in(
+    text: str, sources: list[str | None], ignore_below: float, ignore: tuple[re.Pattern, ...] = ()
+) -> list[str]:
+    """The claims of ``text`` (see :func:`claim_runs`) that no text of ``sources`` supports.
 
-    The rule of :func:`claim_runs` / :func:`text_numbers` over the whole column: the output's
-    whitespace tokens are one Arrow array, digit runs are found by one scan over the bytes
-    (:func:`T.digit_runs`) and compared as ``(row, value)`` integer keys. Small batches, and
-    rows with a digit run too long for ``int64``, take the per-value functions themselves.
+    >>> unsupported_in("Refunds within 45 days, code RF-2291.", ["within 30 days"], 2)
+    ['45', 'RF-2291']
     """
-    n = out_t.n
-    if out_t.small:
-        return _claims_python(out_t, sources, ignore_below, ignore, range(n))
-    import pyarrow.compute as pc
-
-    toks = T.explode(out_t, T.WS, trim=_CLAIM_TRIM)
-    trun, tval, tlong = T.digit_runs(toks.values)  # trun: the token each run is in
-    claim = np.flatnonzero(T.per_row(trun, len(toks)) > 0)
-    keep = np.ones(len(claim), dtype=bool)
-    prev = claim - 1
-    same = (prev >= 0) & (toks.row[np.maximum(prev, 0)] == toks.row[claim])
-    if same.any():  # a number right after an enumeration marker is not a claim
-        before = pc.utf8_lower(toks.values.take(prev[same]))
-        keep[same] = ~T.in_vocab(T.Tokens(prev[same], before, True), MARKERS)
-    claims = T.Tokens(toks.row[claim], toks.values.take(claim), True)
-    for pattern in ignore:
-        keep &= ~T.matches(claims, f"^(?:{pattern})$")
-    # runs of kept claims worth checking, as (row, value); claim index per run
-    where = np.full(len(toks), -1, dtype=np.int64)
-    where[claim] = np.arange(len(claim))
-    rc = where[trun]
-    check = keep[rc] & (tval.astype(float) >= ignore_below)
-    rc, rval = rc[check], tval[check]
-    rrow = claims.row[rc]
-    src = [T.digit_runs(s.arrow) if not s.absent else None for s in sources]
-    found = [(row, val) for row, val, _ in (x for x in src if x is not None)]
-    supported, big = _member(rrow, rval, found, n)
-    bad_claim = np.zeros(len(claim), dtype=bool)
-    bad_claim[rc[~supported]] = True
-    failing = np.zeros(n, dtype=bool)
-    failing[claims.row[bad_claim]] = True
-    spans: dict[int, list[str]] = {}
-    idx = np.flatnonzero(bad_claim)
-    for r, v in zip(claims.row[idx].tolist(), claims.pylist(idx)):
-        spans.setdefault(r, []).append(v)
-    spans = {r: list(dict.fromkeys(v)) for r, v in spans.items()}
-    # values too long for the packed keys: the per-value functions decide those rows
-    long = big
-    long[toks.row[np.flatnonzero(tlong)]] = True
-    for x in src:
-        if x is not None:
-            long |= x[2]
-    if long.any():
-        rows = np.flatnonzero(long).tolist()
-        f2, s2 = _claims_python(out_t, sources, ignore_below, ignore, rows)
-        failing[rows] = f2[rows]
-        for r in rows:
-            spans.pop(r, None)
-        spans.update(s2)
-    return failing, spans
+    if not _HAS_DIGIT.py.search(text):
+        return []
+    claims = claim_runs(text, ignore_below, ignore)
+    if not claims:
+        return []
+    return unsupported(claims, set().union(*(text_numbers(s) for s in sources)))
 
 
-def _member(
-    row: np.ndarray, value: np.ndarray, sources: list, n: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Does ``(row, value)`` occur in any of the ``(row, value)`` source tables?
-
-    Pairs are packed into one ``int64`` (row in the high bits); rows holding a value too big
-    for the low bits are returned as the second result, for the caller to decide otherwise.
-    """
-    row_bits = max(int(n).bit_length(), 1)
-    limit = np.int64(1) << np.int64(63 - row_bits)
-    big = np.zeros(n, dtype=bool)
-    big[row[value >= limit]] = True
-    for r, v in sources:
-        big[r[v >= limit]] = True
-    if not len(row) or not sources:
-        return np.zeros(len(row), dtype=bool), big
-    shift = np.int64(63 - row_bits)
-    keys = (row << shift) | (value & (limit - 1))
-    ref = np.concatenate([(r << shift) | (v & (limit - 1)) for r, v in sources])
-    if not len(ref):
-        return np.zeros(len(row), dtype=bool), big
-    ref.sort()
-    pos = np.minimum(np.searchsorted(ref, keys), len(ref) - 1)
-    return ref[pos] == keys, big
+def context_words(context: str) -> set[str]:
+    """The words of a context (lower case, trimmed), for :func:`sentence_support`."""
+    return set(_words(context))
 
 
-def _claims_python(out_t, sources, ignore_below, ignore, rows) -> tuple[np.ndarray, dict]:
-    """The per-value functions on ``rows``."""
-    rxs = _ignore_rx(ignore)
-    py, src = out_t.py, [s.py for s in sources]
-    failing = np.zeros(out_t.n, dtype=bool)
-    spans: dict[int, list[str]] = {}
-    for i in rows:
-        if py[i] is None:
-            continue
-        claims = claim_runs(py[i], ignore_below, rxs)
-        if claims:
-            bad = unsupported(claims, set().union(*(text_numbers(p[i]) for p in src)))
-            if bad:
-                spans[i], failing[i] = bad, True
-    return failing, spans
-
-
-def support_scores(out_t, context_words: T.Tokens) -> np.ndarray:
-    """:func:`sentence_support` per row, vectorised over token tables."""
-    n = out_t.n
-    sent = T.explode(out_t, _SENTENCE_SEP)
-    words = T.distinct(_content(T.split(sent, T.WS, lower=True, trim=WORD_TRIM)))
-    hit = T.member(words.regroup(sent.row), context_words)
-    n_sent = len(sent.row)
-    terms = T.per_row(words.row, n_sent)
-    hits = T.per_row(words.row, n_sent, hit.astype(float))
-    has = terms > 0
-    share = np.where(has, hits / np.maximum(terms, 1), 0.0)
-    total = T.per_row(sent.row[has], n, share[has])
-    count = T.per_row(sent.row[has], n)
-    return np.where(count > 0, total / np.maximum(count, 1), 1.0)
-
-
-def context_words(t: TextColumn) -> T.Tokens:
-    """Words of a source column (lower case, trimmed) as a token table."""
-    return T.explode(t, T.WS, lower=True, trim=WORD_TRIM)
+def _words(text: str) -> list[str]:
+    """Whitespace tokens, lower-cased and trimmed of :data:`WORD_TRIM`, without empty ones."""
+    return [w for w in (tok.strip(WORD_TRIM) for tok in ws_split(lower(text))) if w]
 
 
 def unsupported_spans(
@@ -285,7 +167,7 @@ def support_score(output: str, context: str) -> float:
     >>> support_score("Refunds take 5 days. Bananas are yellow.", "Refunds take 5 business days.")
     0.5
     """
-    return sentence_support(output, set(T.split_one(context, T.WS, lower=True, trim=WORD_TRIM)))
+    return sentence_support(output, context_words(context))
 
 
 @register("groundedness")
@@ -327,21 +209,26 @@ class GroundednessValidator(BaseValidator):
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
-        ctx = batch.text(self.context_column)
-        no_ctx = rows & ~ctx.ok
-        out.mark(no_ctx, f"skipped: no {self.context_column}")
+        ctx, inp = batch.text(self.context_column), batch.text(S.INPUT)
+        out.mark(rows & ~ctx.ok, f"skipped: no {self.context_column}")
         rows &= ctx.ok
-        failing, spans = claims_check(
-            t, [ctx, batch.text(S.INPUT)], ignore_below=self.ignore_below, ignore=self.ignore
-        )
-        out.score[rows] = support_scores(t, context_words(ctx))[rows]
-        out.passed[rows] = 1.0
-        bad = rows & failing
-        for i in np.flatnonzero(bad).tolist():
-            out.passed[i] = 0.0
-            out.reason[i] = _reason(spans[i])
+        in_python, candidates = rows, rows  # small batches: the per-value rules on every row
+        if not t.small:  # compiled kernels; rows they leave go to the per-value rules
+            from workbench.validation import _kernels as K
+
+            score, in_python = K.support_scores(t, ctx, rows)
+            out.score[rows] = score[rows]
+            candidates = K.claim_candidates(t, [ctx, inp], rows, self.ignore_below)
+        idx = np.flatnonzero(in_python)
+        for i, text, c in zip(idx.tolist(), t.at(idx), ctx.at(idx)):
+            out.score[i] = sentence_support(text, context_words(c))
+        idx = np.flatnonzero(candidates)
+        for i, text, c, u in zip(idx.tolist(), t.at(idx), ctx.at(idx), inp.at(idx)):
+            bad = unsupported_in(text, [c, u], self.ignore_below, state["ignore"])
+            if bad:
+                out.passed[i], out.reason[i] = 0.0, _reason(bad)
         if self.min_support is not None:
-            weak = rows & ~bad & (out.score < self.min_support)
+            weak = rows & (out.passed == 1.0) & (out.score < self.min_support)
             out.passed[weak] = 0.0
             out.reason[weak] = [self._weak(v) for v in out.score[weak]]
         return out
@@ -353,15 +240,10 @@ class GroundednessValidator(BaseValidator):
         ctx = rec.string(self.context_column)
         if ctx is None:
             return (NAN, NAN, f"skipped: no {self.context_column}")
-        ctx_words = set(T.split_one(ctx, T.WS, lower=True, trim=WORD_TRIM))
-        score = sentence_support(text, ctx_words)
-        if _HAS_DIGIT.py.search(text):
-            claims = claim_runs(text, self.ignore_below, state["ignore"])
-            if claims:
-                numbers = text_numbers(ctx) | text_numbers(rec.string(S.INPUT))
-                bad = unsupported(claims, numbers)
-                if bad:
-                    return (0.0, score, _reason(bad))
+        score = sentence_support(text, context_words(ctx))
+        bad = unsupported_in(text, [ctx, rec.string(S.INPUT)], self.ignore_below, state["ignore"])
+        if bad:
+            return (0.0, score, _reason(bad))
         if self.min_support is not None and score < self.min_support:
             return (0.0, score, self._weak(score))
         return (1.0, score, "")

@@ -35,7 +35,10 @@ class Rx:
     """A compiled pattern usable by both engines.
 
     ``ascii=True`` (built-in patterns) compiles the Python side with ``re.ASCII`` to match RE2's
-    ASCII ``\\w``/``\\b``; user patterns keep Python semantics and run on Python's ``re`` only.
+    ASCII ``\\w``/``\\b``. User patterns keep Python's Unicode semantics; when a pattern has
+    none of the constructs whose meaning differs on ASCII text (``$``, ``\\s``, ``{,n}``) and
+    RE2 compiles it, RE2 answers for the ASCII rows and Python's ``re`` for the others
+    (``re2_ascii``).
     """
 
     pattern: str
@@ -43,11 +46,21 @@ class Rx:
     ascii: bool = True
     py: re.Pattern = field(init=False, repr=False, compare=False)
     re2: bool = field(init=False, repr=False, compare=False)
+    re2_ascii: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         flags = (re.IGNORECASE if self.ignore_case else 0) | (re.ASCII if self.ascii else 0)
         object.__setattr__(self, "py", re.compile(self.pattern, flags))
-        object.__setattr__(self, "re2", self.ascii and _re2_ok(self.pattern, self.ignore_case))
+        re2 = _re2_ok(self.pattern, self.ignore_case)
+        object.__setattr__(self, "re2", self.ascii and re2)
+        same_on_ascii = not _DIFFERS_ON_ASCII.search(self.pattern)
+        object.__setattr__(self, "re2_ascii", not self.ascii and re2 and same_on_ascii)
+
+
+#: pattern syntax Python (Unicode mode) and RE2 read differently even on ASCII text: ``$`` also
+#: matches before a final newline in Python, ``\\s`` covers \\v and \\x1c-\\x1f only in
+#: Python, ``{,n}`` is a quantifier only in Python
+_DIFFERS_ON_ASCII = re.compile(r"\$|\\[sS]|\{,")
 
 
 def _re2_ok(pattern: str, ignore_case: bool) -> bool:
@@ -116,6 +129,15 @@ class TextColumn:
                 arr = pa.array(self.py, type=pa.large_string())
             self._arrow = arr
         return self._arrow
+
+    def at(self, idx: np.ndarray) -> list:
+        """The values at integer positions ``idx`` (``None`` where missing or not a string)."""
+        if self._py is not None or self._series is None or not len(idx):
+            py = self.py
+            return [py[i] for i in idx.tolist()]
+        import pyarrow as pa
+
+        return self.arrow.take(pa.array(idx, type=pa.int64())).to_pylist()
 
     def take(self, rows: np.ndarray) -> TextColumn:
         """The values at ``rows`` (a bool mask) as a new column."""
@@ -316,24 +338,38 @@ def _to_float(v: Any) -> tuple[float, bool]:
 # -- kernels ---------------------------------------------------------------------------------
 def contains(t: TextColumn, rx: Rx) -> np.ndarray:
     """True where the pattern matches somewhere in the text (False for missing values)."""
-    if t.small or not rx.re2:
+    if t.small or not (rx.re2 or rx.re2_ascii):
         search = rx.py.search
         return np.fromiter((s is not None and search(s) is not None for s in t.py), bool, t.n)
     import pyarrow.compute as pc
 
     r = pc.match_substring_regex(t.arrow, rx.pattern, ignore_case=rx.ignore_case)
-    return r.fill_null(False).to_numpy(zero_copy_only=False)
+    out = r.fill_null(False).to_numpy(zero_copy_only=False)
+    if not rx.re2:  # RE2 answered for ASCII rows only
+        idx = np.flatnonzero(_non_ascii(t))
+        out[idx] = [s is not None and rx.py.search(s) is not None for s in t.at(idx)]
+    return out
+
+
+def _non_ascii(t: TextColumn) -> np.ndarray:
+    import pyarrow.compute as pc
+
+    return ~pc.string_is_ascii(t.arrow).fill_null(True).to_numpy(zero_copy_only=False)
 
 
 def count(t: TextColumn, rx: Rx) -> np.ndarray:
     """Number of non-overlapping matches per row (0 for missing values)."""
-    if t.small or not rx.re2:
-        fi = rx.py.finditer
+    fi = rx.py.finditer
+    if t.small or not (rx.re2 or rx.re2_ascii):
         return np.fromiter((0 if s is None else sum(1 for _ in fi(s)) for s in t.py), np.int64, t.n)
     import pyarrow.compute as pc
 
     r = pc.count_substring_regex(t.arrow, rx.pattern, ignore_case=rx.ignore_case)
-    return r.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    out = r.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    if not rx.re2:  # RE2 answered for ASCII rows only
+        idx = np.flatnonzero(_non_ascii(t))
+        out[idx] = [0 if s is None else sum(1 for _ in fi(s)) for s in t.at(idx)]
+    return out
 
 
 def length(t: TextColumn) -> np.ndarray:

@@ -18,13 +18,11 @@ from typing import ClassVar, Literal
 import numpy as np
 
 import workbench.schema as S
-from workbench.validation import _tokens as T
 from workbench.validation._base import NAN, BaseValidator, Outcome, Verdict, register
 from workbench.validation._batch import (
     Rx,
     TextColumn,
     contains,
-    count,
     lower,
     word_counts,
     word_hits,
@@ -375,26 +373,22 @@ _STOP = frozenset(w for ws in STOPWORDS.values() for w in ws) | {
 WORD_TRIM = "()[]{}<>\"'!?:;.,_/-*#$%&@"
 
 
-def content_words(t: TextColumn) -> T.Tokens:
-    """Distinct content words (lower case, no stop words, 2+ characters) per row."""
-    words = T.explode(t, T.WS, lower=True, trim=WORD_TRIM)
-    return T.distinct(words.take((T.char_length(words) > 1) & ~T.in_vocab(words, _STOP)))
-
-
 def content_set(s: str) -> set[str]:
-    """:func:`content_words` of one text, as a set."""
+    """Distinct content words of a text: lower case, trimmed, 2+ characters, no stop words."""
     words = (w.strip(WORD_TRIM) for w in ws_split(lower(s)))
     return {w for w in words if len(w) > 1 and w not in _STOP}
 
 
-def similarities(a: TextColumn, b: TextColumn) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: cosine similarity of the content-word sets of ``a`` and ``b``, and ``|a|``."""
-    wa, wb = content_words(a), content_words(b)
-    na, nb = T.per_row(wa.row, a.n), T.per_row(wb.row, a.n)
-    inter = T.per_row(wb.row, a.n, T.member(wb, wa).astype(float))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sim = np.where((na > 0) & (nb > 0), inter / np.sqrt(na * nb), 0.0)
-    return sim, na
+def relevance_of(user_input: str, text: str) -> tuple[float, int]:
+    """Cosine similarity of the content-word sets of ``user_input`` and ``text``, and the
+    number of content words of ``user_input``.
+
+    >>> sim, n = relevance_of("refund for my order", "Your refund for order 12 is on its way")
+    >>> round(sim, 2), n
+    (0.71, 2)
+    """
+    a, b = content_set(user_input), content_set(text)
+    return (len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0), len(a)
 
 
 def lexical_similarity(a: str, b: str) -> float:
@@ -403,7 +397,7 @@ def lexical_similarity(a: str, b: str) -> float:
     >>> round(lexical_similarity("refund for my order", "Your refund for order 12 is on its way"), 2)
     0.71
     """
-    return float(similarities(TextColumn([a], 1, "a"), TextColumn([b], 1, "b"))[0][0])
+    return relevance_of(a, b)[0]
 
 
 @register("relevance")
@@ -424,8 +418,16 @@ class RelevanceValidator(BaseValidator):
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
         inputs = batch.text(self.input_column)
-        sim, n_input = similarities(inputs, t)
-        judged = rows & inputs.ok & (n_input >= self.min_input_terms)
+        rows &= inputs.ok
+        sim, n_input, in_python = np.zeros(batch.n), np.zeros(batch.n, np.int64), rows
+        if not t.small:  # compiled kernel; rows it leaves go to the per-value rule
+            from workbench.validation import _kernels as K
+
+            sim, n_input, in_python = K.relevance(inputs, t, rows)
+        idx = np.flatnonzero(in_python)
+        for i, a, b in zip(idx.tolist(), inputs.at(idx), t.at(idx)):
+            sim[i], n_input[i] = relevance_of(a, b)
+        judged = rows & (n_input >= self.min_input_terms)
         out.score[judged] = sim[judged]
         low = judged & (sim < self.min_similarity)
         out.passed[low] = 0.0
@@ -439,10 +441,9 @@ class RelevanceValidator(BaseValidator):
         user_input = rec.string(self.input_column)
         if user_input is None:
             return (1.0, NAN, "")
-        a, b = content_set(user_input), content_set(text)
-        if len(a) < self.min_input_terms:
+        sim, n_input = relevance_of(user_input, text)
+        if n_input < self.min_input_terms:
             return (1.0, NAN, "")
-        sim = len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0
         return (0.0, sim, self._low(sim)) if sim < self.min_similarity else (1.0, sim, "")
 
     def _low(self, sim: float) -> str:
@@ -466,10 +467,22 @@ class RepetitionValidator(BaseValidator):
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
-        long_enough = rows & (count(t, _WORDS) >= self.min_words)
-        py = t.py
-        for i in np.flatnonzero(long_enough).tolist():
-            out.passed[i], out.score[i], out.reason[i] = self._verdict(py[i])
+        in_python = rows
+        if not t.small:  # compiled kernel: word and distinct n-gram counts
+            from workbench.validation import _kernels as K
+
+            words, distinct, in_python = K.repetition(t, rows, self.n)
+            judged = rows & ~in_python & (words >= self.min_words)
+            in_python = in_python | (judged & (words < self.n))  # no n-grams: the rule says
+            judged &= ~in_python
+            ratio = distinct[judged] / (words[judged] - self.n + 1)
+            out.score[judged] = ratio
+            low = np.flatnonzero(judged)[ratio < self.min_distinct_ratio]
+            in_python[low] = True  # the reason names the repeated n-gram
+        idx = np.flatnonzero(in_python)
+        for i, text in zip(idx.tolist(), t.at(idx)):
+            if len(ws_split(text)) >= self.min_words:
+                out.passed[i], out.score[i], out.reason[i] = self._verdict(text)
         return out
 
     def _one(self, rec, state) -> Verdict:

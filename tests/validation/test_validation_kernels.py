@@ -1,0 +1,90 @@
+"""The compiled kernels give the per-value rules' answers, row by row, and hand back the rows
+they cannot judge byte-wise (non-ASCII, \\x1c-\\x1f) instead of guessing."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.validation import _kernels as K
+from workbench.validation._accuracy import context_words, sentence_support, unsupported_in
+from workbench.validation._batch import Rx, TextColumn, contains, count, ws_split
+from workbench.validation._quality import RepetitionValidator, relevance_of
+
+#: ASCII pieces around every boundary the rules care about, and a few non-plain ones
+PIECES = st.sampled_from(
+    list("aB Z09$#.,-_/!?\n\t\v\f\r:;'\"()")
+    + ["  ", "the ", "and ", "Refunds ", "days. ", "e.g. ", "U.S. ", "...", "?! ", "45", "007"]
+    + ["1234567890123456789012", "#123456", "$12.50", "RF-2291", "refund refund refund "]
+    + ["é", "\x1c", "İ"]
+)
+TEXT = st.lists(PIECES, max_size=24).map("".join)
+
+
+def _col(values: list[str | None], name: str) -> TextColumn:
+    return TextColumn(pd.Series(values, dtype="string[pyarrow]"), len(values), name)
+
+
+def _plain(s: str) -> bool:
+    return s.isascii() and not any("\x1c" <= c <= "\x1f" for c in s)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(TEXT, TEXT, TEXT), min_size=1, max_size=8))
+def test_kernels_equal_the_per_value_rules(rows):
+    outs, ctxs, inps = (list(c) for c in zip(*rows))
+    out, ctx, inp = _col(outs, "output"), _col(ctxs, "context"), _col(inps, "input")
+    every = np.ones(len(rows), dtype=bool)
+    score, fb = K.support_scores(out, ctx, every)
+    cand = K.claim_candidates(out, [ctx, inp], every, 2)
+    sim, n_input, fb_rel = K.relevance(inp, out, every)
+    words, distinct, fb_rep = K.repetition(out, every, 3)
+    for i, (o, c, u) in enumerate(rows):
+        plain = _plain(o) and _plain(c)
+        assert fb[i] == (not plain)
+        if plain:
+            assert math.isclose(score[i], sentence_support(o, context_words(c)), rel_tol=1e-12)
+        # the claim prefilter never misses a row the rule fails
+        if unsupported_in(o, [c, u], 2):
+            assert cand[i], (o, c, u)
+        assert fb_rel[i] == (not (_plain(o) and _plain(u)))
+        if not fb_rel[i]:
+            want_sim, want_n = relevance_of(u, o)
+            assert n_input[i] == want_n and math.isclose(sim[i], want_sim, abs_tol=1e-12)
+        assert fb_rep[i] == (not _plain(o))
+        if _plain(o):
+            w = o.lower().split()
+            assert words[i] == len(w) == len(ws_split(o))
+            grams = list(zip(w, w[1:], w[2:]))
+            assert distinct[i] == len(set(grams))
+
+
+def test_claim_prefilter_is_exact_without_markers_or_ignores():
+    out = _col(["Refunds in 45 days.", "Refunds in 30 days.", "Code 0030 and 1 item"], "output")
+    ctx = _col(["Refunds in 30 days."] * 3, "context")
+    assert K.claim_candidates(out, [ctx], np.ones(3, bool), 2).tolist() == [True, False, False]
+
+
+def test_repetition_loop_found_by_the_kernel_path():
+    frame = pd.DataFrame({"output": ["fine answer with enough different words in it"] * 40})
+    frame.loc[7, "output"] = "I can help. " * 12
+    res = RepetitionValidator(min_words=5).check(frame)
+    assert not res["rule__repetition"][7] and res["rule__repetition"].drop(7).all()
+    assert "repeated" in res["reason__repetition"][7]
+
+
+def test_user_patterns_use_re2_on_ascii_rows_and_python_on_the_rest():
+    ssn = Rx(r"\b\d{3}-\d{2}-\d{4}\b", ascii=False)
+    assert ssn.re2_ascii and not ssn.re2
+    # Arabic-Indic digits are \d for Python's Unicode semantics, not for RE2
+    values = ["id 123-45-6789", "id ١٢٣-٤٥-٦٧٨٩", "none", None] * 20
+    t = _col(values, "output")
+    want = [v is not None and ssn.py.search(v) is not None for v in values]
+    assert contains(t, ssn).tolist() == want
+    assert count(t, ssn).tolist() == [len(ssn.py.findall(v or "")) for v in values]
+    for pattern in (r"end$", r"a\sb", r"x{,3}"):
+        assert not Rx(pattern, ascii=False).re2_ascii

@@ -1,0 +1,426 @@
+"""Compiled row kernels for the word-set validators (groundedness, relevance, repetition).
+
+Each rule is defined once on one value, in Python (``sentence_support``, ``claim_runs``,
+``relevance_of``, ``RepetitionValidator._verdict``): the runtime guard calls those. Over a large
+batch the same answers come from these numba kernels, which walk the UTF-8 bytes of the Arrow
+columns row by row: a word is hashed (FNV-1a over its ASCII-lower-cased bytes, then the
+murmur3 finaliser) into a per-row open-addressing set, so a row costs time linear in its
+length with no Python objects. The kernels judge only "plain" rows (ASCII without the
+separators ``\\x1c``-``\\x1f``, which Python's ``str.split`` also splits on); they return the
+other rows as ``fallback`` and callers give those to the Python functions, so every row gets
+the rule's answer. Two different words share a 64-bit hash with odds near 2**-64 per pair.
+
+The claim kernel is a prefilter rather than the rule: it returns the rows holding a digit run
+(value >= ``ignore_below``, leading zeros dropped) that the row's sources do not hold; the
+Python rule (enumeration markers, ``ignore`` patterns) decides those rows alone.
+
+Compiled code is cached on disk next to this module (numba ``cache=True``), so only the first
+run after an install pays the compilation (a few seconds).
+
+>>> import pandas as pd
+>>> from workbench.validation._batch import TextColumn
+>>> col = lambda values, name: TextColumn(pd.Series(values, dtype="string[pyarrow]"), 2, name)
+>>> out = col(["Refunds take 45 days.", "Ship in 30 days."], "output")
+>>> ctx = col(["Refunds take 30 days.", "Shipping takes 30 days."], "context")
+>>> claim_candidates(out, [ctx], np.ones(2, bool), 2).tolist()
+[True, False]
+>>> score, fallback = support_scores(out, ctx, np.ones(2, bool))
+>>> score.round(2).tolist(), fallback.tolist()
+([0.75, 0.67], [False, False])
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from workbench.validation._quality import _STOP, WORD_TRIM
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+#: significant digits a run may have and still be an exact int64 value
+MAX_DIGITS = 18
+
+
+def _byte_set(chars: str) -> np.ndarray:
+    table = np.zeros(256, dtype=np.bool_)
+    for c in chars.encode("ascii"):
+        table[c] = True
+    return table
+
+
+_WS = _byte_set(" \t\n\v\f\r")  # Python's ASCII whitespace for ``str.split``
+_SENT_WS = _byte_set(" \t\n\f\r")  # what may follow a sentence end (``_SENTENCE_SEP``)
+_SENT_END = _byte_set(".!?")
+_TRIM = _byte_set(WORD_TRIM)
+_NOT_PLAIN = np.zeros(256, dtype=np.bool_)
+_NOT_PLAIN[128:] = True
+_NOT_PLAIN[0x1C:0x20] = True
+
+
+# -- primitives ------------------------------------------------------------------------------
+@nb.njit(cache=True, nogil=True)
+def _mix(h):
+    h ^= h >> _S33
+    h *= _M1
+    h ^= h >> _S33
+    h *= _M2
+    h ^= h >> _S33
+    return h
+
+
+@nb.njit(cache=True, nogil=True)
+def _hash(data, a, b):
+    h = _FNV_OFFSET
+    for k in range(a, b):
+        c = data[k]
+        if c >= 65 and c <= 90:
+            c += 32
+        h = (h ^ np.uint64(c)) * _FNV_PRIME
+    return _mix(h)
+
+
+@nb.njit(cache=True, nogil=True)
+def _plain(data, a, b):
+    for k in range(a, b):  # noqa: SIM110 - numba compiles loops, not generators
+        if _NOT_PLAIN[data[k]]:
+            return False
+    return True
+
+
+@nb.njit(cache=True, nogil=True)
+def _capacity(length):
+    """Slots for a set of the words of ``length`` bytes (at most length//2 + 1), load <= 1/2."""
+    size = 16
+    while size < length + 2:
+        size *= 2
+    return size
+
+
+@nb.njit(cache=True, nogil=True)
+def _add(keys, stamp, tag, mask, h):
+    """Insert ``h`` into the set ``tag``; True when it was not there."""
+    i = np.int64(h & np.uint64(mask))
+    while True:
+        if stamp[i] != tag:
+            stamp[i] = tag
+            keys[i] = h
+            return True
+        if keys[i] == h:
+            return False
+        i = (i + 1) & mask
+
+
+@nb.njit(cache=True, nogil=True)
+def _has(keys, stamp, tag, mask, h):
+    i = np.int64(h & np.uint64(mask))
+    while True:
+        if stamp[i] != tag:
+            return False
+        if keys[i] == h:
+            return True
+        i = (i + 1) & mask
+
+
+@nb.njit(cache=True, nogil=True)
+def _is_stop(stop, h):
+    i = np.searchsorted(stop, h)
+    return i < len(stop) and stop[i] == h
+
+
+@nb.njit(cache=True, nogil=True)
+def _next_token(data, i, end):
+    """``(start, stop)`` of the next whitespace token at or after ``i`` (start == end: none)."""
+    while i < end and _WS[data[i]]:
+        i += 1
+    j = i
+    while j < end and not _WS[data[j]]:
+        j += 1
+    return i, j
+
+
+@nb.njit(cache=True, nogil=True)
+def _trimmed(data, a, b):
+    while a < b and _TRIM[data[a]]:
+        a += 1
+    while b > a and _TRIM[data[b - 1]]:
+        b -= 1
+    return a, b
+
+
+@nb.njit(cache=True, nogil=True)
+def _add_words(data, a, end, keys, stamp, tag, mask, stop, content):
+    """Add the (trimmed, lower-cased) words of ``data[a:end]``; ``content``: 2+ chars, no stop
+    words. Returns the number of distinct words added."""
+    added = 0
+    while True:
+        i, j = _next_token(data, a, end)
+        if i >= end:
+            return added
+        s, e = _trimmed(data, i, j)
+        if e > s and (not content or e - s > 1):
+            h = _hash(data, s, e)
+            if not (content and _is_stop(stop, h)) and _add(keys, stamp, tag, mask, h):
+                added += 1
+        a = j
+
+
+# -- kernels ---------------------------------------------------------------------------------
+@nb.njit(cache=True, nogil=True)
+def _support(o_off, o_dat, c_off, c_dat, rows, stop, k1, s1, k2, s2):
+    n = len(o_off) - 1
+    score = np.full(n, np.nan)
+    fallback = np.zeros(n, dtype=np.bool_)
+    tag = 0
+    for r in range(n):
+        if not rows[r]:
+            continue
+        os, oe, cs, ce = o_off[r], o_off[r + 1], c_off[r], c_off[r + 1]
+        if not (_plain(o_dat, os, oe) and _plain(c_dat, cs, ce)):
+            fallback[r] = True
+            continue
+        tag += 1
+        ctag, cmask = tag, _capacity(ce - cs) - 1
+        _add_words(c_dat, cs, ce, k1, s1, ctag, cmask, stop, False)
+        smask = _capacity(oe - os) - 1
+        tag += 1
+        total, count, terms, hits = 0.0, 0, 0, 0
+        i = os
+        while True:
+            i, j = _next_token(o_dat, i, oe)
+            if i >= oe:
+                break
+            a, b = _trimmed(o_dat, i, j)
+            if b - a > 1:
+                h = _hash(o_dat, a, b)
+                if not _is_stop(stop, h) and _add(k2, s2, tag, smask, h):
+                    terms += 1
+                    if _has(k1, s1, ctag, cmask, h):
+                        hits += 1
+            if _SENT_END[o_dat[j - 1]] and (j == oe or _SENT_WS[o_dat[j]]):
+                if terms > 0:
+                    total += hits / terms
+                    count += 1
+                terms, hits = 0, 0
+                tag += 1
+            i = j
+        if terms > 0:
+            total += hits / terms
+            count += 1
+        score[r] = total / count if count > 0 else 1.0
+    return score, fallback
+
+
+@nb.njit(cache=True, nogil=True)
+def _add_runs(data, a, b, keys, stamp, tag, mask):
+    """Add the digit-run values of ``data[a:b]``; False when a run is too long to be exact."""
+    k = a
+    while k < b:
+        if data[k] < 48 or data[k] > 57:
+            k += 1
+            continue
+        value, digits = np.int64(0), 0
+        while k < b and data[k] >= 48 and data[k] <= 57:
+            if digits > 0 or data[k] != 48:
+                digits += 1
+                if digits > MAX_DIGITS:
+                    return False
+                value = value * 10 + (data[k] - 48)
+            k += 1
+        _add(keys, stamp, tag, mask, _mix(np.uint64(value)))
+    return True
+
+
+@nb.njit(cache=True, nogil=True)
+def _claims(o_off, o_dat, c_off, c_dat, i_off, i_dat, rows, ignore_below, keys, stamp):
+    n = len(o_off) - 1
+    cand = np.zeros(n, dtype=np.bool_)
+    tag = 0
+    for r in range(n):
+        if not rows[r]:
+            continue
+        built = False
+        mask = 0
+        k, b = o_off[r], o_off[r + 1]
+        while k < b and not cand[r]:
+            if o_dat[k] < 48 or o_dat[k] > 57:
+                k += 1
+                continue
+            value, digits = np.int64(0), 0
+            while k < b and o_dat[k] >= 48 and o_dat[k] <= 57:
+                if digits > 0 or o_dat[k] != 48:
+                    digits += 1
+                    if digits <= MAX_DIGITS:
+                        value = value * 10 + (o_dat[k] - 48)
+                k += 1
+            if digits > MAX_DIGITS:
+                cand[r] = True
+            elif float(value) >= ignore_below:
+                if not built:
+                    tag += 1
+                    cs, ce, is_, ie = c_off[r], c_off[r + 1], i_off[r], i_off[r + 1]
+                    mask = _capacity(ce - cs + ie - is_) - 1
+                    ok = _add_runs(c_dat, cs, ce, keys, stamp, tag, mask)
+                    ok = ok and _add_runs(i_dat, is_, ie, keys, stamp, tag, mask)
+                    built = True
+                    if not ok:
+                        cand[r] = True
+                        break
+                if not _has(keys, stamp, tag, mask, _mix(np.uint64(value))):
+                    cand[r] = True
+    return cand
+
+
+@nb.njit(cache=True, nogil=True)
+def _relevance(i_off, i_dat, o_off, o_dat, rows, stop, k1, s1, k2, s2):
+    n = len(o_off) - 1
+    sim = np.zeros(n)
+    n_input = np.zeros(n, dtype=np.int64)
+    fallback = np.zeros(n, dtype=np.bool_)
+    tag = 0
+    for r in range(n):
+        if not rows[r]:
+            continue
+        is_, ie, os, oe = i_off[r], i_off[r + 1], o_off[r], o_off[r + 1]
+        if not (_plain(i_dat, is_, ie) and _plain(o_dat, os, oe)):
+            fallback[r] = True
+            continue
+        tag += 1
+        amask, bmask = _capacity(ie - is_) - 1, _capacity(oe - os) - 1
+        na = _add_words(i_dat, is_, ie, k1, s1, tag, amask, stop, True)
+        nb_, inter = 0, 0
+        i = os
+        while True:
+            i, j = _next_token(o_dat, i, oe)
+            if i >= oe:
+                break
+            a, b = _trimmed(o_dat, i, j)
+            if b - a > 1:
+                h = _hash(o_dat, a, b)
+                if not _is_stop(stop, h) and _add(k2, s2, tag, bmask, h):
+                    nb_ += 1
+                    if _has(k1, s1, tag, amask, h):
+                        inter += 1
+            i = j
+        n_input[r] = na
+        if na > 0 and nb_ > 0:
+            sim[r] = inter / np.sqrt(np.float64(na * nb_))
+    return sim, n_input, fallback
+
+
+@nb.njit(cache=True, nogil=True)
+def _repetition(o_off, o_dat, rows, n_gram, keys, stamp):
+    n = len(o_off) - 1
+    words = np.zeros(n, dtype=np.int64)
+    distinct = np.zeros(n, dtype=np.int64)
+    fallback = np.zeros(n, dtype=np.bool_)
+    window = np.zeros(n_gram, dtype=np.uint64)
+    tag = 0
+    for r in range(n):
+        if not rows[r]:
+            continue
+        os, oe = o_off[r], o_off[r + 1]
+        if not _plain(o_dat, os, oe):
+            fallback[r] = True
+            continue
+        tag += 1
+        mask = _capacity(oe - os) - 1
+        count, new = 0, 0
+        i = os
+        while True:
+            i, j = _next_token(o_dat, i, oe)
+            if i >= oe:
+                break
+            window[count % n_gram] = _hash(o_dat, i, j)
+            count += 1
+            if count >= n_gram:
+                g = _FNV_OFFSET
+                for q in range(count - n_gram, count):
+                    g = (g ^ window[q % n_gram]) * _FNV_PRIME
+                if _add(keys, stamp, tag, mask, _mix(g)):
+                    new += 1
+            i = j
+        words[r], distinct[r] = count, new
+    return words, distinct, fallback
+
+
+# -- Python entry points ---------------------------------------------------------------------
+def _buffers(t) -> tuple[np.ndarray, np.ndarray]:
+    """``(offsets, bytes)`` of a :class:`TextColumn`'s Arrow array (nulls as empty strings)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if t.absent:
+        return np.zeros(t.n + 1, np.int64), np.zeros(1, np.uint8)
+    arr = t.arrow
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count:
+        arr = pc.fill_null(arr, "")
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(1, np.uint8)
+    return offsets.astype(np.int64), data
+
+
+def _table(*offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hash-set storage big enough for the longest row of any of the columns."""
+    longest = max((int(np.diff(o).max()) if len(o) > 1 else 0) for o in offsets)
+    size = 16
+    while size < longest * 2 + 2:
+        size *= 2
+    return np.zeros(size, np.uint64), np.full(size, -1, np.int64)
+
+
+_STOP_HASHES: np.ndarray | None = None
+
+
+def _stop_hashes() -> np.ndarray:
+    global _STOP_HASHES
+    if _STOP_HASHES is None:
+        out = np.empty(len(_STOP), np.uint64)
+        for i, w in enumerate(sorted(_STOP)):
+            b = np.frombuffer(w.encode("utf-8"), np.uint8)
+            out[i] = _hash(b, 0, len(b))
+        _STOP_HASHES = np.sort(out)
+    return _STOP_HASHES
+
+
+def support_scores(out, ctx, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``sentence_support(output, context words)`` per row in ``rows``; and the fallback rows."""
+    o_off, o_dat = _buffers(out)
+    c_off, c_dat = _buffers(ctx)
+    k1, s1 = _table(c_off)
+    k2, s2 = _table(o_off)
+    return _support(o_off, o_dat, c_off, c_dat, rows, _stop_hashes(), k1, s1, k2, s2)
+
+
+def claim_candidates(out, sources: list, rows: np.ndarray, ignore_below: float) -> np.ndarray:
+    """Rows whose output holds a digit run (>= ``ignore_below``) the ``sources`` do not hold."""
+    o_off, o_dat = _buffers(out)
+    bufs = [_buffers(s) for s in sources]
+    while len(bufs) < 2:
+        bufs.append((np.zeros(len(o_off), np.int64), np.zeros(1, np.uint8)))
+    (c_off, c_dat), (i_off, i_dat) = bufs
+    keys, stamp = _table(c_off + i_off)  # rows as long as context + input together
+    return _claims(o_off, o_dat, c_off, c_dat, i_off, i_dat, rows, float(ignore_below), keys, stamp)
+
+
+def relevance(inputs, out, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: content-word cosine similarity, input content words, fallback rows."""
+    i_off, i_dat = _buffers(inputs)
+    o_off, o_dat = _buffers(out)
+    k1, s1 = _table(i_off)
+    k2, s2 = _table(o_off)
+    return _relevance(i_off, i_dat, o_off, o_dat, rows, _stop_hashes(), k1, s1, k2, s2)
+
+
+def repetition(out, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: words, distinct word ``n``-grams, fallback rows."""
+    o_off, o_dat = _buffers(out)
+    keys, stamp = _table(o_off)
+    return _repetition(o_off, o_dat, rows, int(n), keys, stamp)
