@@ -68,6 +68,18 @@ def build_app(
     >>> callable(build_app)
     True
     """
+    return build_session(settings, logs=logs, demo_n=demo_n, demo_seed=demo_seed, title=title)[0]
+
+
+def build_session(
+    settings: Settings | None = None,
+    *,
+    logs: str | os.PathLike | None = None,
+    demo_n: int = 20_000,
+    demo_seed: int = 0,
+    title: str = "LLM workbench",
+) -> tuple[Any, Session]:
+    """:func:`build_app` that also returns the session (its state, for tests and benchmarks)."""
     import panel as pn
 
     from workbench.app._state import AppState
@@ -99,7 +111,7 @@ def build_app(
         sidebar_width=300,
         header_background="#2f5d8a",
     )
-    return template
+    return template, session
 
 
 def _configure_panel() -> None:

@@ -122,8 +122,8 @@ def page(session: Any):
             refresh = session.extras.get("refresh_filter_options")
             if refresh:
                 refresh()
+            state.param.trigger("topics")  # the state picks up the dataset's new topic cube
             render()
-            state.param.trigger("topics")
 
         from workbench.app._jobs import when_done
 

@@ -66,6 +66,14 @@ class Dataset:
     lock: threading.RLock = field(default_factory=threading.RLock)
     topic_code: np.ndarray | None = None
     topic_levels: list[int] = field(default_factory=list)
+    #: per row, the index of its validation outcome pattern (which rules ran, which passed,
+    #: the policy decision, error status); a handful of patterns cover millions of rows
+    pattern_code: np.ndarray | None = None
+    pattern_pass: np.ndarray | None = None  # (P, k) bool
+    pattern_ran: np.ndarray | None = None  # (P, k) bool
+    pattern_policy_pass: np.ndarray | None = None  # (P,) bool
+    pattern_error: np.ndarray | None = None  # (P,) bool
+    cube: Cube | None = None
 
     @property
     def n(self) -> int:
@@ -137,17 +145,134 @@ class Dataset:
             validation=report,
             validation_error=error,
         )
+        ds._index_patterns()
         if S.TOPIC in frame.columns:
             ds.set_topics(frame[S.TOPIC])
+        else:
+            ds.cube = Cube.build(ds)
         return ds
+
+    def _index_patterns(self) -> None:
+        k = self.rule_pass.shape[1]
+        policy = self.policy_pass if self.policy_pass is not None else np.ones(self.n, dtype=bool)
+        bits = np.column_stack([self.rule_pass, self.rule_ran, policy, self.status_error])
+        packed = np.packbits(bits, axis=1)
+        pad = (-packed.shape[1]) % 8
+        if pad:
+            packed = np.pad(packed, ((0, 0), (0, pad)))
+        words = np.ascontiguousarray(packed).view(">u8")
+        if words.shape[1] == 1:
+            _, first, inv = np.unique(words[:, 0], return_index=True, return_inverse=True)
+        else:
+            _, first, inv = np.unique(words, axis=0, return_index=True, return_inverse=True)
+        rows = bits[first]
+        self.pattern_code = inv.reshape(-1).astype(np.int32)
+        self.pattern_pass = rows[:, :k]
+        self.pattern_ran = rows[:, k : 2 * k]
+        self.pattern_policy_pass = rows[:, 2 * k]
+        self.pattern_error = rows[:, 2 * k + 1]
 
     def set_topics(self, topics: pd.Series | np.ndarray) -> None:
         """Attach per-row topic ids (-1 = no topic), e.g. after clustering the failures."""
         values = pd.Series(topics).astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
         uniq, inv = np.unique(values, return_inverse=True)
+        code = inv.astype(np.int32)
+        cube = Cube.build(self, topic_code=code, n_topics=len(uniq))
         with self.lock:
             self.topic_levels = [int(u) for u in uniq]
-            self.topic_code = inv.astype(np.int32)
+            self.topic_code = code
+            self.cube = cube
+
+
+@dataclass(eq=False)
+class Cube:
+    """Totals per cell, a cell being one (day, app, model, prompt version, variant, topic).
+
+    A filter on any of those keeps or drops whole cells, so every aggregate the dashboard shows
+    is a weighted ``bincount`` over the cells (a few hundred to a few thousand) instead of a pass
+    over the rows. Validation outcomes and latency buckets are kept as sparse (cell, pattern) and
+    (cell, bucket) counts, so pass/fail under any choice of validators and latency quantiles
+    come from the cube too.
+    """
+
+    day: np.ndarray
+    dims: dict[str, np.ndarray]
+    topic: np.ndarray
+    records: np.ndarray
+    cost: np.ndarray
+    tokens: np.ndarray
+    lat_n: np.ndarray
+    lat_sum: np.ndarray
+    cp_cell: np.ndarray
+    cp_pattern: np.ndarray
+    cp_count: np.ndarray
+    cb_cell: np.ndarray
+    cb_bucket: np.ndarray
+    cb_count: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.day)
+
+    @classmethod
+    def build(cls, ds: Dataset, topic_code: np.ndarray | None = None, n_topics: int = 1) -> Cube:
+        n = ds.n
+        topic = topic_code if topic_code is not None else np.zeros(n, dtype=np.int32)
+        parts = [(ds.day_code, max(len(ds.days), 1))]
+        parts += [(ds.codes[c], max(len(ds.levels[c]), 1)) for c in FILTER_COLUMNS]
+        parts.append((topic, max(n_topics, 1)))
+        if float(np.prod([float(r) for _, r in parts])) < 2**62:
+            key = np.zeros(n, dtype=np.int64)
+            for arr, radix in parts:
+                key = key * radix + arr
+            _, first, cell = np.unique(key, return_index=True, return_inverse=True)
+        else:  # too many level combinations for one integer key
+            stacked = np.column_stack([arr for arr, _ in parts])
+            _, first, cell = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+        cell = cell.reshape(-1)
+        size = len(first)
+        has_lat = ~np.isnan(ds.latency)
+
+        def total(weights=None):
+            return np.bincount(cell, weights=weights, minlength=size)
+
+        cp_cell, cp_pattern, cp_count = _pairs(
+            cell, size, ds.pattern_code, ds.pattern_pass.shape[0]
+        )
+        ok = ds.latency_bucket >= 0
+        cb_cell, cb_bucket, cb_count = _pairs(
+            cell[ok], size, ds.latency_bucket[ok].astype(np.int64), len(LATENCY_EDGES)
+        )
+        return cls(
+            day=ds.day_code[first],
+            dims={c: ds.codes[c][first] for c in FILTER_COLUMNS},
+            topic=topic[first],
+            records=total().astype(float),
+            cost=total(np.nan_to_num(ds.cost)),
+            tokens=total(np.nan_to_num(ds.tokens)),
+            lat_n=total(has_lat.astype(float)),
+            lat_sum=total(np.where(has_lat, ds.latency, 0.0)),
+            cp_cell=cp_cell,
+            cp_pattern=cp_pattern,
+            cp_count=cp_count,
+            cb_cell=cb_cell,
+            cb_bucket=cb_bucket,
+            cb_count=cb_count,
+        )
+
+
+def _pairs(
+    a: np.ndarray, na: int, b: np.ndarray, nb: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (a, b) pairs of two code arrays with their counts."""
+    key = a.astype(np.int64) * nb + b
+    if na * nb <= 8 * len(key) + 4096:
+        counts = np.bincount(key, minlength=na * nb)
+        uniq = np.flatnonzero(counts)
+        counts = counts[uniq]
+    else:
+        uniq, counts = np.unique(key, return_counts=True)
+    return (uniq // nb).astype(np.int64), (uniq % nb).astype(np.int64), counts.astype(float)
 
 
 def _factorize(s: pd.Series | None, n: int) -> tuple[np.ndarray, list[str]]:

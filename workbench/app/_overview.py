@@ -1,20 +1,23 @@
 """Overview page: volume, pass rate with control limits, latency and cost per day and version.
 
-The layout is built once per session; a filter change updates it in place (HoloViews
-``DynamicMap`` streams on the state's ``revision`` push new data into the existing Bokeh
-figures, panes get new objects), which keeps a filter change cheap on the server.
+The figures are Bokeh models built once per session (the same models HoloViews would render
+to, without its per-update machinery, which cost more than the aggregation itself on 1M rows).
+A filter change replaces the data of their ``ColumnDataSource`` objects in place: per-day
+aggregates of a few hundred numbers travel to the browser, never per-record data. When the data
+source changes (the Data page), the page is rebuilt for the new prompt versions.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import workbench.schema as S
 from workbench.app._ui import KPI_CSS, fmt, kpi_cards, tabulator, unavailable
 
-PLOT = dict(height=260, responsive=True)
+PLOT_HEIGHT = 260
 
 
 def kpi_items(state) -> list[tuple[str, str, str]]:
@@ -28,76 +31,43 @@ def kpi_items(state) -> list[tuple[str, str, str]]:
     ]
 
 
-# -- figure builders (pure: state in, HoloViews object out) ------------------------------------
-# Each returns the same element type (and the same overlay layers) for any filter, so a
-# DynamicMap can update the existing Bokeh figure in place.
-def _stacked(state, value: str, title: str):
-    import holoviews as hv
+# -- data builders (pure: state in, ColumnDataSource columns out) -----------------------------
+# The figures are built once per session; a filter change only replaces their sources' data
+# (and the categorical factors), so no Bokeh model is rebuilt and only a few hundred numbers
+# (per-day aggregates, never per-record data) travel to the browser.
+NO_RECORDS = "(no records)"
 
+
+def stacked_data(state, value: str, levels: list[str]) -> dict[str, list]:
+    """Per day (a category ``YYYY-MM-DD``), one column per prompt version holding ``value``."""
     daily = state.daily(S.PROMPT_VERSION)
-    if daily.empty:  # Bokeh cannot stack zero bars: show one empty bar instead
-        first = (
-            state.dataset.days[0]
-            if state.dataset is not None and state.dataset.days
-            else pd.Timestamp(0)
-        )
-        daily = pd.DataFrame({"day": [first], S.PROMPT_VERSION: ["(no records)"], value: [0.0]})
-        daily["day"] = pd.to_datetime(daily["day"])
-    data = pd.DataFrame(
-        {
-            "day": daily["day"].dt.strftime("%Y-%m-%d") if len(daily) else pd.Series([], dtype=str),
-            S.PROMPT_VERSION: daily[S.PROMPT_VERSION].astype(str)
-            if len(daily)
-            else pd.Series([], dtype=str),
-            value: daily[value].astype(float) if len(daily) else pd.Series([], dtype=float),
-        }
-    )
-    return hv.Bars(data, kdims=["day", S.PROMPT_VERSION], vdims=[value]).opts(
-        stacked=True,
-        xrotation=60,
-        legend_position="top_left",
-        title=title,
-        tools=["hover", "tap"],
-        show_legend=True,
-        **PLOT,
-    )
+    if daily.empty:
+        return {"day": [NO_RECORDS], **{lv: [0.0] for lv in levels}}
+    days, row = np.unique(daily["day"].to_numpy(dtype="datetime64[D]"), return_inverse=True)
+    col_of = {lv: i for i, lv in enumerate(levels)}
+    col = np.array([col_of.get(v, -1) for v in daily[S.PROMPT_VERSION]], dtype=np.int64)
+    keep = col >= 0
+    wide = np.zeros((len(days), len(levels)))
+    np.add.at(wide, (row[keep], col[keep]), daily[value].to_numpy(dtype=float)[keep])
+    out: dict[str, list] = {"day": [str(d) for d in days]}
+    for i, lv in enumerate(levels):
+        out[lv] = wide[:, i].tolist()
+    return out
 
 
-def volume_plot(state):
-    return _stacked(
-        state, "records", "Volume per day by prompt version (click a bar to pick the day)"
-    )
-
-
-def cost_plot(state):
-    return _stacked(state, "cost", "Cost per day by prompt version (USD)")
-
-
-def latency_plot(state):
-    import holoviews as hv
-
+def latency_data(state) -> dict[str, Any]:
     lat = state.latency_daily()
-    curves = [hv.Curve(lat, "day", (q, "latency (ms)"), label=q) for q in ("p50", "p95")]
-    return hv.Overlay(curves).opts(
-        title="Latency per day (ms, p50 and p95)", legend_position="top_left", **PLOT
-    )
+    return {
+        "day": pd.to_datetime(lat["day"]).to_numpy(dtype="datetime64[ms]"),
+        "p50": lat["p50"].astype(float).to_numpy(),
+        "p95": lat["p95"].astype(float).to_numpy(),
+    }
 
 
-def validators_plot(state):
-    import holoviews as hv
-
+def validators_data(state) -> dict[str, list]:
     rates = state.validator_rates().head(10)
-    data = pd.DataFrame(
-        {"validator": rates["validator"].astype(str), "failed": rates["failed"].astype(float)}
-    )
-    return hv.Bars(data, "validator", "failed").opts(
-        invert_axes=True,
-        invert_yaxis=True,
-        color="#c0392b",
-        title="Top failing validators (failed rows)",
-        tools=["hover"],
-        **PLOT,
-    )
+    names = rates["validator"].astype(str).tolist()
+    return {"validator": names, "failed": rates["failed"].astype(float).tolist()}
 
 
 def control_chart(totals: pd.DataFrame, reference_days: int = 7):
@@ -115,46 +85,31 @@ def _cached_chart(state):
     return state._cached("pchart", lambda: control_chart(state.daily(None)))
 
 
-def pchart_plot(state):
-    import holoviews as hv
-
+def pchart_data(state) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """(line columns, signal columns, title) of the p-chart under the current filters."""
     totals = state.daily(None)
     title = "Failure rate per day: p-chart"
-    frame = pd.DataFrame(
-        {
-            "time": pd.Series([], dtype="datetime64[ns]"),
-            "value": [],
-            "center": [],
-            "lcl": [],
-            "ucl": [],
-        }
-    )
-    sig = pd.DataFrame({"time": pd.Series([], dtype="datetime64[ns]"), "value": [], "rule": []})
+    empty = np.array([], dtype="datetime64[ms]")
+    lines = {k: np.array([], dtype=float) for k in ("value", "center", "lcl", "ucl")}
+    lines["time"] = empty
+    sig: dict[str, Any] = {"time": empty, "value": np.array([], dtype=float), "rule": []}
     if len(totals) >= 3:
         try:
             f, s, nref = _cached_chart(state)
-            frame = f[["time", "value", "center", "lcl", "ucl"]].assign(
-                time=pd.to_datetime(f["time"])
-            )
+            lines = {k: f[k].astype(float).to_numpy() for k in ("value", "center", "lcl", "ucl")}
+            lines["time"] = pd.to_datetime(f["time"]).to_numpy(dtype="datetime64[ms]")
             if len(s):
-                sig = s[["time", "value", "rule"]].assign(time=pd.to_datetime(s["time"]))
+                sig = {
+                    "time": pd.to_datetime(s["time"]).to_numpy(dtype="datetime64[ms]"),
+                    "value": s["value"].astype(float).to_numpy(),
+                    "rule": s["rule"].astype(str).tolist(),
+                }
             title += f" (limits from the first {nref} days)"
         except Exception as exc:  # e.g. no failures in the reference: keep the page
             title += f": unavailable ({exc})"
     else:
         title += " (needs 3 days or more)"
-    layers = [
-        hv.Curve(frame, "time", ("value", "failure rate"), label="failure rate"),
-        hv.Curve(frame, "time", ("center", "failure rate"), label="center").opts(
-            line_dash="dashed"
-        ),
-        hv.Curve(frame, "time", ("lcl", "failure rate"), label="LCL").opts(color="grey"),
-        hv.Curve(frame, "time", ("ucl", "failure rate"), label="UCL").opts(color="grey"),
-        hv.Scatter(sig, "time", [("value", "failure rate"), "rule"], label="signal").opts(
-            color="red", size=8, tools=["hover"]
-        ),
-    ]
-    return hv.Overlay(layers).opts(title=title, legend_position="top_left", **PLOT)
+    return lines, sig, title
 
 
 def signals_text(state) -> str:
@@ -176,41 +131,215 @@ def signals_text(state) -> str:
 
 
 # -- page ----------------------------------------------------------------------------------
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
+
+
+def _figure(title: str, **kwargs):
+    from bokeh.plotting import figure
+
+    fig = figure(
+        title=title,
+        height=PLOT_HEIGHT,
+        sizing_mode="stretch_width",
+        tools=TOOLS,
+        toolbar_location="right",
+        **kwargs,
+    )
+    fig.xaxis.axis_label_text_font_style = "normal"
+    fig.yaxis.axis_label_text_font_style = "normal"
+    return fig
+
+
+def _legend(fig) -> None:
+    if fig.legend:
+        fig.legend.location = "top_left"
+        fig.legend.click_policy = "hide"
+        fig.legend.background_fill_alpha = 0.6
+
+
+class OverviewCharts:
+    """The Overview's Bokeh figures for one session, updated in place by :meth:`update`."""
+
+    def __init__(self, state, on_day=None):
+        from bokeh.models import ColumnDataSource, FactorRange, HoverTool, TapTool
+
+        self.state = state
+        self.levels = list(state.dataset.levels[S.PROMPT_VERSION]) if state.dataset else []
+        colors = [PALETTE[i % len(PALETTE)] for i in range(len(self.levels))]
+        self.sources: dict[str, ColumnDataSource] = {}
+        self.figures: dict[str, Any] = {}
+        for key, value, title in (
+            ("volume", "records", "Volume per day by prompt version (click a bar to pick the day)"),
+            ("cost", "cost", "Cost per day by prompt version (USD)"),
+        ):
+            data = stacked_data(state, value, self.levels)
+            src = ColumnDataSource(data)
+            fig = _figure(title, x_range=FactorRange(factors=data["day"]))
+            if self.levels:
+                fig.vbar_stack(
+                    self.levels,
+                    x="day",
+                    width=0.8,
+                    source=src,
+                    color=colors,
+                    legend_label=[str(lv) for lv in self.levels],
+                    name=self.levels,
+                )
+                _legend(fig)
+            fmt_ = "{0,0}" if value == "records" else "$0,0.00"
+            fig.add_tools(
+                HoverTool(
+                    tooltips=[
+                        ("day", "@day"),
+                        ("prompt version", "$name"),
+                        (value, f"@$name{{{fmt_}}}"),
+                    ]
+                )
+            )
+            fig.xaxis.major_label_orientation = 1.05
+            fig.y_range.start = 0
+            fig.yaxis.axis_label = value
+            self.sources[key], self.figures[key] = src, fig
+        if on_day is not None:
+            self.figures["volume"].add_tools(TapTool())
+
+            def tapped(_attr, _old, new):
+                if new:
+                    day = self.sources["volume"].data["day"][new[0]]
+                    if day != NO_RECORDS:
+                        on_day(day)
+
+            self.sources["volume"].selected.on_change("indices", tapped)
+        lat = ColumnDataSource(latency_data(state))
+        fig = _figure("Latency per day (ms, p50 and p95)", x_axis_type="datetime")
+        for q, color in (("p50", PALETTE[0]), ("p95", PALETTE[1])):
+            fig.line("day", q, source=lat, color=color, line_width=2, legend_label=q)
+            fig.scatter("day", q, source=lat, color=color, size=4, legend_label=q)
+        fig.add_tools(
+            HoverTool(
+                tooltips=[("day", "@day{%F}"), ("p50", "@p50{0,0} ms"), ("p95", "@p95{0,0} ms")],
+                formatters={"@day": "datetime"},
+            )
+        )
+        fig.yaxis.axis_label = "latency (ms)"
+        _legend(fig)
+        self.sources["latency"], self.figures["latency"] = lat, fig
+        lines, sig, title = pchart_data(state)
+        pl, ps = ColumnDataSource(lines), ColumnDataSource(sig)
+        fig = _figure(title, x_axis_type="datetime")
+        fig.line("time", "value", source=pl, line_width=2, legend_label="failure rate")
+        fig.line(
+            "time", "center", source=pl, line_dash="dashed", color="black", legend_label="center"
+        )
+        fig.line("time", "lcl", source=pl, color="grey", legend_label="LCL")
+        fig.line("time", "ucl", source=pl, color="grey", legend_label="UCL")
+        dots = fig.scatter("time", "value", source=ps, color="red", size=8, legend_label="signal")
+        fig.add_tools(
+            HoverTool(
+                renderers=[dots],
+                tooltips=[
+                    ("day", "@time{%F}"),
+                    ("failure rate", "@value{0.000}"),
+                    ("rule", "@rule"),
+                ],
+                formatters={"@time": "datetime"},
+            )
+        )
+        fig.yaxis.axis_label = "failure rate"
+        _legend(fig)
+        self.sources["pchart"], self.sources["signals"], self.figures["pchart"] = pl, ps, fig
+        vd = validators_data(state)
+        vs = ColumnDataSource(vd)
+        fig = _figure(
+            "Top failing validators (failed rows)",
+            y_range=FactorRange(factors=vd["validator"][::-1]),
+        )
+        fig.hbar(y="validator", right="failed", height=0.7, source=vs, color="#c0392b")
+        fig.add_tools(HoverTool(tooltips=[("validator", "@validator"), ("failed", "@failed{0,0}")]))
+        fig.x_range.start = 0
+        self.sources["validators"], self.figures["validators"] = vs, fig
+
+    def update(self) -> None:
+        """Push the current filters' aggregates into the existing figures."""
+        state = self.state
+        for key, value in (("volume", "records"), ("cost", "cost")):
+            data = stacked_data(state, value, self.levels)
+            src = self.sources[key]
+            src.selected.indices = []
+            self.figures[key].x_range.factors = data["day"]
+            src.data = data
+        self.sources["latency"].data = latency_data(state)
+        lines, sig, title = pchart_data(state)
+        self.sources["pchart"].data = lines
+        self.sources["signals"].data = sig
+        self.figures["pchart"].title.text = title
+        vd = validators_data(state)
+        self.figures["validators"].y_range.factors = vd["validator"][::-1]
+        self.sources["validators"].data = vd
+
+
 def page(session: Any):
-    import holoviews as hv
+    """The Overview page; rebuilt when the data source changes, updated in place on filters."""
     import panel as pn
 
     state = session.state
-    if state.dataset is None:
-        return unavailable("Overview", "No data loaded: open the Data page.")
-    stream = hv.streams.Params(state, ["revision"])
+    body = pn.Column(sizing_mode="stretch_width", name="Overview")
+    current: dict[str, Any] = {"watcher": None}
 
-    def dyn(fn):
-        return hv.DynamicMap(lambda revision: fn(state), streams=[stream])
+    def build(*_):
+        if current["watcher"] is not None:
+            state.param.unwatch(current["watcher"])
+            current["watcher"] = None
+        if state.dataset is None:
+            body.objects = [unavailable("Overview", "No data loaded: open the Data page.")]
+            return
+        objects, update = _content(state)
+        current["watcher"] = state.param.watch(update, "revision")
+        body.objects = objects
 
-    volume = dyn(volume_plot)
-    tap = hv.streams.Tap(source=volume)
+    build()
+    state.param.watch(build, "dataset")
+    return body
 
-    def pick_day(x=None, y=None):
-        day = _day_from_x(x, state)
-        if day is not None:
-            state.day = day
 
-    tap.add_subscriber(lambda **kw: pick_day(**kw))
+def _content(state) -> tuple[list, Any]:
+    import panel as pn
+
+    def pick_day(day: str) -> None:
+        picked = _day_from_x(day, state)
+        if picked is not None:
+            state.day = picked
+
     try:
         import workbench.drift.control  # noqa: F401
 
-        pchart = pn.pane.HoloViews(dyn(pchart_plot), sizing_mode="stretch_width")
-        signals = pn.pane.Markdown(signals_text(state), css_classes=["wb-signals"])
+        has_control = True
     except ImportError as exc:
-        pchart = unavailable("Control limits", f"workbench.drift.control: {exc}")
+        has_control, control_error = False, str(exc)
+    charts = OverviewCharts(state, on_day=pick_day)
+    if has_control:
+        pchart = pn.pane.Bokeh(charts.figures["pchart"], sizing_mode="stretch_width")
+        signals = pn.pane.Markdown(signals_text(state), css_classes=["wb-signals"])
+    else:
+        pchart = unavailable("Control limits", f"workbench.drift.control: {control_error}")
         signals = pn.pane.Markdown("")
     kpis = pn.pane.HTML(
         kpi_cards(kpi_items(state)), sizing_mode="stretch_width", stylesheets=[KPI_CSS]
     )
-    versions = state.by_level(S.PROMPT_VERSION)
     table = tabulator(
-        versions.round(4),
+        state.by_level(S.PROMPT_VERSION).round(4),
         formatters={"pass_rate": {"type": "progress", "max": 1}},
         css_classes=["wb-by-version"],
         page_size=10,
@@ -226,24 +355,23 @@ def page(session: Any):
     def update(*_):
         kpis.object = kpi_cards(kpi_items(state))
         table.value = state.by_level(S.PROMPT_VERSION).round(4)
-        if isinstance(signals, pn.pane.Markdown):
+        charts.update()
+        if has_control:
             signals.object = signals_text(state)
 
-    state.param.watch(update, "revision")
-    return pn.Column(
+    def bokeh(key: str):
+        return pn.pane.Bokeh(charts.figures[key], sizing_mode="stretch_width")
+
+    objects = [
         kpis,
-        pn.Row(pn.pane.HoloViews(volume, sizing_mode="stretch_width"), pn.Column(pchart, signals)),
-        pn.Row(
-            pn.pane.HoloViews(dyn(latency_plot), sizing_mode="stretch_width"),
-            pn.pane.HoloViews(dyn(cost_plot), sizing_mode="stretch_width"),
-        ),
+        pn.Row(bokeh("volume"), pn.Column(pchart, signals)),
+        pn.Row(bokeh("latency"), bokeh("cost")),
         pn.Row(
             pn.Column("#### By prompt version (click a row to filter every page)", table),
-            pn.pane.HoloViews(dyn(validators_plot), sizing_mode="stretch_width"),
+            bokeh("validators"),
         ),
-        sizing_mode="stretch_width",
-        name="Overview",
-    )
+    ]
+    return objects, update
 
 
 def _day_from_x(x, state):

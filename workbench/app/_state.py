@@ -32,7 +32,7 @@ import pandas as pd
 import param
 
 import workbench.schema as S
-from workbench.app._dataset import LATENCY_EDGES, Dataset
+from workbench.app._dataset import LATENCY_EDGES, Cube, Dataset
 
 #: filter parameter -> LogFrame column it filters on
 FILTER_PARAMS: dict[str, str] = {
@@ -64,32 +64,50 @@ class AppState(param.Parameterized):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._cache: dict[str, Any] = {}
-        self._mask: np.ndarray = np.zeros(0, dtype=bool)
-        self._fail: np.ndarray = np.zeros(0, dtype=bool)
-        self._all = True
+        self._cube: Cube | None = None
+        self._topic_code: np.ndarray | None = None
+        self._topic_levels: list[int] = []
+        self._ok: np.ndarray = np.zeros(0, dtype=bool)
+        self._fail_pattern: np.ndarray = np.zeros(0, dtype=bool)
         self._recompute()
 
     # -- core -------------------------------------------------------------------------------
+    # A filter change only decides which cells of the dataset's cube are kept and which
+    # validation patterns count as failures (arrays of a few hundred entries). The per-row mask
+    # and failure flags that the example tables need are built on first use.
     @param.depends(*_WATCHED, watch=True)
     def _recompute(self) -> None:
         ds = self.dataset
         self._cache = {}
         if ds is None:
-            self._mask = np.zeros(0, dtype=bool)
-            self._fail = np.zeros(0, dtype=bool)
+            self._cube, self._topic_code, self._topic_levels = None, None, []
+            self._ok = np.zeros(0, dtype=bool)
+            self._fail_pattern = np.zeros(0, dtype=bool)
         else:
-            self._mask = self._build_mask(ds)
-            self._fail = self._build_fail(ds)
-        self._all = bool(self._mask.all())
+            with ds.lock:  # the cube and the topic codes change together (clustering)
+                self._cube = ds.cube
+                self._topic_code, self._topic_levels = ds.topic_code, list(ds.topic_levels)
+            self._ok = self._keep(ds, self._cube_codes())
+            self._fail_pattern = self._build_fail(ds)
         self.revision += 1
 
-    def _build_mask(self, ds: Dataset, *, with_time: bool = True) -> np.ndarray:
-        mask = np.ones(ds.n, dtype=bool)
+    def _cube_codes(self) -> dict[str, np.ndarray]:
+        cube = self._cube
+        return {"day": cube.day, "topic": cube.topic, **cube.dims}
+
+    def _row_codes(self, ds: Dataset) -> dict[str, np.ndarray]:
+        return {"day": ds.day_code, "topic": self._topic_code, **ds.codes}
+
+    def _keep(
+        self, ds: Dataset, codes: dict[str, np.ndarray], *, with_time: bool = True
+    ) -> np.ndarray:
+        """Which entries of ``codes`` (per cell or per row) pass the filters."""
+        keep = np.ones(len(codes["day"]), dtype=bool)
         for name, col in FILTER_PARAMS.items():
             chosen = getattr(self, name)
             if chosen:
-                idx = [i for i, lv in enumerate(ds.levels[col]) if lv in set(chosen)]
-                mask &= np.isin(ds.codes[col], np.asarray(idx, dtype=np.int32))
+                allowed = np.isin(np.asarray(ds.levels[col], dtype=object), list(chosen))
+                keep &= allowed[codes[col]]
         lo, hi = self.day_range() if with_time else (None, None)
         if lo is not None or hi is not None:
             day_ok = np.array(
@@ -99,25 +117,29 @@ class AppState(param.Parameterized):
                 ],
                 dtype=bool,
             )
-            mask &= day_ok[ds.day_code]
+            keep &= day_ok[codes["day"]]
         if self.topics:
-            if ds.topic_code is None:
-                mask[:] = False
+            if self._topic_code is None:
+                keep[:] = False
             else:
-                idx = [i for i, t in enumerate(ds.topic_levels) if t in set(self.topics)]
-                mask &= np.isin(ds.topic_code, np.asarray(idx, dtype=np.int32))
-        return mask
+                allowed = np.isin(np.asarray(self._topic_levels), list(self.topics))
+                keep &= allowed[codes["topic"]]
+        return keep
+
+    def _build_mask(self, ds: Dataset, *, with_time: bool = True) -> np.ndarray:
+        return self._keep(ds, self._row_codes(ds), with_time=with_time)
 
     def _build_fail(self, ds: Dataset) -> np.ndarray:
+        """Per validation pattern: does a row with it count as failed under ``validators``?"""
         if not self.validators and ds.policy_pass is not None:
-            return ~ds.policy_pass
+            return ~ds.pattern_policy_pass
         if ds.rule_pass.shape[1] == 0:
-            return ds.status_error
+            return ds.pattern_error.copy()
         names = self.validators or ds.rule_names
         idx = [ds.rule_names.index(n) for n in names if n in ds.rule_names]
         if not idx:
-            return np.zeros(ds.n, dtype=bool)
-        return ~ds.rule_pass[:, idx].all(axis=1)
+            return np.zeros(len(ds.pattern_error), dtype=bool)
+        return ~ds.pattern_pass[:, idx].all(axis=1)
 
     def day_range(self) -> tuple[dt.date | None, dt.date | None]:
         """The effective (first, last) day: a picked ``day`` narrows ``start``/``end``."""
@@ -127,13 +149,19 @@ class AppState(param.Parameterized):
 
     @property
     def mask(self) -> np.ndarray:
-        """Boolean row mask of the filtered records (read-only)."""
-        return self._mask
+        """Boolean row mask of the filtered records (read-only; built on first use)."""
+        ds = self.dataset
+        if ds is None:
+            return np.zeros(0, dtype=bool)
+        return self._cached("mask", lambda: self._build_mask(ds))
 
     @property
     def failed(self) -> np.ndarray:
         """Boolean per row: fails at least one selected validator (or status error)."""
-        return self._fail
+        ds = self.dataset
+        if ds is None:
+            return np.zeros(0, dtype=bool)
+        return self._cached("fail", lambda: self._fail_pattern[ds.pattern_code])
 
     def clear_filters(self) -> None:
         """Drop every filter at once (one recompute)."""
@@ -161,17 +189,43 @@ class AppState(param.Parameterized):
                 parts.append(f"{name.replace('_', ' ')}: {', '.join(map(str, chosen))}")
         return "; ".join(parts) if parts else "no filters"
 
-    def _sel(self, name: str, values: np.ndarray) -> np.ndarray:
-        """``values`` at the filtered rows, computed once per revision (no copy when unfiltered)."""
-        key = f"sel:{name}"
-        if key not in self._cache:
-            self._cache[key] = values if self._all else values[self._mask]
-        return self._cache[key]
-
     def _cached(self, key: str, fn) -> Any:
         if key not in self._cache:
             self._cache[key] = fn()
         return self._cache[key]
+
+    def _cells(self) -> dict[str, np.ndarray]:
+        """Per cell of the cube: the filtered records, failures, cost, tokens and latency sums."""
+
+        def compute() -> dict[str, np.ndarray]:
+            cube, ok = self._cube, self._ok.astype(float)
+            failed = np.bincount(
+                cube.cp_cell,
+                weights=cube.cp_count * self._fail_pattern[cube.cp_pattern],
+                minlength=cube.size,
+            )
+            return {
+                "records": cube.records * ok,
+                "failed": failed * ok,
+                "cost": cube.cost * ok,
+                "tokens": cube.tokens * ok,
+                "lat_n": cube.lat_n * ok,
+                "lat_sum": cube.lat_sum * ok,
+            }
+
+        return self._cached("cells", compute)
+
+    def _latency_hist(self) -> np.ndarray:
+        """(days, latency buckets) counts of the filtered records."""
+
+        def compute() -> np.ndarray:
+            ds, cube = self.dataset, self._cube
+            nb = len(LATENCY_EDGES)
+            w = cube.cb_count * self._ok[cube.cb_cell]
+            key = cube.day[cube.cb_cell].astype(np.int64) * nb + cube.cb_bucket
+            return np.bincount(key, weights=w, minlength=len(ds.days) * nb).reshape(-1, nb)
+
+        return self._cached("latency_hist", compute)
 
     # -- derived ------------------------------------------------------------------------------
     def filtered_frame(self, columns: list[str] | None = None) -> pd.DataFrame:
@@ -180,7 +234,7 @@ class AppState(param.Parameterized):
         if ds is None:
             return S.empty_logframe()
         frame = ds.frame if columns is None else ds.frame[columns]
-        return frame[self._mask]
+        return frame[self.mask]
 
     def window_frame(
         self, first: dt.date, last: dt.date, columns: list[str] | None = None
@@ -198,9 +252,9 @@ class AppState(param.Parameterized):
         """Headline numbers: records, pass rate, mean/p95 latency, total cost, tokens."""
 
         def compute() -> dict[str, Any]:
-            ds = self.dataset
-            n = int(self._mask.sum())
-            if ds is None or n == 0:
+            cells = self._cells() if self.dataset is not None else None
+            n = int(round(cells["records"].sum())) if cells is not None else 0
+            if n == 0:
                 return dict(
                     records=0,
                     pass_rate=float("nan"),
@@ -210,25 +264,16 @@ class AppState(param.Parameterized):
                     cost=0.0,
                     tokens=0,
                 )
-            failed = int(np.count_nonzero(self._sel("fail", self._fail)))
-            lat = self._sel("latency", ds.latency)
-            lat = lat[~np.isnan(lat)]
+            failed = int(round(cells["failed"].sum()))
+            lat_n = cells["lat_n"].sum()
             return dict(
                 records=n,
                 pass_rate=1 - failed / n,
                 failed=failed,
-                latency_mean=float(lat.mean()) if lat.size else float("nan"),
-                latency_p95=_bucket_quantile(
-                    np.bincount(
-                        self._sel("bucket", ds.latency_bucket)[
-                            self._sel("bucket", ds.latency_bucket) >= 0
-                        ],
-                        minlength=len(LATENCY_EDGES),
-                    ),
-                    0.95,
-                ),
-                cost=float(np.nansum(self._sel("cost", ds.cost))),
-                tokens=int(np.nansum(self._sel("tokens", ds.tokens))),
+                latency_mean=float(cells["lat_sum"].sum() / lat_n) if lat_n else float("nan"),
+                latency_p95=_bucket_quantile(self._latency_hist().sum(axis=0), 0.95),
+                cost=float(cells["cost"].sum()),
+                tokens=int(round(cells["tokens"].sum())),
             )
 
         return self._cached("kpis", compute)
@@ -245,35 +290,29 @@ class AppState(param.Parameterized):
         ds = self.dataset
         if ds is None:
             return pd.DataFrame(columns=["day", "records", "failed", "pass_rate"])
-        nd = len(ds.days)
+        nd, cube, cells = len(ds.days), self._cube, self._cells()
         if by is None:
-            key, nlev, labels = self._sel("day", ds.day_code).astype(np.int64), 1, [None]
+            key, nlev, labels = cube.day.astype(np.int64), 1, [None]
         else:
             nlev, labels = len(ds.levels[by]), ds.levels[by]
-            key = self._sel("day", ds.day_code).astype(np.int64) * nlev + self._sel(
-                f"code:{by}", ds.codes[by]
-            )
+            key = cube.day.astype(np.int64) * nlev + cube.dims[by]
         size = nd * nlev
-        records = np.bincount(key, minlength=size)
-        failed = np.bincount(key, weights=self._sel("fail", self._fail), minlength=size)
-        lat = self._sel("latency", ds.latency)
-        has_lat = ~np.isnan(lat)
-        lat_n = np.bincount(key[has_lat], minlength=size)
-        lat_sum = np.bincount(key[has_lat], weights=lat[has_lat], minlength=size)
-        cost = np.bincount(key, weights=np.nan_to_num(self._sel("cost", ds.cost)), minlength=size)
-        tokens = np.bincount(
-            key, weights=np.nan_to_num(self._sel("tokens", ds.tokens)), minlength=size
-        )
+
+        def total(name: str) -> np.ndarray:
+            return np.bincount(key, weights=cells[name], minlength=size)
+
+        records = np.rint(total("records")).astype(np.int64)
+        lat_n = total("lat_n")
         out = pd.DataFrame(
             {
                 "day": np.repeat(np.array([d.to_datetime64() for d in ds.days]), nlev),
                 "records": records,
-                "failed": failed.astype(np.int64),
+                "failed": np.rint(total("failed")).astype(np.int64),
                 "latency_mean": np.divide(
-                    lat_sum, lat_n, out=np.full(size, np.nan), where=lat_n > 0
+                    total("lat_sum"), lat_n, out=np.full(size, np.nan), where=lat_n > 0
                 ),
-                "cost": cost,
-                "tokens": tokens.astype(np.int64),
+                "cost": total("cost"),
+                "tokens": np.rint(total("tokens")).astype(np.int64),
             }
         )
         if by is not None:
@@ -289,16 +328,9 @@ class AppState(param.Parameterized):
             ds = self.dataset
             if ds is None:
                 return pd.DataFrame(columns=["day", "p50", "p95"])
-            b = self._sel("bucket", ds.latency_bucket)
-            ok = b >= 0
-            nb = len(LATENCY_EDGES)
-            hist = np.bincount(
-                self._sel("day", ds.day_code)[ok].astype(np.int64) * nb + b[ok],
-                minlength=len(ds.days) * nb,
-            ).reshape(len(ds.days), nb)
             rows = [
                 {"day": d, "p50": _bucket_quantile(h, 0.5), "p95": _bucket_quantile(h, 0.95)}
-                for d, h in zip(ds.days, hist, strict=True)
+                for d, h in zip(ds.days, self._latency_hist(), strict=True)
                 if h.sum() > 0
             ]
             return pd.DataFrame(rows, columns=["day", "p50", "p95"])
@@ -330,8 +362,14 @@ class AppState(param.Parameterized):
             cols = ["validator", "records", "failed", "pass_rate"]
             if ds is None or not ds.rule_names:
                 return pd.DataFrame(columns=cols)
-            ran = self._sel("ran", ds.rule_ran).sum(axis=0)
-            failed = (~self._sel("pass", ds.rule_pass)).sum(axis=0)
+            cube = self._cube
+            per_pattern = np.bincount(
+                cube.cp_pattern,
+                weights=cube.cp_count * self._ok[cube.cp_cell],
+                minlength=len(ds.pattern_error),
+            )
+            ran = np.rint(per_pattern @ ds.pattern_ran).astype(np.int64)
+            failed = np.rint(per_pattern @ (ds.pattern_ran & ~ds.pattern_pass)).astype(np.int64)
             out = pd.DataFrame({"validator": ds.rule_names, "records": ran, "failed": failed})
             with np.errstate(invalid="ignore", divide="ignore"):
                 out["pass_rate"] = np.where(ran > 0, 1 - failed / np.maximum(ran, 1), np.nan)
@@ -349,8 +387,8 @@ class AppState(param.Parameterized):
         if validator is not None and validator in ds.rule_names:
             bad = ~ds.rule_pass[:, ds.rule_names.index(validator)]
         else:
-            bad = self._fail
-        idx = np.flatnonzero(bad & self._mask)[:limit]
+            bad = self.failed
+        idx = np.flatnonzero(bad & self.mask)[:limit]
         return ds.frame.iloc[idx]
 
     def topic_rates(self) -> pd.DataFrame:
@@ -359,17 +397,17 @@ class AppState(param.Parameterized):
         def compute() -> pd.DataFrame:
             ds = self.dataset
             cols = [S.TOPIC, "records", "failed", "failure_rate"]
-            if ds is None or ds.topic_code is None:
+            if ds is None or self._topic_code is None:
                 return pd.DataFrame(columns=cols)
-            k = len(ds.topic_levels)
-            rec = np.bincount(self._sel("topic", ds.topic_code), minlength=k)
-            fail = np.bincount(
-                self._sel("topic", ds.topic_code),
-                weights=self._sel("fail", self._fail),
-                minlength=k,
-            )
+            k, cube, cells = len(self._topic_levels), self._cube, self._cells()
+            rec = np.rint(np.bincount(cube.topic, weights=cells["records"], minlength=k))
+            fail = np.rint(np.bincount(cube.topic, weights=cells["failed"], minlength=k))
             out = pd.DataFrame(
-                {S.TOPIC: ds.topic_levels, "records": rec, "failed": fail.astype(int)}
+                {
+                    S.TOPIC: self._topic_levels,
+                    "records": rec.astype(np.int64),
+                    "failed": fail.astype(int),
+                }
             )
             out = out[out["records"] > 0]
             out["failure_rate"] = out["failed"] / out["records"]
