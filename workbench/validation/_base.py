@@ -73,6 +73,16 @@ class Outcome:
         self.score[rows] = np.nan
         self.reason[rows] = reason if isinstance(reason, str) else reason[rows]
 
+    def errors_mask(self) -> np.ndarray:
+        """Rows where the validator could not run because of an error (not merely skipped)."""
+        err = np.isnan(self.passed)
+        idx = np.flatnonzero(err)
+        if len(idx):  # reasons repeat: each distinct one is read once
+            codes, uniques = pd.factorize(self.reason[idx])
+            said = np.fromiter((str(r).startswith("error") for r in uniques), bool, len(uniques))
+            err[idx] = said[codes]
+        return err
+
     def to_frame(self, name: str, index: pd.Index) -> pd.DataFrame:
         na = np.isnan(self.passed)
         reason = pd.array(self.reason, dtype=S.string_dtype())
@@ -221,13 +231,38 @@ class BaseValidator:
 
 
 def where_mask(batch: Batch, conditions: Mapping[str, Any] | None) -> np.ndarray:
-    """Rows where every ``column: value-or-list`` condition holds (``metadata.<key>`` allowed)."""
+    """Rows where every ``column: value-or-list`` condition holds (``metadata.<key>`` allowed).
+
+    Each distinct value of a column is judged once (values that cannot be hashed, one by one).
+    """
     mask = np.ones(batch.n, dtype=bool)
     for col, want in (conditions or {}).items():
         values = batch.column(col)
         wanted = list(want) if isinstance(want, list | tuple | set) else [want]
-        mask &= np.fromiter((_equals_any(v, wanted) for v in values), bool, batch.n)
+        try:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        except TypeError:  # unhashable values (lists, dicts)
+            mask &= np.fromiter((_equals_any(v, wanted) for v in values), bool, batch.n)
+            continue
+        hit = np.fromiter((_equals_any(v, wanted) for v in uniques), bool, len(uniques))
+        mask &= hit[codes]
     return mask
+
+
+def per_distinct(out: Outcome, rows: np.ndarray, t: TextColumn, verdict) -> None:
+    """Set ``out`` on ``rows`` from ``verdict(text)``, called once per distinct text.
+
+    For rules that are pure functions of the text and cost more than hashing it (JSON parsing,
+    schema checks): logs repeat outputs (tool calls, canned replies), each is judged once.
+    """
+    idx = np.flatnonzero(rows)
+    if not len(idx):
+        return
+    codes, uniques = pd.factorize(np.asarray(t.at(idx), dtype=object))
+    judged = [verdict(text) for text in uniques]
+    for field_, k in ((out.passed, 0), (out.score, 1)):
+        field_[idx] = np.fromiter((v[k] for v in judged), float, len(judged))[codes]
+    out.reason[idx] = np.array([v[2] for v in judged], dtype=object)[codes]
 
 
 def where_one(rec: Record, conditions: Mapping[str, Any] | None) -> bool:

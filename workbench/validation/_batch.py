@@ -319,7 +319,7 @@ def _meta_rx(key: str) -> Rx:
 
 
 _META_VALUE = (
-    r"{key}\s*:\s*(?P<v>true|false|null|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+    r"{key}[ \t\n\f\r]*:[ \t\n\f\r]*(?P<v>true|false|null|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
     r'|"(?:[^"\\]|\\.)*")'
 )
 
@@ -424,13 +424,29 @@ PUNCT = ".,!?;:'\"()[]{}<>*_`~"
 
 
 def lower(s: str) -> str:
-    """Lower-case exactly as Arrow's ``utf8_lower`` does (Python differs on a few letters, 'İ')."""
-    if s.isascii():
+    """Lower-case exactly as Arrow's ``utf8_lower`` does (Python differs on a few letters, 'İ').
+
+    >>> lower("Straße İstanbul ΣΑΣ")
+    'straße istanbul σασ'
+    """
+    if s.isascii() or (max(s) < "\U00010000" and _lower_differs().isdisjoint(s)):
         return s.lower()
     import pyarrow as pa
     import pyarrow.compute as pc
 
     return pc.utf8_lower(pa.array([s])).to_pylist()[0]
+
+
+@functools.cache
+def _lower_differs() -> frozenset[str]:
+    """Letters of the Basic Multilingual Plane that ``str.lower`` and Arrow lower differently
+    ('İ', letters newer than one of the two Unicode tables), and 'Σ' (Python's final sigma)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chars = [chr(c) for c in range(0x80, 0x10000) if not 0xD800 <= c <= 0xDFFF]
+    arrow = pc.utf8_lower(pa.array(chars)).to_pylist()
+    return frozenset(c for c, low in zip(chars, arrow) if c.lower() != low) | {"Σ"}
 
 
 def word_counts(s: str, vocabularies: list[frozenset[str]]) -> tuple[int, list[int]]:

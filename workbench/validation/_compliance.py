@@ -236,7 +236,7 @@ SECRET_PATTERNS: dict[str, str] = {
     "stripe_key": r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}",
     "jwt": r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
     "private_key": r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----",
-    "assignment": r"(?i)\b(?:api[_-]?key|secret|password|passwd|token)\b\s*[:=]\s*[\"']?[A-Za-z0-9_/+=-]{16,}",
+    "assignment": r"(?i)\b(?:api[_-]?key|secret|password|passwd|token)\b[ \t\n\v\f\r]*[:=][ \t\n\v\f\r]*[\"']?[A-Za-z0-9_/+=-]{16,}",
 }
 
 

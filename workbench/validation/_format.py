@@ -25,6 +25,7 @@ from workbench.validation._base import (
     Outcome,
     Verdict,
     compile_rx,
+    per_distinct,
     register,
 )
 from workbench.validation._batch import TOKEN_RX, Rx, contains, length, tokens
@@ -60,9 +61,7 @@ class JsonValidator(BaseValidator):
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
-        py = t.py
-        for i in np.flatnonzero(rows).tolist():
-            out.passed[i], out.score[i], out.reason[i] = self._verdict(py[i])
+        per_distinct(out, rows, t, self._verdict)
         return out
 
     def _one(self, rec, state) -> Verdict:
@@ -101,9 +100,7 @@ class JsonSchemaValidator(BaseValidator):
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
-        py = t.py
-        for i in np.flatnonzero(rows).tolist():
-            out.passed[i], out.score[i], out.reason[i] = self._verdict(py[i], state)
+        per_distinct(out, rows, t, lambda text: self._verdict(text, state))
         return out
 
     def _one(self, rec, state) -> Verdict:
@@ -229,7 +226,8 @@ def _length_reason(value, unit: str, low: bool, bound) -> str:
 #: an answer whose last non-space character is a letter (ASCII or Latin accented), a digit, or
 #: a comma, semicolon, colon, hyphen or opening bracket stops mid-sentence; sentence punctuation,
 #: closing brackets and quotes, code fences and emoji end one
-_UNFINISHED = r"[A-Za-z0-9À-ɏ,;:(\-]\s*$"
+#: whitespace spelled out: RE2's \s lacks the vertical tab Python's has
+_UNFINISHED = r"[A-Za-z0-9À-ɏ,;:(\-][ \t\n\v\f\r]*$"
 
 
 @register("truncation")

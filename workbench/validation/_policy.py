@@ -206,7 +206,7 @@ class Policy:
         passed = np.vstack([outcomes[v.name].passed for v in run])
         fail = passed == 0.0
         ok = passed == 1.0
-        err = np.vstack([_is_error(outcomes[v.name]) for v in run])
+        err = np.vstack([outcomes[v.name].errors_mask() for v in run])
         block = np.array([v.severity == "block" for v in run])[:, None]
         block_fail = (fail & block).any(axis=0)
         block_error = (err & block).any(axis=0)
@@ -216,14 +216,7 @@ class Policy:
         action = np.where(
             ~scope, "", np.where(blocked, "block", np.where(warn_fail, "warn", "allow"))
         ).astype(object)
-        reason = np.full(n, "", dtype=object)
-        bad = fail | err
-        for i in np.flatnonzero(scope & bad.any(axis=0)):
-            reason[i] = "; ".join(
-                f"{v.severity}: {v.name}{' (could not run)' if err[k, i] else ''}"
-                for k, v in enumerate(run)
-                if bad[k, i]
-            )
+        reason = _reasons(run, fail | err, err, scope)
         if not scope.all():
             reason[~scope] = "skipped: outside the policy's applies_to"
         ran = (fail | ok).sum(axis=0)
@@ -264,14 +257,27 @@ class Policy:
         return ("block" if blocked else "warn" if warned else "allow"), verdicts
 
 
-def _is_error(o: Outcome) -> np.ndarray:
-    """Rows where the validator could not run because of an error (not merely skipped)."""
-    err = np.zeros(len(o.passed), dtype=bool)
-    nan = np.isnan(o.passed)
-    if nan.any():
-        idx = np.flatnonzero(nan)
-        err[idx] = [str(o.reason[i]).startswith("error") for i in idx]
-    return err
+def _reasons(run: list, bad: np.ndarray, err: np.ndarray, scope: np.ndarray) -> np.ndarray:
+    """Per row, the validators that failed or could not run: "block: pii; warn: length".
+
+    Rows share few distinct patterns, so the text is built once per pattern.
+    """
+    reason = np.full(bad.shape[1], "", dtype=object)
+    rows = np.flatnonzero(scope & bad.any(axis=0))
+    if not len(rows):
+        return reason
+    packed = np.ascontiguousarray(np.packbits(np.vstack([bad[:, rows], err[:, rows]]), axis=0).T)
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    texts = np.empty(len(first), dtype=object)
+    for u, j in enumerate(rows[first].tolist()):
+        texts[u] = "; ".join(
+            f"{v.severity}: {v.name}{' (could not run)' if err[k, j] else ''}"
+            for k, v in enumerate(run)
+            if bad[k, j]
+        )
+    reason[rows] = texts[inverse.ravel()]
+    return reason
 
 
 def _plain(value: Any) -> Any:

@@ -269,9 +269,7 @@ def _summary(joined: pd.DataFrame, policy: Policy, res) -> pd.DataFrame:
         n_run = int(rule.notna().sum())
         n_failed = int(rule.eq(False).sum())
         if v is not None and name in res.outcomes:
-            o = res.outcomes[name]
-            nan = np.isnan(o.passed)
-            errs = int(sum(str(o.reason[i]).startswith("error") for i in np.flatnonzero(nan)))
+            errs = int(res.outcomes[name].errors_mask().sum())
         else:
             errs = 0
         rows.append(
