@@ -472,32 +472,11 @@ def word_hits(
             for k, h in enumerate(row_hits):
                 hits[k][i] = h
         return words, hits
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    from workbench.validation import _kernels as K
 
-    arr = t.arrow
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    lists = pc.ascii_split_whitespace(pc.utf8_lower(arr))
-    offsets = lists.offsets.to_numpy()
-    if lists.offset:  # a sliced array: offsets are relative to the values buffer
-        offsets = offsets[: len(lists) + 1]
-    raw = lists.values
-    flat = pc.utf8_trim(raw, PUNCT)
-    # Arrow keeps empty strings around leading/trailing whitespace; they are not words
-    nonempty = pc.greater(pc.binary_length(raw), 0).to_numpy(zero_copy_only=False)
-    cw = np.concatenate([[0], np.cumsum(nonempty, dtype=np.int64)])
-    words = cw[offsets[1:]] - cw[offsets[:-1]]
-    hits = []
-    for vocab in vocabularies:
-        isin = pc.is_in(flat, value_set=pa.array(sorted(vocab), type=flat.type)).to_numpy(
-            zero_copy_only=False
-        )
-        cs = np.concatenate([[0], np.cumsum(isin, dtype=np.int64)])
-        hits.append(cs[offsets[1:]] - cs[offsets[:-1]])
-    if lists.null_count:
-        null = lists.is_null().to_numpy(zero_copy_only=False)
-        words[null] = 0
-        for h in hits:
-            h[null] = 0
-    return words, hits
+    words, hits, fallback = K.word_hits(t, vocabularies, PUNCT)
+    idx = np.flatnonzero(fallback & t.ok)
+    for i, s in zip(idx.tolist(), t.at(idx)):
+        words[i], row_hits = word_counts(s, vocabularies)
+        hits[:, i] = row_hits
+    return words, list(hits)

@@ -12,6 +12,7 @@ on candidate rows. Reasons mask what they found, so reports do not spread the PI
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -164,7 +165,7 @@ class PIIValidator(BaseValidator):
         leniency = phonenumbers.Leniency.VALID
         hits: list[str] = []
         seen: set[str] = set()
-        for region in self.phone_regions:
+        for region in _by_calling_code(self.phone_regions):
             for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
                 digits = re.sub(r"\D", "", m.raw_string)
                 # digits glued to an identifier (INV-2026-637164, SKU 12-3456789X) are not a phone
@@ -178,6 +179,16 @@ class PIIValidator(BaseValidator):
                     seen.add(m.raw_string)
                     hits.append(m.raw_string)
         return hits
+
+
+@functools.cache
+def _by_calling_code(regions: tuple[str, ...]) -> tuple[str, ...]:
+    """One region per country calling code: a number valid in CA is found with US as the
+    default region too (both +1; validity is checked against the number's own region)."""
+    import phonenumbers
+
+    codes = {phonenumbers.country_code_for_region(r): r for r in reversed(regions)}
+    return tuple(r for r in regions if codes[phonenumbers.country_code_for_region(r)] == r)
 
 
 def _terms_rx(terms: tuple[str, ...], ignore_case: bool) -> Rx:

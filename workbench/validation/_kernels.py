@@ -1,4 +1,5 @@
-"""Compiled row kernels for the word-set validators (groundedness, relevance, repetition).
+"""Compiled row kernels for the word-set validators (groundedness, relevance, repetition) and
+the word counts of the language fast path.
 
 Each rule is defined once on one value, in Python (``sentence_support``, ``claim_runs``,
 ``relevance_of``, ``RepetitionValidator._verdict``): the runtime guard calls those. Over a large
@@ -30,6 +31,8 @@ run after an install pays the compilation (a few seconds).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numba as nb
 import numpy as np
@@ -143,10 +146,10 @@ def _next_token(data, i, end):
 
 
 @nb.njit(cache=True, nogil=True)
-def _trimmed(data, a, b):
-    while a < b and _TRIM[data[a]]:
+def _trimmed(data, a, b, trim=_TRIM):
+    while a < b and trim[data[a]]:
         a += 1
-    while b > a and _TRIM[data[b - 1]]:
+    while b > a and trim[data[b - 1]]:
         b -= 1
     return a, b
 
@@ -347,6 +350,34 @@ def _repetition(o_off, o_dat, rows, n_gram, keys, stamp):
     return words, distinct, fallback
 
 
+@nb.njit(cache=True, nogil=True)
+def _word_hits(o_off, o_dat, trim, vocab, vocab_id, n_vocab):
+    n = len(o_off) - 1
+    words = np.zeros(n, dtype=np.int64)
+    hits = np.zeros((n_vocab, n), dtype=np.int64)
+    fallback = np.zeros(n, dtype=np.bool_)
+    for r in range(n):
+        os, oe = o_off[r], o_off[r + 1]
+        if not _plain(o_dat, os, oe):
+            fallback[r] = True
+            continue
+        i = os
+        while True:
+            i, j = _next_token(o_dat, i, oe)
+            if i >= oe:
+                break
+            words[r] += 1
+            a, b = _trimmed(o_dat, i, j, trim)
+            if b > a:
+                h = _hash(o_dat, a, b)
+                k = np.searchsorted(vocab, h)
+                while k < len(vocab) and vocab[k] == h:
+                    hits[vocab_id[k], r] += 1
+                    k += 1
+            i = j
+    return words, hits, fallback
+
+
 # -- Python entry points ---------------------------------------------------------------------
 def _buffers(t) -> tuple[np.ndarray, np.ndarray]:
     """``(offsets, bytes)`` of a :class:`TextColumn`'s Arrow array (nulls as empty strings)."""
@@ -376,18 +407,26 @@ def _table(*offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(size, np.uint64), np.full(size, -1, np.int64)
 
 
-_STOP_HASHES: np.ndarray | None = None
+def _hashes(words) -> np.ndarray:
+    out = np.empty(len(words), np.uint64)
+    for i, w in enumerate(words):
+        b = np.frombuffer(w.encode("utf-8"), np.uint8)
+        out[i] = _hash(b, 0, len(b))
+    return out
 
 
+@functools.cache
 def _stop_hashes() -> np.ndarray:
-    global _STOP_HASHES
-    if _STOP_HASHES is None:
-        out = np.empty(len(_STOP), np.uint64)
-        for i, w in enumerate(sorted(_STOP)):
-            b = np.frombuffer(w.encode("utf-8"), np.uint8)
-            out[i] = _hash(b, 0, len(b))
-        _STOP_HASHES = np.sort(out)
-    return _STOP_HASHES
+    return np.sort(_hashes(sorted(_STOP)))
+
+
+@functools.cache
+def _vocab_table(vocabularies: tuple[frozenset[str], ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted word hashes of all vocabularies and the vocabulary of each."""
+    hashes = np.concatenate([_hashes(sorted(v)) for v in vocabularies] or [np.zeros(0, np.uint64)])
+    ids = np.repeat(np.arange(len(vocabularies)), [len(v) for v in vocabularies])
+    order = np.argsort(hashes, kind="stable")
+    return hashes[order], ids[order].astype(np.int64)
 
 
 def support_scores(out, ctx, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -417,6 +456,14 @@ def relevance(inputs, out, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     k1, s1 = _table(i_off)
     k2, s2 = _table(o_off)
     return _relevance(i_off, i_dat, o_off, o_dat, rows, _stop_hashes(), k1, s1, k2, s2)
+
+
+def word_hits(t, vocabularies: list[frozenset[str]], trim: str):
+    """Per row: whitespace words, per vocabulary the words (trimmed, lower case) in it, and
+    the fallback rows (:func:`workbench.validation._batch.word_hits` is the rule)."""
+    off, dat = _buffers(t)
+    vocab, ids = _vocab_table(tuple(vocabularies))
+    return _word_hits(off, dat, _byte_set(trim), vocab, ids, len(vocabularies))
 
 
 def repetition(out, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
