@@ -88,3 +88,40 @@ def test_user_patterns_use_re2_on_ascii_rows_and_python_on_the_rest():
     assert count(t, ssn).tolist() == [len(ssn.py.findall(v or "")) for v in values]
     for pattern in (r"end$", r"a\sb", r"x{,3}"):
         assert not Rx(pattern, ascii=False).re2_ascii
+
+
+def test_entities_not_in_the_context_are_flagged_when_enabled():
+    from workbench.validation._accuracy import GroundednessValidator, entity_spans
+
+    known = {"fedex", "denver"}
+    assert entity_spans("It left Denver with FedEx today.", known) == []
+    assert entity_spans("It left Denver with Acme Freight, Monday.", known) == ["Acme Freight"]
+    # sentence-initial words, stop words, calendar words and ids are not entity words
+    assert entity_spans("Acme ships. The parcel ships Friday under RF-2291.", set()) == []
+    frame = pd.DataFrame(
+        {
+            "output": ["Sent with FedEx.", "Sent with Acme Freight.", "Sent with acme."] * 15,
+            "context": ["We ship with FedEx and Acme."] * 45,
+        }
+    )
+    off = GroundednessValidator().check(frame)["rule__groundedness"]
+    on = GroundednessValidator(entities=True).check(frame)
+    assert off.all()
+    assert on["rule__groundedness"].tolist()[:3] == [True, False, True]
+    assert on["reason__groundedness"][1] == "unsupported: Acme Freight"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=5))
+def test_entity_rule_batch_equals_guard(rows):
+    from workbench.validation._accuracy import GroundednessValidator
+    from workbench.validation._batch import SMALL, Batch, Record
+
+    v = GroundednessValidator(entities=True)
+    outs, ctxs = (list(c) for c in zip(*rows))
+    reps = SMALL // len(rows) + 1
+    frame = pd.DataFrame({"output": outs * reps, "context": ctxs * reps}).astype("string[pyarrow]")
+    res = v.evaluate(Batch(frame))
+    for i, (o, c) in enumerate(rows):
+        p, _, r = v.evaluate_one(Record({"output": o, "context": c}))
+        assert res.passed[i] == p and res.reason[i] == r
