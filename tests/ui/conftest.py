@@ -31,12 +31,8 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 DEMO_N = 3_000
-#: Panel sometimes resolves its own stylesheets to its CDN instead of this server (after a data
-#: source switch, and for some of many sessions created at once): those sessions render with
-#: less styling offline but work. Known Panel behaviour, to be fixed upstream or by pinning the
-#: stylesheets; only stylesheets are excused, never scripts or data.
-KNOWN_CDN_CSS = re.compile(r"^https://cdn\.holoviz\.org/panel/[^/]+/dist/.*\.css(\?.*)?$")
-OFFLINE_FAIL = "Failed to load resource: net::ERR_NAME_NOT_RESOLVED"
+#: what a page may load besides this server: nothing from the internet (the dashboard is offline)
+LOCAL_URL = re.compile(r"^(https?://(127\.0\.0\.1|localhost)(:\d+)?/|blob:|data:|about:)")
 #: tracebacks inside Bokeh/Tornado that only mean a browser went away mid-message (a context
 #: closed while its session was still connecting); never raised from workbench code
 DISCONNECT_NOISE = (
@@ -64,16 +60,17 @@ def server_tracebacks(log: str) -> list[str]:
     return found + errors
 
 
-def page_errors(console_errors: list[str], failed_urls: list[str]) -> list[str]:
-    """Page errors and failed requests, minus Panel's own CSS requested from its CDN (see
-    ``KNOWN_CDN_CSS``). Anything else is reported."""
-    known = [u for u in failed_urls if KNOWN_CDN_CSS.match(u)]
-    other = [f"request failed: {u}" for u in failed_urls if not KNOWN_CDN_CSS.match(u)]
+def page_errors(
+    console_errors: list[str], failed_urls: list[str], requested_urls: list[str] = ()
+) -> list[str]:
+    """Page errors, failed requests, and any request that left this server (the dashboard must
+    fetch nothing from the internet, not even Panel's stylesheets from its CDN)."""
     errors = list(console_errors)
-    for _ in known:
-        if OFFLINE_FAIL in errors:
-            errors.remove(OFFLINE_FAIL)
-    return errors + other
+    errors += [f"request failed: {u}" for u in failed_urls]
+    errors += [
+        f"fetched from outside this server: {u}" for u in requested_urls if not LOCAL_URL.match(u)
+    ]
+    return errors
 
 
 class Server:
@@ -175,17 +172,19 @@ class Tab:
         self.page = self.context.new_page()
         self._errors: list[str] = []
         self.failed_requests: list[str] = []
+        self.requests: list[str] = []
         self.page.on(
             "console", lambda m: self._errors.append(m.text) if m.type == "error" else None
         )
         self.page.on("pageerror", lambda e: self._errors.append(str(e)))
         self.page.on("requestfailed", lambda r: self.failed_requests.append(r.url))
+        self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto(url)
         self.page.wait_for_selector("#kpi-records", timeout=90_000)
 
     @property
     def errors(self) -> list[str]:
-        return page_errors(self._errors, self.failed_requests)
+        return page_errors(self._errors, self.failed_requests, self.requests)
 
     def kpi(self, key: str) -> str:
         return self.page.locator(f"#kpi-{key}").inner_text().strip()

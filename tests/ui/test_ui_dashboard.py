@@ -135,6 +135,8 @@ async def _session(browser, url: str, day: str, kit) -> list[str]:
     page.on("pageerror", lambda e: errors.append(str(e)))
     failed: list[str] = []
     page.on("requestfailed", lambda r: failed.append(r.url))
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     try:
         # the server builds sessions one after another: the tenth waits for the nine before it
         await page.goto(url, timeout=240_000)
@@ -151,7 +153,7 @@ async def _session(browser, url: str, day: str, kit) -> list[str]:
         await asyncio.sleep(1)  # let the last patch settle before the context closes
     finally:
         await ctx.close()
-    return kit.page_errors(errors, failed)
+    return kit.page_errors(errors, failed, requested)
 
 
 def test_ten_concurrent_sessions(server, kit):

@@ -37,6 +37,7 @@ class Session:
             getattr(notifications, level, notifications.info)(message, duration=6000)
 
     def goto(self, page: str) -> None:
+        """Show ``page`` (building it if it was never shown)."""
         if self.tabs is not None and page in PAGES:
             self.tabs.active = PAGES.index(page)
 
@@ -86,6 +87,7 @@ def build_session(
     from workbench.app._widgets import sidebar
 
     _configure_panel()
+    _pin_local_stylesheets()
     settings = settings or Settings.from_env()
     state = AppState()
     session = Session(
@@ -99,7 +101,7 @@ def build_session(
     tabs = pn.Tabs(dynamic=True, sizing_mode="stretch_width", name="pages")
     session.tabs = tabs
     for name in PAGES:
-        tabs.append((name, _page(name, session)))
+        tabs.append((name, _page(name, session) if name == PAGES[0] else _lazy(name, session)))
     main = [tabs]
     if error:
         main.insert(0, pn.pane.Alert(error, alert_type="danger"))
@@ -121,6 +123,29 @@ def _configure_panel() -> None:
         pn.extension("tabulator", notifications=True, sizing_mode="stretch_width")
 
 
+def _pin_local_stylesheets() -> None:
+    """Point Panel's stylesheets at this server from the start of the session, not the CDN.
+
+    Panel learns where its static files live (``dist_url``) only when it renders the page, after
+    the session is built; until then it resolves stylesheets to cdn.holoviz.org. Its stylesheet
+    objects are cached across sessions, so a session being built while another is already
+    served flipped shared stylesheets back to the CDN (seen with many concurrent sessions). With
+    ``dist_url`` known from the start, every session resolves them to this server.
+    """
+    import panel as pn
+    from bokeh.settings import settings as bokeh_settings
+
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        return
+    if bokeh_settings.resources(default="cdn") != "server":
+        return  # `panel serve` without --static-dirs: Panel's own default (its CDN) stands
+    from panel.io.resources import LOCAL_DIST
+
+    rel = pn.state.rel_path
+    doc._template_variables.setdefault("dist_url", f"{rel}/{LOCAL_DIST}" if rel else LOCAL_DIST)
+
+
 def _load_initial(session: Session) -> str | None:
     from workbench.app._sources import open_source
 
@@ -131,6 +156,25 @@ def _load_initial(session: Session) -> str | None:
     except Exception as exc:  # shown on the page: the Data page can still load another source
         return f"Could not load {session.logs or 'the demo logs'}: {type(exc).__name__}: {exc}"
     return None
+
+
+def _lazy(name: str, session: Session):
+    """A page built the first time its tab is shown (a session that never opens it pays nothing)."""
+    import panel as pn
+
+    holder = pn.Column(sizing_mode="stretch_width", name=name)
+    built = {"done": False}
+
+    def build(*_):
+        if built["done"] or session.tabs.active != PAGES.index(name):
+            return
+        built["done"] = True
+        # built while visible: each page does its on-show work (render, start clustering,
+        # sample size) on construction, so nothing needs replaying here
+        holder.objects = [_page(name, session)]
+
+    session.tabs.param.watch(build, "active")
+    return holder
 
 
 def _page(name: str, session: Session):

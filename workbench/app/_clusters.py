@@ -236,16 +236,16 @@ def _render(session: Any, res: dict[str, Any]) -> list:
             state.topics = [chosen["topic"]]
 
     def experiment_from_topic(_e):
-        exp = session.extras.get("experiment")
         if "topic" not in chosen:
             return
         state.topics = [chosen["topic"]]
+        session.goto("Experiments")  # builds the page (and its experiment) on first visit
+        exp = session.extras.get("experiment")
         if exp is not None:
             exp.param.update(
                 experiment=f"topic-{chosen['topic']}-fix",
                 hypothesis=f"A variant reduces failures of topic {chosen['topic']} ({chosen['name']})",
             )
-        session.goto("Experiments")
 
     filt = pn.widgets.Button(
         name="Filter every page to this topic", css_classes=["wb-topic-filter"]
