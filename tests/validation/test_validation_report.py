@@ -122,6 +122,7 @@ def test_cli_exit_codes(tmp_path, repo_root):
         "workbench.validation._compliance",
         "workbench.validation._quality",
         "workbench.validation._accuracy",
+        "workbench.validation._kernels",
         "workbench.validation._operational",
         "workbench.validation._judge",
         "workbench.validation._policy",

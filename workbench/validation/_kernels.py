@@ -155,66 +155,79 @@ def _trimmed(data, a, b, trim=_TRIM):
 
 
 @nb.njit(cache=True, nogil=True)
+def _word_hash(data, i, j, stop, content):
+    """``(is_word, hash)`` of the token ``data[i:j]`` trimmed and lower-cased; ``content``: a
+    word needs 2+ characters and must not be a stop word."""
+    a, b = _trimmed(data, i, j)
+    if b <= a or (content and b - a < 2):
+        return False, np.uint64(0)
+    h = _hash(data, a, b)
+    return not (content and _is_stop(stop, h)), h
+
+
+@nb.njit(cache=True, nogil=True)
 def _add_words(data, a, end, keys, stamp, tag, mask, stop, content):
-    """Add the (trimmed, lower-cased) words of ``data[a:end]``; ``content``: 2+ chars, no stop
-    words. Returns the number of distinct words added."""
+    """Add the words of ``data[a:end]`` (see :func:`_word_hash`) to the set ``tag``; returns
+    the number of distinct words added."""
     added = 0
     while True:
         i, j = _next_token(data, a, end)
         if i >= end:
             return added
-        s, e = _trimmed(data, i, j)
-        if e > s and (not content or e - s > 1):
-            h = _hash(data, s, e)
-            if not (content and _is_stop(stop, h)) and _add(keys, stamp, tag, mask, h):
-                added += 1
+        is_word, h = _word_hash(data, i, j, stop, content)
+        if is_word and _add(keys, stamp, tag, mask, h):
+            added += 1
         a = j
 
 
 # -- kernels ---------------------------------------------------------------------------------
 @nb.njit(cache=True, nogil=True)
-def _support(o_off, o_dat, c_off, c_dat, rows, stop, k1, s1, k2, s2):
-    n = len(o_off) - 1
-    score = np.full(n, np.nan)
+def _overlap(a_off, a_dat, b_off, b_dat, rows, stop, b_content, by_sentence, k1, s1, k2, s2):
+    """Per row: how many of the distinct content words of text A are words of text B.
+
+    A is read in segments (its sentences when ``by_sentence``, else the whole text); returns
+    per row the sum over segments with content words of their share found in B, the number of
+    such segments, the distinct words and hits of the last segment, and the size of B's set.
+    """
+    n = len(a_off) - 1
+    total = np.zeros(n)
+    count = np.zeros(n, dtype=np.int64)
+    terms = np.zeros(n, dtype=np.int64)
+    hits = np.zeros(n, dtype=np.int64)
+    b_size = np.zeros(n, dtype=np.int64)
     fallback = np.zeros(n, dtype=np.bool_)
     tag = 0
     for r in range(n):
         if not rows[r]:
             continue
-        os, oe, cs, ce = o_off[r], o_off[r + 1], c_off[r], c_off[r + 1]
-        if not (_plain(o_dat, os, oe) and _plain(c_dat, cs, ce)):
+        a0, a1, b0, b1 = a_off[r], a_off[r + 1], b_off[r], b_off[r + 1]
+        if not (_plain(a_dat, a0, a1) and _plain(b_dat, b0, b1)):
             fallback[r] = True
             continue
         tag += 1
-        ctag, cmask = tag, _capacity(ce - cs) - 1
-        _add_words(c_dat, cs, ce, k1, s1, ctag, cmask, stop, False)
-        smask = _capacity(oe - os) - 1
+        btag, bmask, amask = tag, _capacity(b1 - b0) - 1, _capacity(a1 - a0) - 1
+        b_size[r] = _add_words(b_dat, b0, b1, k1, s1, btag, bmask, stop, b_content)
         tag += 1
-        total, count, terms, hits = 0.0, 0, 0, 0
-        i = os
+        i = a0
         while True:
-            i, j = _next_token(o_dat, i, oe)
-            if i >= oe:
+            i, j = _next_token(a_dat, i, a1)
+            if i >= a1:
                 break
-            a, b = _trimmed(o_dat, i, j)
-            if b - a > 1:
-                h = _hash(o_dat, a, b)
-                if not _is_stop(stop, h) and _add(k2, s2, tag, smask, h):
-                    terms += 1
-                    if _has(k1, s1, ctag, cmask, h):
-                        hits += 1
-            if _SENT_END[o_dat[j - 1]] and (j == oe or _SENT_WS[o_dat[j]]):
-                if terms > 0:
-                    total += hits / terms
-                    count += 1
-                terms, hits = 0, 0
+            is_word, h = _word_hash(a_dat, i, j, stop, True)
+            if is_word and _add(k2, s2, tag, amask, h):
+                terms[r] += 1
+                hits[r] += _has(k1, s1, btag, bmask, h)
+            if by_sentence and _SENT_END[a_dat[j - 1]] and (j == a1 or _SENT_WS[a_dat[j]]):
+                if terms[r] > 0:
+                    total[r] += hits[r] / terms[r]
+                    count[r] += 1
+                terms[r], hits[r] = 0, 0
                 tag += 1
             i = j
-        if terms > 0:
-            total += hits / terms
-            count += 1
-        score[r] = total / count if count > 0 else 1.0
-    return score, fallback
+        if terms[r] > 0:
+            total[r] += hits[r] / terms[r]
+            count[r] += 1
+    return total, count, terms, hits, b_size, fallback
 
 
 @nb.njit(cache=True, nogil=True)
@@ -275,43 +288,6 @@ def _claims(o_off, o_dat, c_off, c_dat, i_off, i_dat, rows, ignore_below, keys, 
                 if not _has(keys, stamp, tag, mask, _mix(np.uint64(value))):
                     cand[r] = True
     return cand
-
-
-@nb.njit(cache=True, nogil=True)
-def _relevance(i_off, i_dat, o_off, o_dat, rows, stop, k1, s1, k2, s2):
-    n = len(o_off) - 1
-    sim = np.zeros(n)
-    n_input = np.zeros(n, dtype=np.int64)
-    fallback = np.zeros(n, dtype=np.bool_)
-    tag = 0
-    for r in range(n):
-        if not rows[r]:
-            continue
-        is_, ie, os, oe = i_off[r], i_off[r + 1], o_off[r], o_off[r + 1]
-        if not (_plain(i_dat, is_, ie) and _plain(o_dat, os, oe)):
-            fallback[r] = True
-            continue
-        tag += 1
-        amask, bmask = _capacity(ie - is_) - 1, _capacity(oe - os) - 1
-        na = _add_words(i_dat, is_, ie, k1, s1, tag, amask, stop, True)
-        nb_, inter = 0, 0
-        i = os
-        while True:
-            i, j = _next_token(o_dat, i, oe)
-            if i >= oe:
-                break
-            a, b = _trimmed(o_dat, i, j)
-            if b - a > 1:
-                h = _hash(o_dat, a, b)
-                if not _is_stop(stop, h) and _add(k2, s2, tag, bmask, h):
-                    nb_ += 1
-                    if _has(k1, s1, tag, amask, h):
-                        inter += 1
-            i = j
-        n_input[r] = na
-        if na > 0 and nb_ > 0:
-            sim[r] = inter / np.sqrt(np.float64(na * nb_))
-    return sim, n_input, fallback
 
 
 @nb.njit(cache=True, nogil=True)
@@ -431,11 +407,19 @@ def _vocab_table(vocabularies: tuple[frozenset[str], ...]) -> tuple[np.ndarray, 
 
 def support_scores(out, ctx, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``sentence_support(output, context words)`` per row in ``rows``; and the fallback rows."""
-    o_off, o_dat = _buffers(out)
-    c_off, c_dat = _buffers(ctx)
-    k1, s1 = _table(c_off)
-    k2, s2 = _table(o_off)
-    return _support(o_off, o_dat, c_off, c_dat, rows, _stop_hashes(), k1, s1, k2, s2)
+    total, count, _, _, _, fallback = _overlap_of(out, ctx, rows, False, True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(count > 0, total / count, 1.0)
+    return np.where(rows & ~fallback, score, np.nan), fallback
+
+
+def _overlap_of(a, b, rows, b_content: bool, by_sentence: bool):
+    a_off, a_dat = _buffers(a)
+    b_off, b_dat = _buffers(b)
+    k1, s1 = _table(b_off)
+    k2, s2 = _table(a_off)
+    stop = _stop_hashes()
+    return _overlap(a_off, a_dat, b_off, b_dat, rows, stop, b_content, by_sentence, k1, s1, k2, s2)
 
 
 def claim_candidates(out, sources: list, rows: np.ndarray, ignore_below: float) -> np.ndarray:
@@ -451,11 +435,10 @@ def claim_candidates(out, sources: list, rows: np.ndarray, ignore_below: float) 
 
 def relevance(inputs, out, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: content-word cosine similarity, input content words, fallback rows."""
-    i_off, i_dat = _buffers(inputs)
-    o_off, o_dat = _buffers(out)
-    k1, s1 = _table(i_off)
-    k2, s2 = _table(o_off)
-    return _relevance(i_off, i_dat, o_off, o_dat, rows, _stop_hashes(), k1, s1, k2, s2)
+    _, _, n_out, inter, n_input, fallback = _overlap_of(out, inputs, rows, True, False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sim = np.where((n_input > 0) & (n_out > 0), inter / np.sqrt(n_input * n_out), 0.0)
+    return sim, n_input, fallback
 
 
 def word_hits(t, vocabularies: list[frozenset[str]], trim: str):
