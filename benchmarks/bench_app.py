@@ -3,10 +3,12 @@
 Run: ``.venv/bin/python benchmarks/bench_app.py`` (1M records; ``--n 100000`` for a quick run,
 ``--no-browser`` to skip the end-to-end part). Prints medians.
 
-1. Build the index of a 1M-record LogFrame once (what ``workbench serve`` does per data source).
-2. A filter change through :class:`AppState` (mask + every aggregate the Overview reads), side by
-   side with the obvious pandas alternative (boolean filter + groupby on the frame). Target
-   < 300 ms server-side.
+1. Build the index of a 1M-record LogFrame once (what ``workbench serve`` does per data source):
+   integer codes, and the per-cell cube (totals per day x app x model x prompt version x variant
+   x topic, with sparse validation-pattern and latency-bucket counts).
+2. A filter change through :class:`AppState` (which cells the filters keep + every aggregate the
+   Overview reads, from the cube), side by side with the obvious pandas alternative (boolean
+   filter + groupby on the frame). Target < 300 ms server-side.
 3. A whole session (``build_app``: sidebar, every page, the Overview visible) attached to a Bokeh
    document: the server side of the first render, and of a filter change (sidebar, KPI cards,
    charts and table updated in place): the full server-side cost of a visible page update.
