@@ -125,3 +125,46 @@ def test_entity_rule_batch_equals_guard(rows):
     for i, (o, c) in enumerate(rows):
         p, _, r = v.evaluate_one(Record({"output": o, "context": c}))
         assert res.passed[i] == p and res.reason[i] == r
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-5, 5) | st.text(max_size=5),
+    lambda kids: (
+        st.lists(kids, max_size=3)
+        | st.dictionaries(st.sampled_from(["action", "reply", "params", "x"]), kids, max_size=4)
+    ),
+    max_leaves=8,
+)
+SCHEMA = {
+    "type": "object",
+    "required": ["action", "reply"],
+    "properties": {
+        "action": {"type": "string", "minLength": 1},
+        "params": {"type": "object", "additionalProperties": {"type": ["string", "integer"]}},
+        "reply": {"type": "string"},
+        "x": {"type": "array", "items": {"type": "number"}, "maxItems": 2},
+    },
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON)
+def test_compiled_schema_check_agrees_with_jsonschema(value):
+    import jsonschema
+
+    from workbench.validation._format import _compiled_check
+
+    fast = _compiled_check(SCHEMA)
+    assert fast is not None
+    want = jsonschema.validators.validator_for(SCHEMA)(SCHEMA).is_valid(value)
+    assert fast(value) == want
+
+
+def test_schemas_read_differently_by_the_drafts_stay_with_jsonschema():
+    from workbench.validation._format import _compiled_check
+
+    assert _compiled_check({"type": "array", "prefixItems": [{"type": "string"}]}) is None
+    assert _compiled_check({"type": "array", "items": [{"type": "string"}]}) is None
+    assert _compiled_check({"$ref": "#/$defs/a", "$defs": {"a": {}}}) is None
+    draft7 = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "string"}
+    assert _compiled_check(draft7)("x") and not _compiled_check(draft7)(1)

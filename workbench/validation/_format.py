@@ -95,7 +95,7 @@ class JsonSchemaValidator(BaseValidator):
             cls.check_schema(self.schema)
         except jsonschema.SchemaError as exc:
             raise ConfigError(f"invalid JSON Schema: {exc.message}", key="schema") from None
-        return {"validator": cls(self.schema)}
+        return {"validator": cls(self.schema), "is_valid": _compiled_check(self.schema)}
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
@@ -109,12 +109,63 @@ class JsonSchemaValidator(BaseValidator):
 
     def _verdict(self, text: str, state) -> Verdict:
         value, why = _parse_json(text, self.allow_code_fence)
-        if not why:
+        fast = state["is_valid"]
+        if not why and (fast is None or not fast(value)):  # jsonschema names the violation
             err = next(iter(state["validator"].iter_errors(value)), None)
             if err is not None:
                 path = "/".join(str(p) for p in err.absolute_path) or "(root)"
                 why = f"schema violation at {path}: {err.message}"[:300]
         return (0.0, 0.0, why) if why else (1.0, 1.0, "")
+
+
+#: keywords whose meaning is the same in drafts 7 and 2020-12 (``items`` only as one schema)
+_SAME_IN_DRAFTS = frozenset(
+    ["type", "properties", "required", "additionalProperties", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems", "items", "minProperties", "maxProperties", "title", "description", "default", "examples"]
+)
+
+
+def _compiled_check(schema: dict) -> Any:
+    """A compiled validity check (``fastjsonschema``, ~15x faster than ``jsonschema``) when it
+    reads ``schema`` as ``jsonschema`` does: drafts 4-7, or no ``$schema`` (2020-12 for
+    ``jsonschema``) with keywords that mean the same in both; else ``None``."""
+    try:
+        import fastjsonschema
+    except ImportError:
+        return None
+    declared = str(schema.get("$schema", ""))
+    if not declared and not _same_in_drafts(schema):
+        return None
+    if declared and not any(f"draft-0{d}" in declared for d in (4, 6, 7)):
+        return None
+    try:
+        check = fastjsonschema.compile(schema)
+    except Exception:  # noqa: BLE001 - anything it cannot compile goes to jsonschema alone
+        return None
+
+    def is_valid(value: Any) -> bool:
+        try:
+            check(value)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return is_valid
+
+
+def _same_in_drafts(node: Any) -> bool:
+    if isinstance(node, list):
+        return all(_same_in_drafts(v) for v in node)
+    if not isinstance(node, dict):
+        return True
+    for key, value in node.items():
+        if key not in _SAME_IN_DRAFTS or (key == "items" and not isinstance(value, dict)):
+            return False
+        if key == "properties":
+            if not all(_same_in_drafts(v) for v in value.values()):
+                return False
+        elif key in ("items", "additionalProperties") and not _same_in_drafts(value):
+            return False
+    return True
 
 
 @register("regex")
