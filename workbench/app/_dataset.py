@@ -2,7 +2,8 @@
 
 Building a :class:`Dataset` does the heavy, per-source work (factorizing the filter columns into
 integer codes, bucketing days and latencies, running the validation policy when the frame has no
-``rule__`` columns yet) so that a filter change in any session is a few vectorised numpy passes.
+``rule__`` columns yet, and summing the rows into a :class:`Cube` of cells) so that a filter
+change in any session works on the cells (hundreds to thousands) instead of the rows.
 :func:`get_dataset` keeps built datasets in a small process-level cache keyed by the source, so
 two sessions on the same file share one copy while each keeps its own filters.
 

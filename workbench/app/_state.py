@@ -2,10 +2,14 @@
 
 :class:`AppState` holds what one browser session is looking at: the shared :class:`Dataset` and
 the filters (time range, a picked day, app, model, prompt version, variant, validators, topics).
-On any change it recomputes one boolean row mask and bumps ``revision``; derived frames (daily
-aggregates, validator pass rates, examples) are computed from the mask on first use and cached
-until the next change. Views depend on ``revision`` only, so every page follows the same filters
-(cross-filtering: a topic, a day or a prompt version picked anywhere filters every page).
+On any change it decides which cells of the dataset's :class:`~workbench.app._dataset.Cube` the
+filters keep and which validation patterns count as failures, then bumps ``revision``; derived
+frames (daily aggregates, KPIs, validator pass rates, topic rates) are weighted bincounts over
+the cells, computed on first use and cached until the next change, so a filter change costs the
+same on 10 thousand or 10 million records. The per-row mask (for example rows and drift windows)
+is built only when a page asks for it. Views depend on ``revision`` only, so every page follows
+the same filters (cross-filtering: a topic, a day or a prompt version picked anywhere filters
+every page).
 
 >>> import pandas as pd, workbench.schema as S
 >>> from workbench.app._dataset import Dataset
