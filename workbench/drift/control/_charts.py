@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -90,6 +90,38 @@ def _finite(x: Any, what: str) -> np.ndarray:
     return a
 
 
+def _points(
+    chart: str, t: list[Any], value: Any, center: Any, lcl: Any, ucl: Any, beyond: Any, **extra: Any
+) -> pd.DataFrame:
+    """One chart's tidy points: the columns every chart has, then ``extra`` columns."""
+    return pd.DataFrame(
+        {
+            "chart": chart,
+            "index": np.arange(len(value)),
+            "time": t,
+            "value": value,
+            "center": center,
+            "lcl": lcl,
+            "ucl": ucl,
+            "beyond_limits": beyond,
+            **extra,
+        }
+    )
+
+
+def _signal(
+    chart: str, rule: str, index: int, time: Any, value: float, description: str
+) -> dict[str, Any]:
+    return {
+        "chart": chart,
+        "rule": rule,
+        "index": index,
+        "time": time,
+        "value": value,
+        "description": description,
+    }
+
+
 def _shewhart(
     chart: str,
     values: np.ndarray,
@@ -112,27 +144,9 @@ def _shewhart(
         ucl = np.minimum(ucl, ucl_cap)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (values - center) / sigma * (3.0 / L)
-    frame = pd.DataFrame(
-        {
-            "chart": chart,
-            "index": np.arange(n),
-            "time": times,
-            "value": values,
-            "center": center,
-            "lcl": lcl,
-            "ucl": ucl,
-            "beyond_limits": (values > ucl) | (values < lcl),
-        }
-    )
+    frame = _points(chart, times, values, center, lcl, ucl, (values > ucl) | (values < lcl))
     sigs = [
-        {
-            "chart": chart,
-            "rule": s.rule,
-            "index": s.index,
-            "time": s.time,
-            "value": s.value,
-            "description": s.description,
-        }
+        _signal(chart, s.rule, s.index, s.time, s.value, s.description)
         for s in run_rules(z, rules, times, values)
     ]
     return frame, sigs
@@ -190,27 +204,11 @@ class IndividualsChart(_Fitted):
         f1, s1 = _shewhart("I", x, self.center_, self.sigma_, self.L, t, self.rules)
         mr = np.concatenate([[np.nan], np.abs(np.diff(x))])
         ucl_mr = D4_2 * self.mr_bar_ * self.L / 3
-        f2 = pd.DataFrame(
-            {
-                "chart": "MR",
-                "index": np.arange(len(x)),
-                "time": t,
-                "value": mr,
-                "center": self.mr_bar_,
-                "lcl": 0.0,
-                "ucl": ucl_mr,
-                "beyond_limits": mr > ucl_mr,
-            }
-        )
+        f2 = _points("MR", t, mr, self.mr_bar_, 0.0, ucl_mr, mr > ucl_mr)
         s2 = [
-            {
-                "chart": "MR",
-                "rule": "MR",
-                "index": int(i),
-                "time": t[i],
-                "value": float(mr[i]),
-                "description": "moving range above its upper control limit",
-            }
+            _signal(
+                "MR", "MR", int(i), t[i], float(mr[i]), "moving range above its upper control limit"
+            )
             for i in np.flatnonzero(mr > ucl_mr)
         ]
         return _result(
@@ -277,14 +275,14 @@ class XbarSChart(_Fitted):
         w = np.sqrt(1 - cc**2) / cc
         f2, _ = _shewhart("s", s, self.s_bar_, self.s_bar_ * w, self.L, t, "limits", lcl_floor=0.0)
         s2 = [
-            {
-                "chart": "s",
-                "rule": "WE1",
-                "index": int(i),
-                "time": t[i],
-                "value": float(s[i]),
-                "description": "subgroup standard deviation beyond its control limits",
-            }
+            _signal(
+                "s",
+                "WE1",
+                int(i),
+                t[i],
+                float(s[i]),
+                "subgroup standard deviation beyond its control limits",
+            )
             for i in np.flatnonzero(f2["beyond_limits"].to_numpy())
         ]
         f1["n"] = n
@@ -374,7 +372,24 @@ def _target_sigma(x: np.ndarray, target: float | None, sigma: float | None) -> t
     return mu, sd
 
 
-class EWMAChart(_Fitted):
+class _TargetChart(_Fitted):
+    """A chart of single values around a target and sigma (given, or fitted on a reference)."""
+
+    target: float | None
+    sigma: float | None
+
+    def fit(self, reference: Any = None) -> Self:
+        x = _finite([] if reference is None else reference, "reference")
+        self.center_, self.sigma_ = _target_sigma(x, self.target, self.sigma)
+        return self
+
+    def _values(self, values: Any, times: Sequence[Any] | None) -> tuple[np.ndarray, list[Any]]:
+        self._check()
+        x = _finite(values, "values")
+        return x, _times(values, times, len(x))
+
+
+class EWMAChart(_TargetChart):
     """Exponentially weighted moving average chart.
 
     ``z_i = lam x_i + (1 - lam) z_(i-1)``, ``z_0 = target``; limits
@@ -398,15 +413,8 @@ class EWMAChart(_Fitted):
         self.sigma = sigma
         self.steady_state = steady_state
 
-    def fit(self, reference: Any = None) -> EWMAChart:
-        x = _finite([] if reference is None else reference, "reference")
-        self.center_, self.sigma_ = _target_sigma(x, self.target, self.sigma)
-        return self
-
     def compute(self, values: Any, times: Sequence[Any] | None = None) -> ControlChartResult:
-        self._check()
-        x = _finite(values, "values")
-        t = _times(values, times, len(x))
+        x, t = self._values(values, times)
         z = np.empty(len(x))
         prev = self.center_
         for i, v in enumerate(x):
@@ -419,28 +427,16 @@ class EWMAChart(_Fitted):
         half = self.L * self.sigma_ * np.sqrt(factor)
         lcl, ucl = self.center_ - half, self.center_ + half
         beyond = (z > ucl) | (z < lcl)
-        f = pd.DataFrame(
-            {
-                "chart": "ewma",
-                "index": np.arange(len(x)),
-                "time": t,
-                "value": z,
-                "center": self.center_,
-                "lcl": lcl,
-                "ucl": ucl,
-                "beyond_limits": beyond,
-                "observation": x,
-            }
-        )
+        f = _points("ewma", t, z, self.center_, lcl, ucl, beyond, observation=x)
         sigs = [
-            {
-                "chart": "ewma",
-                "rule": "EWMA",
-                "index": int(k),
-                "time": t[k],
-                "value": float(z[k]),
-                "description": f"EWMA {'above' if z[k] > ucl[k] else 'below'} its control limit",
-            }
+            _signal(
+                "ewma",
+                "EWMA",
+                int(k),
+                t[k],
+                float(z[k]),
+                f"EWMA {'above' if z[k] > ucl[k] else 'below'} its control limit",
+            )
             for k in np.flatnonzero(beyond)
         ]
         return _result(
@@ -451,7 +447,7 @@ class EWMAChart(_Fitted):
         )
 
 
-class CusumChart(_Fitted):
+class CusumChart(_TargetChart):
     """Tabular (two-sided) CUSUM.
 
     ``C+_i = max(0, x_i - (target + k sigma) + C+_(i-1))`` and
@@ -473,15 +469,8 @@ class CusumChart(_Fitted):
         self.target = target
         self.sigma = sigma
 
-    def fit(self, reference: Any = None) -> CusumChart:
-        x = _finite([] if reference is None else reference, "reference")
-        self.center_, self.sigma_ = _target_sigma(x, self.target, self.sigma)
-        return self
-
     def compute(self, values: Any, times: Sequence[Any] | None = None) -> ControlChartResult:
-        self._check()
-        x = _finite(values, "values")
-        t = _times(values, times, len(x))
+        x, t = self._values(values, times)
         K, H = self.k * self.sigma_, self.h * self.sigma_
         cp, cm = np.zeros(len(x)), np.zeros(len(x))
         npos, nneg = np.zeros(len(x), int), np.zeros(len(x), int)
@@ -498,34 +487,20 @@ class CusumChart(_Fitted):
         sigs = []
         for name, c, run, sign in (("cusum_upper", cp, npos, 1), ("cusum_lower", cm, nneg, -1)):
             beyond = c > H
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "chart": name,
-                        "index": np.arange(len(x)),
-                        "time": t,
-                        "value": c,
-                        "center": 0.0,
-                        "lcl": np.nan,
-                        "ucl": H,
-                        "beyond_limits": beyond,
-                        "run_length": run,
-                    }
-                )
-            )
+            frames.append(_points(name, t, c, 0.0, np.nan, H, beyond, run_length=run))
             for i in np.flatnonzero(beyond):
                 start = i - run[i]
                 new_mean = self.center_ + sign * (K + c[i] / run[i])
                 sigs.append(
-                    {
-                        "chart": name,
-                        "rule": "CUSUM+" if sign > 0 else "CUSUM-",
-                        "index": int(i),
-                        "time": t[i],
-                        "value": float(c[i]),
-                        "description": f"cumulative sum above h; shift estimated after point {start}, "
+                    _signal(
+                        name,
+                        "CUSUM+" if sign > 0 else "CUSUM-",
+                        int(i),
+                        t[i],
+                        float(c[i]),
+                        f"cumulative sum above h; shift estimated after point {start}, "
                         f"new mean about {new_mean:.4g}",
-                    }
+                    )
                 )
         sigs.sort(key=lambda s: s["index"])
         return _result(
