@@ -41,6 +41,7 @@ _CARD = r"\b\d(?:[ -]?\d){12,18}\b"
 _IBAN = r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b"
 
 
+_BUILTIN = ("email", "phone", "card", "iban")
 _ID_GLUE = re.compile(r"(?:[A-Za-z0-9][-_/]|[A-Za-z0-9_#/])$")
 
 
@@ -124,14 +125,20 @@ class PIIValidator(BaseValidator):
         t, rows = self._text(batch, out, active)
         out.score[rows] = 0.0
         out.passed[rows] = 1.0
-        # one vectorised pass per kind finds candidate rows; the rule runs on those only
-        kinds: dict[int, list[str]] = {}
+        # one vectorised pass for the built-in kinds together and one per national id find the
+        # candidate rows; the kinds are then told apart, and the rule run, on those only
+        builtin = [rx.pattern for k, rx in state.items() if k in _BUILTIN]
+        maybe = np.zeros(batch.n, dtype=bool)
+        if builtin:
+            maybe |= contains(t, Rx("|".join(f"(?:{p})" for p in builtin)))
         for kind, rx in state.items():
-            for i in np.flatnonzero(rows & contains(t, rx)).tolist():
-                kinds.setdefault(i, []).append(kind)
-        py = t.py
-        for i in sorted(kinds):
-            out.passed[i], out.score[i], out.reason[i] = self._verdict(py[i], kinds[i], state)
+            if kind not in _BUILTIN:
+                maybe |= contains(t, rx)
+        idx = np.flatnonzero(rows & maybe)
+        for i, text in zip(idx.tolist(), t.at(idx)):
+            kinds = [k for k, rx in state.items() if rx.py.search(text)]
+            if kinds:
+                out.passed[i], out.score[i], out.reason[i] = self._verdict(text, kinds, state)
         return out
 
     def _one(self, rec, state) -> Verdict:
