@@ -108,8 +108,9 @@ def test_chunked_validate_equals_one_pass(demo_small, repo_root):
     frame = demo_small.head(700)
     policy = repo_root / "data" / "policy.yaml"
     one = validate(frame, policy, skip_types=("judge",)).to_frame()
-    chunked = validate(frame, policy, skip_types=("judge",), chunk_size=256).to_frame()
-    pd.testing.assert_frame_equal(one, chunked)
+    for threads in (1, 3):  # chunks in turn, and on a thread pool
+        chunked = validate(frame, policy, skip_types=("judge",), chunk_size=128, threads=threads)
+        pd.testing.assert_frame_equal(one, chunked.to_frame())
     assert np.isfinite(one["score__groundedness"].dropna().to_numpy(dtype=float)).all()
 
 
