@@ -21,7 +21,7 @@ distance on a sample too small for its fixed threshold gets ``status="not_judged
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -67,15 +67,10 @@ def _row(
     status = "ok" if drifted is not None else "not_run"
     if status == "ok" and decision == "distance" and min(n_ref, n_cur) < min_distance_n:
         status, drifted = "not_judged", None
-        note = "; ".join(
-            filter(
-                None,
-                [
-                    f"sample too small to judge a fixed distance threshold (n={min(n_ref, n_cur)} < "
-                    f"{min_distance_n}): value reported, use the p-value tests",
-                    note,
-                ],
-            )
+        note = _notes(
+            f"sample too small to judge a fixed distance threshold (n={min(n_ref, n_cur)} < "
+            f"{min_distance_n}): value reported, use the p-value tests",
+            note,
         )
     return {
         "test": test,
@@ -91,6 +86,10 @@ def _row(
     }
 
 
+def _notes(*parts: str) -> str:
+    return "; ".join(filter(None, parts))
+
+
 def _nonfinite_note(ref: Any, cur: Any) -> str:
     parts = []
     for side, s in (("reference", ref), ("current", cur)):
@@ -104,7 +103,62 @@ def _nonfinite_note(ref: Any, cur: Any) -> str:
     return "; ".join(parts)
 
 
-class NumericDriftDetector:
+# a test's (statistic, p-value), or the reason it cannot run
+Statistic = Callable[[str, _registry.StatisticSpec], "tuple[float, float] | str"]
+
+
+class _DriftDetector:
+    """What the numeric and categorical detectors share: test checks, thresholds, the rows."""
+
+    kind: str
+    tests: Sequence[str]
+    thresholds: dict[str, float] | None
+    min_distance_n: int
+
+    def _check_tests(self) -> None:
+        for t in self.tests:
+            if _registry.get(t).kind != self.kind:
+                raise _registry.ConfigError(
+                    f"{t!r} is not a {self.kind} test",
+                    key="tests",
+                    allowed=_registry.available(self.kind),
+                )
+
+    def _check(self) -> None:
+        if not hasattr(self, "summary_"):
+            raise NotFittedError("call fit(reference) before compute(current)")
+
+    def threshold(self, test: str) -> float:
+        return (self.thresholds or {}).get(test, _registry.get(test).threshold)
+
+    def _rows(
+        self, n_ref: int, n_cur: int, why: str | None, note: str, statistic: Statistic
+    ) -> list[dict[str, Any]]:
+        """One row per configured test: not run (``why``), or judged on ``statistic``."""
+        rows = []
+        for test in self.tests:
+            spec = _registry.get(test)
+            thr = self.threshold(test)
+            base = (test, thr, spec.decision, n_ref, n_cur)
+            out = why or statistic(test, spec)
+            if isinstance(out, str):
+                rows.append(_row(*base, note=_notes(out, note)))
+                continue
+            stat, p = out
+            rows.append(
+                _row(
+                    *base,
+                    statistic=stat,
+                    p_value=p,
+                    drifted=spec.drifted(stat, p, thr),
+                    note=note,
+                    min_distance_n=self.min_distance_n,
+                )
+            )
+        return rows
+
+
+class NumericDriftDetector(_DriftDetector):
     """Drift tests for one numeric column.
 
     Parameters
@@ -146,13 +200,7 @@ class NumericDriftDetector:
         """Fit from a (possibly merged) :class:`NumericSummary`; returns self."""
         from workbench.drift.psi import bin_counts_sorted, quantile_edges_sorted
 
-        for t in self.tests:
-            if _registry.get(t).kind != "numeric":
-                raise _registry.ConfigError(
-                    f"{t!r} is not a numeric test",
-                    key="tests",
-                    allowed=_registry.available("numeric"),
-                )
+        self._check_tests()
         self.summary_ = summary
         if summary.weights is None:
             edges = quantile_edges_sorted(summary.sorted_values, self.bins)
@@ -178,13 +226,6 @@ class NumericDriftDetector:
         self.reference_counts_ = counts(edges) if summary.n else np.zeros(len(edges) + 1, np.int64)
         self.mean_, self.std_ = summary.mean_std()
         return self
-
-    def _check(self) -> None:
-        if not hasattr(self, "summary_"):
-            raise NotFittedError("call fit(reference) before compute(current)")
-
-    def threshold(self, test: str) -> float:
-        return (self.thresholds or {}).get(test, _registry.get(test).threshold)
 
     # -- computing -------------------------------------------------------------------------
     def compute(self, current: Any) -> list[dict[str, Any]]:
@@ -231,59 +272,29 @@ class NumericDriftDetector:
             why = "current window has no finite values (all missing or infinite)"
         elif n_ref < self.min_samples or n_cur < self.min_samples:
             why = f"too few values to test (reference {n_ref}, current {n_cur}; need {self.min_samples})"
-        rows = []
         cur_counts = None if counts is None else np.asarray(counts, dtype=np.int64)
-        for test in self.tests:
-            spec = _registry.get(test)
-            thr = self.threshold(test)
-            base = (test, thr, spec.decision, n_ref, n_cur)
-            if why:
-                rows.append(_row(*base, note="; ".join(filter(None, [why, note]))))
-                continue
+
+        def statistic(test: str, spec: _registry.StatisticSpec) -> tuple[float, float] | str:
+            nonlocal cur_counts
             if test == "ks":
-                stat, p = ks_from_sorted(
+                return ks_from_sorted(
                     ref.sorted_values, current.sorted_values, ref.weights, current.weights
                 )
-            elif test in ("psi", "jensen_shannon"):
+            if test in ("psi", "jensen_shannon"):
                 if cur_counts is None:
                     cur_counts = self.current_counts(current)
-                if test == "psi":
-                    stat, p = psi_from_counts(self.reference_counts_, cur_counts), float("nan")
-                else:
-                    stat, p = js_from_counts(self.reference_counts_, cur_counts), float("nan")
-            elif test == "wasserstein":
+                dist = psi_from_counts if test == "psi" else js_from_counts
+                return dist(self.reference_counts_, cur_counts), float("nan")
+            if test == "wasserstein":
                 if not self.std_ > 0:
-                    rows.append(
-                        _row(
-                            *base,
-                            note="; ".join(
-                                filter(
-                                    None,
-                                    [
-                                        "reference is constant (standard deviation 0): the distance cannot be normalised",
-                                        note,
-                                    ],
-                                )
-                            ),
-                        )
-                    )
-                    continue
+                    return "reference is constant (standard deviation 0): the distance cannot be normalised"
                 w = wasserstein_sorted(
                     ref.sorted_values, current.sorted_values, ref.weights, current.weights
                 )
-                stat, p = w / self.std_, float("nan")
-            else:
-                stat, p = spec.func(_expand(ref), _expand(current))
-            rows.append(
-                _row(
-                    *base,
-                    statistic=stat,
-                    p_value=p,
-                    drifted=spec.drifted(stat, p, thr),
-                    note=note,
-                    min_distance_n=self.min_distance_n,
-                )
-            )
+                return w / self.std_, float("nan")
+            return spec.func(_expand(ref), _expand(current))
+
+        rows = self._rows(n_ref, n_cur, why, note, statistic)
         if ref.n_nonfinite or current.n_nonfinite:
             rows.append(self._nonfinite_row(ref, current))
         return rows
@@ -352,7 +363,7 @@ def _expand(s: NumericSummary) -> np.ndarray:
     return s.sorted_values if s.weights is None else np.repeat(s.sorted_values, s.weights)
 
 
-class CategoricalDriftDetector:
+class CategoricalDriftDetector(_DriftDetector):
     """Drift tests for one categorical column (chi-square, PSI and Jensen-Shannon by default).
 
     Categories are compared as strings; categories seen only in the current window are counted.
@@ -380,22 +391,12 @@ class CategoricalDriftDetector:
         return self.fit_summary(CategoricalSummary.from_values(reference))
 
     def fit_summary(self, summary: CategoricalSummary) -> CategoricalDriftDetector:
-        for t in self.tests:
-            if _registry.get(t).kind != "categorical":
-                raise _registry.ConfigError(
-                    f"{t!r} is not a categorical test",
-                    key="tests",
-                    allowed=_registry.available("categorical"),
-                )
+        self._check_tests()
         self.summary_ = summary
         return self
 
-    def threshold(self, test: str) -> float:
-        return (self.thresholds or {}).get(test, _registry.get(test).threshold)
-
     def compute(self, current: Any) -> list[dict[str, Any]]:
-        if not hasattr(self, "summary_"):
-            raise NotFittedError("call fit(reference) before compute(current)")
+        self._check()
         return self.compute_summary(CategoricalSummary.from_values(current))
 
     def compute_summary(self, current: CategoricalSummary) -> list[dict[str, Any]]:
@@ -403,8 +404,7 @@ class CategoricalDriftDetector:
         from workbench.drift.jensen_shannon import js_from_counts
         from workbench.drift.psi import psi_from_counts
 
-        if not hasattr(self, "summary_"):
-            raise NotFittedError("call fit(reference) before compute(current)")
+        self._check()
         ref = self.summary_
         keys, r, c = ref.aligned(current)
         n_ref, n_cur = ref.n, current.n
@@ -433,32 +433,17 @@ class CategoricalDriftDetector:
             why = f"too few values to test (reference {n_ref}, current {n_cur}; need {self.min_samples})"
         elif len(keys) < 2:
             why = f"single category {keys[0]!r} on both sides: nothing to compare (no drift possible in shares)"
-        rows = []
-        for test in self.tests:
-            spec = _registry.get(test)
-            thr = self.threshold(test)
-            base = (test, thr, spec.decision, n_ref, n_cur)
-            if why:
-                rows.append(_row(*base, note="; ".join(filter(None, [why, note]))))
-                continue
+
+        def statistic(test: str, spec: _registry.StatisticSpec) -> tuple[float, float]:
             if test == "chi2":
-                stat, p = chi2_from_counts(r, c)
-            elif test == "psi_categorical":
-                stat, p = psi_from_counts(r, c), float("nan")
-            elif test == "jensen_shannon_categorical":
-                stat, p = js_from_counts(r, c), float("nan")
-            else:
-                stat, p = spec.func(np.repeat(keys, r), np.repeat(keys, c))
-            rows.append(
-                _row(
-                    *base,
-                    statistic=stat,
-                    p_value=p,
-                    drifted=spec.drifted(stat, p, thr),
-                    note=note,
-                    min_distance_n=self.min_distance_n,
-                )
-            )
+                return chi2_from_counts(r, c)
+            if test == "psi_categorical":
+                return psi_from_counts(r, c), float("nan")
+            if test == "jensen_shannon_categorical":
+                return js_from_counts(r, c), float("nan")
+            return spec.func(np.repeat(keys, r), np.repeat(keys, c))
+
+        rows = self._rows(n_ref, n_cur, why, note, statistic)
         if ref.n_missing or current.n_missing:
             stat, p = chi2_from_counts(
                 np.array([n_ref, ref.n_missing]), np.array([n_cur, current.n_missing])
