@@ -259,7 +259,6 @@ class ReferenceProfile:
         title: str = "drift report",
     ) -> DriftReport:
         """Every column's tests against the reference, corrected for multiple testing."""
-        from workbench.drift._detectors import _row
         from workbench.drift._summary import CategoricalSummary, NumericSummary
 
         if not hasattr(self, "detectors_"):
@@ -269,18 +268,7 @@ class ReferenceProfile:
         dists: dict[str, Any] = {}
         for c in self.missing_:
             rows.append(
-                {
-                    "column": c,
-                    "kind": None,
-                    **_row(
-                        "any",
-                        float("nan"),
-                        "p_value",
-                        0,
-                        len(current) if c in current.columns else 0,
-                        note="column missing from the reference frame",
-                    ),
-                }
+                missing_row(c, None, 0, len(current) if c in current.columns else 0, "reference")
             )
 
         def tabular(c: str, det: Any, kind: str) -> tuple[list[dict[str, Any]], Any]:
@@ -304,20 +292,7 @@ class ReferenceProfile:
         for c, det in self.detectors_.items():
             kind = self.kinds_[c]
             if c not in current.columns:
-                rows.append(
-                    {
-                        "column": c,
-                        "kind": kind,
-                        **_row(
-                            "any",
-                            float("nan"),
-                            "p_value",
-                            det_n(det),
-                            0,
-                            note="column missing from the current frame",
-                        ),
-                    }
-                )
+                rows.append(missing_row(c, kind, det_n(det), 0, "current"))
                 continue
             if c in done:
                 out, dist = done[c]
@@ -336,20 +311,7 @@ class ReferenceProfile:
             and c not in self.kinds_
         ]
         for c in extra:
-            rows.append(
-                {
-                    "column": c,
-                    "kind": infer_kind(current[c], c),
-                    **_row(
-                        "any",
-                        float("nan"),
-                        "p_value",
-                        0,
-                        len(current),
-                        note="column missing from the reference frame",
-                    ),
-                }
-            )
+            rows.append(missing_row(c, infer_kind(current[c], c), 0, len(current), "reference"))
         frame = _finish(rows, correction)
         meta = {
             "correction": correction,
@@ -393,6 +355,26 @@ class ReferenceProfile:
             prof.detectors_[c] = klass.from_dict(dd)
             prof.kinds_[c] = dd["kind"]
         return prof
+
+
+def missing_row(
+    column: str, kind: str | None, n_reference: int, n_current: int, side: str
+) -> dict[str, Any]:
+    """The row of a column that the ``side`` frame lacks: no test can run on it."""
+    from workbench.drift._detectors import _row
+
+    return {
+        "column": column,
+        "kind": kind,
+        **_row(
+            "any",
+            float("nan"),
+            "p_value",
+            n_reference,
+            n_current,
+            note=f"column missing from the {side} frame",
+        ),
+    }
 
 
 def det_n(det: Any) -> int:

@@ -406,7 +406,7 @@ def _report(
 ):
     """The :class:`DriftReport` of merged current summaries (as ``ReferenceProfile.compute``)."""
     from workbench.drift._detectors import _row
-    from workbench.drift._report import DriftReport, _finish, det_n
+    from workbench.drift._report import DriftReport, _finish, det_n, missing_row
     from workbench.drift._summary import CategoricalSummary
 
     rows: list[dict[str, Any]] = []
@@ -414,37 +414,11 @@ def _report(
     n_cur = int(summ.get("__n__", 0))
     bounds = {}
     for c in profile.missing_:
-        rows.append(
-            {
-                "column": c,
-                "kind": None,
-                **_row(
-                    "any",
-                    float("nan"),
-                    "p_value",
-                    0,
-                    n_cur if c in present else 0,
-                    note="column missing from the reference frame",
-                ),
-            }
-        )
+        rows.append(missing_row(c, None, 0, n_cur if c in present else 0, "reference"))
     for c, det in profile.detectors_.items():
         kind = profile.kinds_[c]
         if c not in present:
-            rows.append(
-                {
-                    "column": c,
-                    "kind": kind,
-                    **_row(
-                        "any",
-                        float("nan"),
-                        "p_value",
-                        det_n(det),
-                        0,
-                        note="column missing from the current frame",
-                    ),
-                }
-            )
+            rows.append(missing_row(c, kind, det_n(det), 0, "current"))
             continue
         if kind == "numeric":
             part = summ.get(c) or _numeric_part(
@@ -498,20 +472,7 @@ def _report(
         and c not in profile.kinds_
     ]
     for c in extra:
-        rows.append(
-            {
-                "column": c,
-                "kind": present[c],
-                **_row(
-                    "any",
-                    float("nan"),
-                    "p_value",
-                    0,
-                    n_cur,
-                    note="column missing from the reference frame",
-                ),
-            }
-        )
+        rows.append(missing_row(c, present[c], 0, n_cur, "reference"))
     frame = _finish(rows, correction)
     meta = {
         "correction": correction,
