@@ -188,65 +188,58 @@ def _drift_alerts(rule: AlertRule, frame: pd.DataFrame) -> list[dict[str, Any]]:
         missing = []
     if rule.test != "*":
         f = f[f["test"].isin([rule.test, "any"])]
-    out = []
-    for c in missing:
-        out.append(
-            {
-                "alert": rule.name,
-                "severity": rule.severity,
-                "kind": "drift",
-                "column": c,
-                "test": rule.test,
-                "window_start": pd.NaT,
-                "statistic": np.nan,
-                "p_value": np.nan,
-                "threshold": rule.threshold,
-                "fired": False,
-                "message": f"column {c!r} is not in the data: not tested",
-            }
+
+    def row(
+        column: str,
+        test: str,
+        window_start: Any,
+        statistic: float,
+        p_value: float,
+        threshold: float | None,
+        fired: bool,
+        message: str,
+    ) -> dict[str, Any]:
+        return {
+            "alert": rule.name,
+            "severity": rule.severity,
+            "kind": "drift",
+            "column": column,
+            "test": test,
+            "window_start": window_start,
+            "statistic": statistic,
+            "p_value": p_value,
+            "threshold": threshold,
+            "fired": fired,
+            "message": message,
+        }
+
+    out = [
+        row(
+            c,
+            rule.test,
+            pd.NaT,
+            np.nan,
+            np.nan,
+            rule.threshold,
+            False,
+            f"column {c!r} is not in the data: not tested",
         )
+        for c in missing
+    ]
     for r in f.itertuples(index=False):
         thr = rule.threshold if rule.threshold is not None else r.threshold
-        ws = getattr(r, "window_start", pd.NaT)
         if r.status != "ok":
-            out.append(
-                {
-                    "alert": rule.name,
-                    "severity": rule.severity,
-                    "kind": "drift",
-                    "column": r.column,
-                    "test": r.test,
-                    "window_start": ws,
-                    "statistic": r.statistic,
-                    "p_value": r.adjusted_p_value,
-                    "threshold": thr,
-                    "fired": False,
-                    "message": f"not judged: {r.note}",
-                }
-            )
-            continue
-        if r.decision == "p_value":
+            fired, msg = False, f"not judged: {r.note}"
+        elif r.decision == "p_value":
             fired = bool(r.adjusted_p_value < thr)
             msg = f"{r.test} adjusted p = {r.adjusted_p_value:.3g} {'<' if fired else '>='} {thr:g}"
         else:
             fired = bool(r.statistic > thr)
             msg = f"{r.test} = {r.statistic:.3g} {'>' if fired else '<='} {thr:g}"
-        if fired:
-            out.append(
-                {
-                    "alert": rule.name,
-                    "severity": rule.severity,
-                    "kind": "drift",
-                    "column": r.column,
-                    "test": r.test,
-                    "window_start": ws,
-                    "statistic": r.statistic,
-                    "p_value": r.adjusted_p_value,
-                    "threshold": thr,
-                    "fired": True,
-                    "message": msg,
-                }
-            )
+        # a test that ran and did not fire makes no row; one that could not run says why
+        if fired or r.status != "ok":
+            ws = getattr(r, "window_start", pd.NaT)
+            out.append(row(r.column, r.test, ws, r.statistic, r.adjusted_p_value, thr, fired, msg))
     return out
 
 
