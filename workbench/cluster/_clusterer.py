@@ -168,9 +168,10 @@ class FailureClusterer:
         if self.verbose:
             print(f"[clusters] {msg}", file=sys.stderr, flush=True)
 
-    def _stage(self, name: str, t0: float) -> float:
-        t = time.perf_counter()
-        self._log(f"{name}: {t - t0:.1f} s")
+    def _stage(self, name: str, t0: tuple[float, float]) -> tuple[float, float]:
+        """Log a stage's wall and CPU seconds (all threads) since ``t0``; returns the new mark."""
+        t = _clock()
+        self._log(f"{name}: {t[0] - t0[0]:.1f} s (cpu {t[1] - t0[1]:.1f} s)")
         return t
 
     def _cache(self):
@@ -243,7 +244,7 @@ class FailureClusterer:
         Empty or whitespace-only texts are not embedded: they get topic ``-1`` and are counted in
         ``fit_info_["n_empty"]``. All-identical texts give a single topic named "unclustered".
         """
-        t0 = time.perf_counter()
+        t0 = _clock()
         col = self.resolve_text(frame, text)
         mask = self.failing_mask(frame, where)
         sub = frame.loc[mask]
@@ -266,7 +267,7 @@ class FailureClusterer:
         mts = self._min_topic_size(n)
         self.embedder_ = self._embedder()
         cache = self._cache()
-        t = time.perf_counter()
+        t = _clock()
         text_emb = self._fit_embed(docs, cache)
         t = self._stage(f"embeddings ({n:,} texts, {uniq:,} unique, dim {text_emb.shape[1]})", t)
         from workbench.cluster._signals import combine, signal_matrix, signal_spec
@@ -458,11 +459,12 @@ class FailureClusterer:
         return out
 
     def _default_umap(self, n: int):
-        from umap import UMAP
+        from workbench.cluster._knn import ExactKnnUMAP, enable_numba_cache
 
+        enable_numba_cache()
         nn = int(max(2, min(self.n_neighbors, n - 1)))
         nc = int(max(2, min(self.n_components, n - 2)))
-        return UMAP(
+        return ExactKnnUMAP(
             n_neighbors=nn,
             n_components=nc,
             min_dist=0.0,
@@ -487,14 +489,11 @@ class FailureClusterer:
 
     # -- assignment by neighbours -----------------------------------------------------------
     @staticmethod
-    def _neighbours(query: np.ndarray, base: np.ndarray, k: int, chunk: int = 2048) -> np.ndarray:
-        k = int(min(k, len(base)))
-        out = np.empty((len(query), k), dtype=np.int64)
-        for s in range(0, len(query), chunk):
-            sims = query[s : s + chunk] @ base.T
-            part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-            out[s : s + chunk] = part
-        return out
+    def _neighbours(query: np.ndarray, base: np.ndarray, k: int) -> np.ndarray:
+        """Indices of the ``k`` nearest ``base`` rows (cosine) of each query row, exact."""
+        from workbench.cluster._knn import nearest
+
+        return nearest(query, base, k, metric="cosine")[0]
 
     def _knn_assign(
         self, query: np.ndarray, base: np.ndarray, base_topics: np.ndarray, k: int = 10
@@ -514,7 +513,7 @@ class FailureClusterer:
         if len(in_idx) > self.max_fit_docs:  # bounded time and memory: vote among a seeded sample
             rng = np.random.default_rng(self.seed)
             in_idx = np.sort(rng.choice(in_idx, self.max_fit_docs, replace=False))
-        nb = self._neighbours(emb[out_idx], emb[in_idx], 10, chunk=1024)
+        nb = self._neighbours(emb[out_idx], emb[in_idx], 10)
         labels = topics[in_idx][nb]
         best = _mode_rows(labels)
         agree = (labels == best[:, None]).mean(axis=1)
@@ -891,6 +890,10 @@ def bertopic_backend(embedder: Any):
             return self.inner.embed(list(documents))
 
     return _Backend(embedder)
+
+
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
 
 
 def _isna(v: Any) -> bool:
