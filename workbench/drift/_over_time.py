@@ -81,31 +81,37 @@ class DriftOverTime(Result):
         )
 
 
-def _reference_mask(ts: pd.Series, reference: Any) -> pd.Series:
-    start = ts.min()
+def _utc(v: Any) -> pd.Timestamp:
+    t = pd.Timestamp(v)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def reference_bounds(start: pd.Timestamp, reference: Any) -> tuple:
+    """``(lo, hi)`` of a reference given as a duration from ``start``, an end time or a
+    ``(start, end)`` tuple; ``lo`` is None when the reference starts with the data."""
     if isinstance(reference, tuple) and len(reference) == 2:
-        lo, hi = (
-            pd.Timestamp(v, tz="UTC") if pd.Timestamp(v).tzinfo is None else pd.Timestamp(v)
-            for v in reference
-        )
-        return (ts >= lo) & (ts < hi)
+        return _utc(reference[0]), _utc(reference[1])
     if isinstance(reference, pd.Timedelta | str):
         try:
             span = pd.Timedelta(reference)
         except ValueError:
-            end = pd.Timestamp(reference)
-            end = end.tz_localize("UTC") if end.tzinfo is None else end
-            return ts < end
-        return ts < start.floor("D") + span if span >= pd.Timedelta("1D") else ts < start + span
+            return None, _utc(reference)
+        return None, (start.floor("D") + span if span >= pd.Timedelta("1D") else start + span)
     if isinstance(reference, pd.Timestamp):
-        end = reference.tz_localize("UTC") if reference.tzinfo is None else reference
-        return ts < end
+        return None, _utc(reference)
     raise ConfigError(
         f"cannot use {type(reference).__name__} as reference",
         key="reference",
         allowed="a DataFrame, a fitted ReferenceProfile, a duration ('7D'), an end timestamp, "
         "or a (start, end) tuple",
     )
+
+
+def in_bounds(ts: pd.Series, bounds: tuple) -> pd.Series:
+    """Which times fall in the half-open ``bounds`` of :func:`reference_bounds`."""
+    lo, hi = bounds
+    keep = ts < hi
+    return keep & (ts >= lo) if lo is not None else keep
 
 
 def drift_over_time(
@@ -138,7 +144,7 @@ def drift_over_time(
     elif isinstance(reference, pd.DataFrame):
         profile = ReferenceProfile(columns, kinds, options, correction).fit(reference)
     else:
-        in_ref = _reference_mask(ts, reference)
+        in_ref = in_bounds(ts, reference_bounds(ts.min(), reference))
         if not in_ref.any():
             raise BadInputError(
                 f"the reference {reference!r} selects no rows of the frame", field="reference"

@@ -142,6 +142,8 @@ def _part_windows(
     ref_bounds: tuple | None,
 ) -> dict[Any, dict[str, Any]]:
     """Per window start (or ``None`` without windows): the partition's summaries."""
+    from workbench.drift._over_time import in_bounds
+
     if freq is None:
         return {None: _summarise(part, spec, max_points)}
     ts = pd.to_datetime(part[S.TIMESTAMP], utc=True)
@@ -160,7 +162,7 @@ def _part_windows(
         sub = part.iloc[rows]
         d = _summarise(sub, spec, max_points)
         if ref_bounds is not None:
-            d["__in_ref__"] = int(_in_bounds(ts.iloc[rows], ref_bounds).sum())
+            d["__in_ref__"] = int(in_bounds(ts.iloc[rows], ref_bounds).sum())
         out[pd.Timestamp(int(key), unit="us", tz="UTC")] = d
     return out
 
@@ -555,37 +557,6 @@ def compare(
 # -- windows over time --------------------------------------------------------------------------
 
 
-def _utc(v: Any) -> pd.Timestamp:
-    t = pd.Timestamp(v)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-
-
-def reference_bounds(start: pd.Timestamp, reference: Any) -> tuple:
-    """``(lo, hi)`` of a reference given as duration, end time or tuple (as the pandas engine)."""
-    if isinstance(reference, tuple) and len(reference) == 2:
-        return _utc(reference[0]), _utc(reference[1])
-    if isinstance(reference, pd.Timedelta | str):
-        try:
-            span = pd.Timedelta(reference)
-        except ValueError:
-            return None, _utc(reference)
-        return None, (start.floor("D") + span if span >= pd.Timedelta("1D") else start + span)
-    if isinstance(reference, pd.Timestamp):
-        return None, _utc(reference)
-    raise ConfigError(
-        f"cannot use {type(reference).__name__} as reference",
-        key="reference",
-        allowed="a DataFrame, a fitted ReferenceProfile, a duration ('7D'), an end timestamp, "
-        "or a (start, end) tuple",
-    )
-
-
-def _in_bounds(ts: pd.Series, bounds: tuple) -> pd.Series:
-    lo, hi = bounds
-    keep = ts < hi
-    return keep & (ts >= lo) if lo is not None else keep
-
-
 def drift_over_time(
     frame: Any,
     reference: Any = "7D",
@@ -612,7 +583,7 @@ def drift_over_time(
     >>> res.first_drift()
     Timestamp('2026-01-05 00:00:00+0000', tz='UTC')
     """
-    from workbench.drift._over_time import DriftOverTime
+    from workbench.drift._over_time import DriftOverTime, in_bounds, reference_bounds
     from workbench.drift._over_time import drift_over_time as pandas_over_time
     from workbench.drift._report import ReferenceProfile
 
@@ -636,7 +607,7 @@ def drift_over_time(
         if pd.isna(start):
             raise BadInputError("the frame has no rows", field="reference")
         bounds = reference_bounds(start, reference)
-        sel = frame[_in_bounds(frame[S.TIMESTAMP], bounds)]
+        sel = frame[in_bounds(frame[S.TIMESTAMP], bounds)]
         profile = fit_profile(sel, columns, kinds, options, correction, max_points)
         if profile.n_reference_ == 0:
             raise BadInputError(
