@@ -21,8 +21,9 @@ distance on a sample too small for its fixed threshold gets ``status="not_judged
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -111,6 +112,7 @@ class _DriftDetector:
     """What the numeric and categorical detectors share: test checks, thresholds, the rows."""
 
     kind: str
+    summary_type: type[NumericSummary] | type[CategoricalSummary]
     tests: Sequence[str]
     thresholds: dict[str, float] | None
     min_distance_n: int
@@ -157,6 +159,18 @@ class _DriftDetector:
             )
         return rows
 
+    # -- persistence -----------------------------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's arguments, by name (as scikit-learn's ``get_params``)."""
+        names = [n for n in inspect.signature(type(self).__init__).parameters if n != "self"]
+        params = {n: getattr(self, n) for n in names}
+        params["tests"] = list(self.tests)
+        return params
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Self:
+        return cls(**d["params"]).fit_summary(cls.summary_type.from_dict(d["summary"]))
+
 
 class NumericDriftDetector(_DriftDetector):
     """Drift tests for one numeric column.
@@ -174,6 +188,7 @@ class NumericDriftDetector(_DriftDetector):
     """
 
     kind = "numeric"
+    summary_type = NumericSummary
 
     def __init__(
         self,
@@ -339,24 +354,9 @@ class NumericDriftDetector(_DriftDetector):
             "current": (cur / max(cur.sum(), 1)).tolist(),
         }
 
-    # -- persistence -----------------------------------------------------------------------
-    def get_params(self) -> dict[str, Any]:
-        return {
-            "tests": list(self.tests),
-            "bins": self.bins,
-            "thresholds": self.thresholds,
-            "max_points": self.max_points,
-            "min_samples": self.min_samples,
-            "min_distance_n": self.min_distance_n,
-        }
-
     def to_dict(self) -> dict[str, Any]:
         self._check()
         return {"kind": self.kind, "params": self.get_params(), "summary": self.summary_.to_dict()}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> NumericDriftDetector:
-        return cls(**d["params"]).fit_summary(NumericSummary.from_dict(d["summary"]))
 
 
 def _expand(s: NumericSummary) -> np.ndarray:
@@ -374,6 +374,7 @@ class CategoricalDriftDetector(_DriftDetector):
     """
 
     kind = "categorical"
+    summary_type = CategoricalSummary
 
     def __init__(
         self,
@@ -474,17 +475,5 @@ class CategoricalDriftDetector(_DriftDetector):
             "current": (c[order] / max(c.sum(), 1)).tolist(),
         }
 
-    def get_params(self) -> dict[str, Any]:
-        return {
-            "tests": list(self.tests),
-            "thresholds": self.thresholds,
-            "min_samples": self.min_samples,
-            "min_distance_n": self.min_distance_n,
-        }
-
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "params": self.get_params(), "summary": self.summary_.to_dict()}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CategoricalDriftDetector:
-        return cls(**d["params"]).fit_summary(CategoricalSummary.from_dict(d["summary"]))
