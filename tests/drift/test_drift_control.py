@@ -327,3 +327,13 @@ def test_control_chart_plot_builds():
     pytest.importorskip("hvplot")
     res = CusumChart(k=0.5, h=5, target=10, sigma=1).fit().compute(TABLE_9_1)
     assert res.plot() is not None
+
+
+def test_steady_state_ewma_signals_beyond_its_limits():
+    import numpy as np
+
+    from workbench.drift.control import EWMAChart
+
+    chart = EWMAChart(target=0.0, sigma=1.0, steady_state=True).fit()
+    res = chart.compute(np.r_[np.zeros(5), np.full(10, 3.0)])
+    assert len(res.signals) > 0 and "above" in res.signals["description"].iloc[0]

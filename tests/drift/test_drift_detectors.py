@@ -243,3 +243,14 @@ def test_text_column_tests_and_plot():
     assert f.loc[("output", "length.ks"), "drifted"] and f.loc[("output", "novelty.ks"), "drifted"]
     assert not f.loc[("x", "ks"), "drifted"]
     assert rep.plot(columns=["x"]) is not None
+
+
+def test_unfitted_detectors_refuse_to_serialise_alike():
+    import pytest
+
+    from workbench.drift import CategoricalDriftDetector, NumericDriftDetector
+    from workbench.errors import NotFittedError
+
+    for det in (NumericDriftDetector(), CategoricalDriftDetector()):
+        with pytest.raises(NotFittedError):
+            det.to_dict()

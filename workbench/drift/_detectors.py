@@ -130,6 +130,10 @@ class _DriftDetector:
         if not hasattr(self, "summary_"):
             raise NotFittedError("call fit(reference) before compute(current)")
 
+    def to_dict(self) -> dict[str, Any]:
+        self._check()
+        return {"kind": self.kind, "params": self.get_params(), "summary": self.summary_.to_dict()}
+
     def threshold(self, test: str) -> float:
         return (self.thresholds or {}).get(test, _registry.get(test).threshold)
 
@@ -354,10 +358,6 @@ class NumericDriftDetector(_DriftDetector):
             "current": (cur / max(cur.sum(), 1)).tolist(),
         }
 
-    def to_dict(self) -> dict[str, Any]:
-        self._check()
-        return {"kind": self.kind, "params": self.get_params(), "summary": self.summary_.to_dict()}
-
 
 def _expand(s: NumericSummary) -> np.ndarray:
     return s.sorted_values if s.weights is None else np.repeat(s.sorted_values, s.weights)
@@ -474,6 +474,3 @@ class CategoricalDriftDetector(_DriftDetector):
             "reference": (r[order] / max(r.sum(), 1)).tolist(),
             "current": (c[order] / max(c.sum(), 1)).tolist(),
         }
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "params": self.get_params(), "summary": self.summary_.to_dict()}

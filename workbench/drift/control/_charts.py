@@ -424,7 +424,7 @@ class EWMAChart(_TargetChart):
         factor = self.lam / (2 - self.lam)
         if not self.steady_state:
             factor = factor * (1 - (1 - self.lam) ** (2 * i))
-        half = self.L * self.sigma_ * np.sqrt(factor)
+        half = np.broadcast_to(self.L * self.sigma_ * np.sqrt(factor), z.shape)
         lcl, ucl = self.center_ - half, self.center_ + half
         beyond = (z > ucl) | (z < lcl)
         f = _points("ewma", t, z, self.center_, lcl, ucl, beyond, observation=x)
