@@ -32,13 +32,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from workbench.drift._cli_common import print_table, read_frame
+    from workbench.drift._cli_common import print_table
     from workbench.drift._report import compare
     from workbench.drift.alerts import AlertPolicy, classifier_kinds, evaluate_alerts
+    from workbench.io import read_table
 
     policy = AlertPolicy.from_yaml(args.policy) if args.policy else AlertPolicy.default()
-    ref = read_frame(args.reference)
-    cur = read_frame(args.current)
+    ref = read_table(args.reference)
+    cur = read_table(args.current)
     columns = args.columns or policy.columns_needed()
     options = {"text": {"domain_classifier": False}} if args.no_text_classifier else None
     report = compare(

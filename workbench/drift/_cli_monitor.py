@@ -32,11 +32,12 @@ def run(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from workbench.drift._cli_common import print_table, read_frame
+    from workbench.drift._cli_common import print_table
     from workbench.drift.alerts import AlertPolicy, monitor
+    from workbench.io import read_table
 
     policy = AlertPolicy.from_yaml(args.policy) if args.policy else AlertPolicy.default()
-    frames = [read_frame(p) for p in args.logs]
+    frames = [read_table(p) for p in args.logs]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     options = {"text": {"domain_classifier": False}} if args.no_text_classifier else None
     alerts = monitor(frame, policy, freq=args.freq, reference=args.reference, options=options)

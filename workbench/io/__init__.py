@@ -14,6 +14,15 @@ from __future__ import annotations
 from workbench.io._detect import FORMATS, detect_format
 from workbench.io._load import load
 from workbench.io._result import LoadResult, LoadSummary
+from workbench.io._table import read_table
 from workbench.io._write import write
 
-__all__ = ["FORMATS", "LoadResult", "LoadSummary", "detect_format", "load", "write"]
+__all__ = [
+    "FORMATS",
+    "LoadResult",
+    "LoadSummary",
+    "detect_format",
+    "load",
+    "read_table",
+    "write",
+]
