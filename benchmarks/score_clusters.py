@@ -8,7 +8,8 @@
 2. JailbreakBench responses (../shared/data/real/jailbreakbench): topics vs the 10 harm
    ``category`` labels, on the jailbroken responses (the failures) and on all responses.
 
-Run:  .venv/bin/python benchmarks/score_clusters.py [--n 20000] [--seed 0]
+Run:  .venv/bin/python benchmarks/score_clusters.py [--n 20000] [--seed 0] [--param KEY=VALUE ...]
+(``--param`` sets FailureClusterer arguments for every fit, values as JSON, e.g. umap_init="spectral")
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _fmt(s: dict) -> str:
     return ", ".join(f"{k}={s[k]:.3f}" if isinstance(s[k], float) else f"{k}={s[k]}" for k in keys)
 
 
-def demo(n: int, seed: int) -> None:
+def demo(n: int, seed: int, params: dict | None = None) -> None:
     from workbench.cluster import FailureClusterer, score_clusters
     from workbench.datasets import demo_logs
     from workbench.validation import validate
@@ -56,7 +57,7 @@ def demo(n: int, seed: int) -> None:
         ("text only (signals=None, merge=None)", {"signals": None, "merge": None}),
     ):
         t = time.perf_counter()
-        fc = FailureClusterer(seed=seed, cache_dir=False, **kw).fit(frame)
+        fc = FailureClusterer(seed=seed, cache_dir=False, **{**(params or {}), **kw}).fit(frame)
         a = fc.assignments_
         truth = truth_all.loc[a["record_id"]].to_numpy()
         planted = truth != "none"
@@ -71,7 +72,7 @@ def demo(n: int, seed: int) -> None:
     )
 
 
-def jailbreak(seed: int) -> None:
+def jailbreak(seed: int, params: dict | None = None) -> None:
     from workbench.cluster import FailureClusterer, score_clusters
 
     rows = []
@@ -97,7 +98,9 @@ def jailbreak(seed: int) -> None:
     ):
         for kw in ({}, {"nr_topics": 10}):
             t = time.perf_counter()
-            fc = FailureClusterer(seed=seed, cache_dir=False, **kw).fit(df, where=where)
+            fc = FailureClusterer(seed=seed, cache_dir=False, **{**(params or {}), **kw}).fit(
+                df, where=where
+            )
             a = fc.assignments_
             truth = df.set_index("record_id").loc[a["record_id"], "category"].to_numpy()
             s = score_clusters(a["topic"].to_numpy(), truth)
@@ -111,9 +114,22 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--only", choices=["demo", "jailbreak"])
     args = ap.parse_args()
-    demo(args.n, args.seed)
-    jailbreak(args.seed)
+    params = {}
+    for kv in args.param:
+        key, _, value = kv.partition("=")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    if params:
+        print(f"FailureClusterer parameters: {params}")
+    if args.only != "jailbreak":
+        demo(args.n, args.seed, params)
+    if args.only != "demo":
+        jailbreak(args.seed, params)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,11 @@ class CountingEmbedder(TfidfEmbedder):
         self.fits += 1
         return super().fit(documents)
 
+    def fit_embed(self, documents):  # fits and embeds the fitted texts in one pass
+        self.fits += 1
+        self.embedded += len(documents)
+        return super().fit_embed(documents)
+
     def embed(self, documents, verbose=False):
         self.embedded += len(documents)
         return super().embed(documents, verbose)

@@ -109,3 +109,16 @@ def test_nearest_rejects_unknown_metric():
 def test_knn_doctests():
     res = doctest.testmod(_knn, optionflags=doctest.ELLIPSIS)
     assert res.failed == 0 and res.attempted > 0
+
+
+def test_embeddings_from_fitting_are_reused_and_match_a_fresh_embedding(tmp_path):
+    from workbench.cluster._embed import EmbeddingCache, TfidfEmbedder, cached_embed
+
+    docs = [f"refund request {i % 7} for order {i % 3}" for i in range(60)] + ["hola"] * 5
+    e = TfidfEmbedder(n_components=8, seed=0)
+    known = dict(zip(docs[:40], e.fit_embed(docs[:40]), strict=True))
+    cache = EmbeddingCache(tmp_path)
+    got = cached_embed(e, docs, cache, known=known)
+    np.testing.assert_allclose(got, e.embed(docs), atol=1e-5)
+    again = cached_embed(e, docs, EmbeddingCache(tmp_path))  # every text now comes from disk
+    np.testing.assert_array_equal(again, got)

@@ -149,10 +149,25 @@ class TfidfEmbedder:
 
     def fit(self, documents: list[str]) -> TfidfEmbedder:
         """Fit the vectorisers and the SVD on ``documents``; returns self."""
+        self._fit(list(documents))
+        return self
+
+    def fit_embed(self, documents: list[str]) -> np.ndarray:
+        """Fit on ``documents`` and return their embeddings (their n-grams are counted once).
+
+        >>> docs = ["refund in 30 days", "refund policy", "hola amigo"] * 3
+        >>> e = TfidfEmbedder(n_components=4, seed=0)
+        >>> bool(np.allclose(e.fit_embed(docs), e.embed(docs), atol=1e-5))
+        True
+        """
+        x = self._fit(list(documents))
+        return self._project(x)
+
+    def _fit(self, documents: list[str]):
         from scipy import sparse
         from sklearn.decomposition import TruncatedSVD
 
-        docs = self._clip(list(documents))
+        docs = self._clip(documents)
         vecs = self._vectorizers(len(docs))
         blocks = []
         fitted = []
@@ -173,7 +188,13 @@ class TfidfEmbedder:
         self.components_ = svd.components_.astype(np.float32)
         self.n_components_ = k
         self.fingerprint_ = None
-        return self
+        return x
+
+    def _project(self, x) -> np.ndarray:
+        emb = np.asarray(x @ self.components_.T, dtype=np.float32)
+        norms = np.linalg.norm(emb, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return emb / norms
 
     def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
         """Embeddings of ``documents`` (rows L2-normalised, float32)."""
@@ -187,10 +208,8 @@ class TfidfEmbedder:
             x = sparse.hstack(
                 [v.transform(docs[s : s + 10_000]) for v in self.vectorizers_]
             ).tocsr()
-            emb[s : s + 10_000] = x @ self.components_.T
-        norms = np.linalg.norm(emb, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return emb / norms
+            emb[s : s + 10_000] = self._project(x)
+        return emb
 
     # BERTopic calls these names on its embedder
     def embed_documents(self, documents: list[str], verbose: bool = False) -> np.ndarray:
@@ -454,15 +473,27 @@ class EmbeddingCache:
         write_atomic(d / "embedder.json", json.dumps(meta))
 
 
-def cached_embed(embedder, texts: list[str], cache: EmbeddingCache | None) -> np.ndarray:
+def cached_embed(
+    embedder,
+    texts: list[str],
+    cache: EmbeddingCache | None,
+    known: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
     """Embeddings of ``texts``, computing (and storing) only those not in ``cache``.
 
-    Duplicate texts are embedded once.
+    Duplicate texts are embedded once. ``known``: vectors already computed by ``embedder`` for
+    some texts (e.g. while fitting it), used instead of embedding those texts again.
     """
     uniq: dict[str, int] = {}
     order = [uniq.setdefault(t, len(uniq)) for t in texts]
     unique_texts = list(uniq)
-    if cache is None:
+    if known:
+        todo = [t for t in unique_texts if t not in known]
+        new = dict(zip(todo, embedder.embed(todo), strict=True)) if todo else {}
+        vecs = np.stack([known[t] if t in known else new[t] for t in unique_texts])
+        if cache is not None and len(unique_texts):
+            cache.put(embedder.fingerprint(), unique_texts, vecs)
+    elif cache is None:
         vecs = embedder.embed(unique_texts)
     else:
         fp = embedder.fingerprint()
