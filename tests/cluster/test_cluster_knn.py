@@ -122,3 +122,17 @@ def test_embeddings_from_fitting_are_reused_and_match_a_fresh_embedding(tmp_path
     np.testing.assert_allclose(got, e.embed(docs), atol=1e-5)
     again = cached_embed(e, docs, EmbeddingCache(tmp_path))  # every text now comes from disk
     np.testing.assert_array_equal(again, got)
+
+
+def test_spectral_layout_is_reproducible_on_a_graph_with_many_components():
+    # duplicated points make many small components: UMAP's spectral init then restarts ARPACK,
+    # which drew its restart vectors from OS entropy before the solver was seeded
+    rng = np.random.default_rng(4)
+    x = np.repeat(rng.normal(size=(90, 6)), 12, axis=0).astype(np.float32)
+    x = np.vstack([x, rng.normal(size=(200, 6)).astype(np.float32)])
+    kw = {"n_neighbors": 10, "n_components": 3, "random_state": 0, "n_epochs": 10}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = ExactKnnUMAP(**kw).fit(x).embedding_
+        b = ExactKnnUMAP(**kw).fit(x).embedding_
+    np.testing.assert_array_equal(a, b)

@@ -58,11 +58,9 @@ class FailureClusterer:
         HDBSCAN ``min_samples`` (lower = fewer outliers); default ``min(min_topic_size, 10)``.
     n_neighbors, n_components, umap_epochs : UMAP settings (``umap_epochs=None``: UMAP's default).
     umap_init : "spectral", "pca", "tswspectral" or "random"
-        Initial layout of the default UMAP. ``"spectral"`` (default, UMAP's own) gives the best
-        topics on the demo data, but umap-learn's spectral initialisation is not bit-reproducible
-        (ARPACK), so topics can differ slightly between runs with the same seed. ``"pca"`` is
-        bit-reproducible for a seed and cheaper (demo ARI with validator signals 0.93-0.96
-        instead of 0.97-0.99).
+        Initial layout of the default UMAP (``"spectral"``: UMAP's default; its ARPACK solver is
+        seeded from ``seed`` so the layout is reproducible). ``"pca"`` is cheaper but gave
+        slightly worse topics on the demo data (ARI 0.93-0.96 instead of 0.97-0.99).
     nr_topics : int or "auto", optional
         Merge topics down to this number after fitting (BERTopic ``nr_topics``).
     signals : "auto", list of columns or None
@@ -758,11 +756,12 @@ class FailureClusterer:
             )
             a, emb = a.iloc[idx].reset_index(drop=True), emb[idx]
         if len(a) >= 5:
-            from umap import UMAP
+            from workbench.cluster._knn import ExactKnnUMAP, enable_numba_cache
 
+            enable_numba_cache()
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=".*n_jobs value.*overridden.*")
-                xy = UMAP(
+                xy = ExactKnnUMAP(
                     n_components=2,
                     n_neighbors=int(min(15, len(a) - 1)),
                     min_dist=0.1,

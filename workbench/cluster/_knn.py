@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -153,11 +154,41 @@ class ExactKnnUMAP(UMAP):
         index = _ExactIndex(_normalise(x) if self.metric == "cosine" else x, self.metric)
         self.precomputed_knn = (idx, dist, index)
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), seeded_eigsh(self.random_state):
                 warnings.filterwarnings("ignore", message=".*knn_search_index.*")
                 return super().fit(x, y, *args, **kwargs)
         finally:
             self.precomputed_knn = given  # constructor arguments stay as given
+
+
+@contextmanager
+def seeded_eigsh(seed: Any):
+    """Within the block, ``scipy.sparse.linalg.eigsh`` calls without ``rng`` get one seeded by ``seed``.
+
+    UMAP's spectral initialisation calls ``eigsh`` without ``rng``; SciPy then restarts ARPACK
+    from fresh OS entropy whenever the kNN graph has several components, so the layout (and the
+    topics) changed from run to run even with ``random_state`` set. ``seed=None``: no change.
+    """
+    import inspect
+
+    import scipy.sparse.linalg as sla
+
+    original = sla.eigsh
+    if seed is None or "rng" not in inspect.signature(original).parameters:
+        yield
+        return
+    rng = np.random.default_rng(int(seed) if isinstance(seed, (int, np.integer)) else 0)
+
+    def eigsh(*args: Any, **kwargs: Any):
+        if kwargs.get("rng") is None:
+            kwargs["rng"] = rng
+        return original(*args, **kwargs)
+
+    sla.eigsh = eigsh
+    try:
+        yield
+    finally:
+        sla.eigsh = original
 
 
 def enable_numba_cache() -> bool:
