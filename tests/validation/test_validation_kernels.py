@@ -4,6 +4,7 @@ they cannot judge byte-wise (non-ASCII, \\x1c-\\x1f) instead of guessing."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench.validation import _kernels as K
-from workbench.validation._accuracy import context_words, sentence_support, unsupported_in
+from workbench.validation._accuracy import (
+    _CLAIM_TRIM,
+    claim_runs,
+    context_words,
+    sentence_support,
+    text_numbers,
+)
 from workbench.validation._batch import Rx, TextColumn, contains, count, ws_split
 from workbench.validation._quality import RepetitionValidator, relevance_of
 
@@ -40,7 +47,7 @@ def test_kernels_equal_the_per_value_rules(rows):
     out, ctx, inp = _col(outs, "output"), _col(ctxs, "context"), _col(inps, "input")
     every = np.ones(len(rows), dtype=bool)
     score, fb = K.support_scores(out, ctx, every)
-    cand = K.claim_candidates(out, [ctx, inp], every, 2)
+    tok_row, tok_start, tok_end, whole = K.claim_tokens(out, [ctx, inp], every, 2)
     sim, n_input, fb_rel = K.relevance(inp, out, every)
     words, distinct, fb_rep = K.repetition(out, every, 3)
     for i, (o, c, u) in enumerate(rows):
@@ -48,9 +55,18 @@ def test_kernels_equal_the_per_value_rules(rows):
         assert fb[i] == (not plain)
         if plain:
             assert math.isclose(score[i], sentence_support(o, context_words(c)), rel_tol=1e-12)
-        # the claim prefilter never misses a row the rule fails
-        if unsupported_in(o, [c, u], 2):
-            assert cand[i], (o, c, u)
+        # the tokens the claim kernel finds are the rule's unsupported claims before markers
+        # and ignore patterns; rows it cannot read byte-wise go to the rule whole
+        if not _plain(o):
+            assert whole[i]
+        if whole[i]:
+            assert not _plain(o) or any(len(r) > 18 for r in re.findall("[0-9]+", o + c + u))
+        else:
+            spans = zip(tok_start[tok_row == i], tok_end[tok_row == i])
+            found = {o[s:e].strip(_CLAIM_TRIM) for s, e in spans}
+            numbers = text_numbers(c) | text_numbers(u)
+            want = {tok for tok, runs in claim_runs(o, 2) if any(r not in numbers for r in runs)}
+            assert want <= found  # the Python side only removes (markers, ignore patterns)
         assert fb_rel[i] == (not (_plain(o) and _plain(u)))
         if not fb_rel[i]:
             want_sim, want_n = relevance_of(u, o)
@@ -63,10 +79,12 @@ def test_kernels_equal_the_per_value_rules(rows):
             assert distinct[i] == len(set(grams))
 
 
-def test_claim_prefilter_is_exact_without_markers_or_ignores():
+def test_claim_tokens_are_exact_without_markers_or_ignores():
     out = _col(["Refunds in 45 days.", "Refunds in 30 days.", "Code 0030 and 1 item"], "output")
     ctx = _col(["Refunds in 30 days."] * 3, "context")
-    assert K.claim_candidates(out, [ctx], np.ones(3, bool), 2).tolist() == [True, False, False]
+    row, start, end, whole = K.claim_tokens(out, [ctx], np.ones(3, bool), 2)
+    assert (row.tolist(), start.tolist(), end.tolist()) == ([0], [11], [13])
+    assert not whole.any()
 
 
 def test_repetition_loop_found_by_the_kernel_path():

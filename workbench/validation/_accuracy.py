@@ -280,17 +280,21 @@ class GroundednessValidator(BaseValidator):
         ctx, inp = batch.text(self.context_column), batch.text(S.INPUT)
         out.mark(rows & ~ctx.ok, f"skipped: no {self.context_column}")
         rows &= ctx.ok
-        in_python, candidates = rows, rows  # small batches: the per-value rules on every row
+        in_python, whole = rows, rows  # small batches: the per-value rules on every row
         if not t.small:  # compiled kernels; rows they leave go to the per-value rules
             from workbench.validation import _kernels as K
 
             score, in_python = K.support_scores(t, ctx, rows)
             out.score[rows] = score[rows]
-            candidates = K.claim_candidates(t, [ctx, inp], rows, self.ignore_below)
+            if not self.entities:
+                tokens = K.claim_tokens(t, [ctx, inp], rows, self.ignore_below)
+                for i, bad in _claims_at(t, *tokens[:3], state["ignore"]).items():
+                    out.passed[i], out.reason[i] = 0.0, _reason(bad)
+                whole = tokens[3]
         idx = np.flatnonzero(in_python)
         for i, text, c in zip(idx.tolist(), t.at(idx), ctx.at(idx)):
             out.score[i] = sentence_support(text, context_words(c))
-        idx = np.flatnonzero(rows if self.entities else candidates)
+        idx = np.flatnonzero(whole)
         for i, text, c, u in zip(idx.tolist(), t.at(idx), ctx.at(idx), inp.at(idx)):
             bad = self._unsupported(text, c, u, state)
             if bad:
@@ -326,6 +330,22 @@ class GroundednessValidator(BaseValidator):
 
     def _weak(self, score: float) -> str:
         return f"support {score:.2f} < {self.min_support}"
+
+
+def _claims_at(t, row, start, end, ignore: tuple[re.Pattern, ...]) -> dict[int, list[str]]:
+    """The rest of :func:`claim_runs` on the tokens the claim kernel found unsupported
+    (``text[start:end]`` of ``row``): enumeration markers and ``ignore`` patterns drop some."""
+    rows = np.unique(row)
+    texts = dict(zip(rows.tolist(), t.at(rows)))
+    out: dict[int, list[str]] = {}
+    for r, s, e in zip(row.tolist(), start.tolist(), end.tolist()):
+        text = texts[r]
+        if lower(_previous_token(text, s)) in MARKERS:
+            continue
+        tok = text[s:e].strip(_CLAIM_TRIM)
+        if not any(rx.search(tok) for rx in ignore):
+            out.setdefault(r, []).append(tok)
+    return {r: list(dict.fromkeys(v)) for r, v in out.items()}
 
 
 def _reason(spans: list[str]) -> str:

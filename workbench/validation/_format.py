@@ -120,7 +120,32 @@ class JsonSchemaValidator(BaseValidator):
 
 #: keywords whose meaning is the same in drafts 7 and 2020-12 (``items`` only as one schema)
 _SAME_IN_DRAFTS = frozenset(
-    ["type", "properties", "required", "additionalProperties", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems", "items", "minProperties", "maxProperties", "title", "description", "default", "examples"]
+    [
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "enum",
+        "const",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "items",
+        "minProperties",
+        "maxProperties",
+        "title",
+        "description",
+        "default",
+        "examples",
+    ]
 )
 
 

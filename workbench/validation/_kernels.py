@@ -11,9 +11,9 @@ separators ``\\x1c``-``\\x1f``, which Python's ``str.split`` also splits on); th
 other rows as ``fallback`` and callers give those to the Python functions, so every row gets
 the rule's answer. Two different words share a 64-bit hash with odds near 2**-64 per pair.
 
-The claim kernel is a prefilter rather than the rule: it returns the rows holding a digit run
-(value >= ``ignore_below``, leading zeros dropped) that the row's sources do not hold; the
-Python rule (enumeration markers, ``ignore`` patterns) decides those rows alone.
+The claim kernel finds the output tokens holding a digit run (value >= ``ignore_below``,
+leading zeros dropped) that the row's sources do not hold; Python then applies the rest of the
+rule (enumeration markers, ``ignore`` patterns) to those tokens alone.
 
 Compiled code is cached on disk next to this module (numba ``cache=True``), so only the first
 run after an install pays the compilation (a few seconds).
@@ -23,8 +23,9 @@ run after an install pays the compilation (a few seconds).
 >>> col = lambda values, name: TextColumn(pd.Series(values, dtype="string[pyarrow]"), 2, name)
 >>> out = col(["Refunds take 45 days.", "Ship in 30 days."], "output")
 >>> ctx = col(["Refunds take 30 days.", "Shipping takes 30 days."], "context")
->>> claim_candidates(out, [ctx], np.ones(2, bool), 2).tolist()
-[True, False]
+>>> row, start, end, whole = claim_tokens(out, [ctx], np.ones(2, bool), 2)
+>>> row.tolist(), start.tolist(), end.tolist(), whole.tolist()
+([0], [13], [15], [False, False])
 >>> score, fallback = support_scores(out, ctx, np.ones(2, bool))
 >>> score.round(2).tolist(), fallback.tolist()
 ([0.75, 0.67], [False, False])
@@ -251,43 +252,64 @@ def _add_runs(data, a, b, keys, stamp, tag, mask):
 
 
 @nb.njit(cache=True, nogil=True)
-def _claims(o_off, o_dat, c_off, c_dat, i_off, i_dat, rows, ignore_below, keys, stamp):
+def _claims(o_off, o_dat, c_off, c_dat, i_off, i_dat, rows, ignore_below, cap, keys, stamp):
+    """Whitespace tokens of the output holding a digit run (value >= ``ignore_below``) that
+    neither source holds, as ``(row, start, end)`` within the row's text; and the rows the
+    per-value rule must read whole (non-ASCII output, runs too long to be exact, overflow)."""
     n = len(o_off) - 1
-    cand = np.zeros(n, dtype=np.bool_)
-    tag = 0
+    t_row = np.empty(cap, np.int64)
+    t_start = np.empty(cap, np.int64)
+    t_end = np.empty(cap, np.int64)
+    whole = np.zeros(n, dtype=np.bool_)
+    found, tag = 0, 0
     for r in range(n):
         if not rows[r]:
             continue
-        built = False
-        mask = 0
-        k, b = o_off[r], o_off[r + 1]
-        while k < b and not cand[r]:
-            if o_dat[k] < 48 or o_dat[k] > 57:
-                k += 1
-                continue
-            value, digits = np.int64(0), 0
-            while k < b and o_dat[k] >= 48 and o_dat[k] <= 57:
-                if digits > 0 or o_dat[k] != 48:
-                    digits += 1
-                    if digits <= MAX_DIGITS:
-                        value = value * 10 + (o_dat[k] - 48)
-                k += 1
-            if digits > MAX_DIGITS:
-                cand[r] = True
-            elif float(value) >= ignore_below:
-                if not built:
-                    tag += 1
-                    cs, ce, is_, ie = c_off[r], c_off[r + 1], i_off[r], i_off[r + 1]
-                    mask = _capacity(ce - cs + ie - is_) - 1
-                    ok = _add_runs(c_dat, cs, ce, keys, stamp, tag, mask)
-                    ok = ok and _add_runs(i_dat, is_, ie, keys, stamp, tag, mask)
-                    built = True
-                    if not ok:
-                        cand[r] = True
-                        break
-                if not _has(keys, stamp, tag, mask, _mix(np.uint64(value))):
-                    cand[r] = True
-    return cand
+        o0, o1 = o_off[r], o_off[r + 1]
+        if not _plain(o_dat, o0, o1):
+            whole[r] = True
+            continue
+        built, mask, first = False, 0, found
+        i = o0
+        while not whole[r]:
+            i, j = _next_token(o_dat, i, o1)
+            if i >= o1:
+                break
+            k, bad = i, False
+            while k < j and not bad and not whole[r]:
+                if o_dat[k] < 48 or o_dat[k] > 57:
+                    k += 1
+                    continue
+                value, digits = np.int64(0), 0
+                while k < j and o_dat[k] >= 48 and o_dat[k] <= 57:
+                    if digits > 0 or o_dat[k] != 48:
+                        digits += 1
+                        if digits <= MAX_DIGITS:
+                            value = value * 10 + (o_dat[k] - 48)
+                    k += 1
+                if digits > MAX_DIGITS:
+                    whole[r] = True
+                elif float(value) >= ignore_below:
+                    if not built:
+                        tag += 1
+                        c0, c1, i0, i1 = c_off[r], c_off[r + 1], i_off[r], i_off[r + 1]
+                        mask = _capacity(c1 - c0 + i1 - i0) - 1
+                        built = _add_runs(c_dat, c0, c1, keys, stamp, tag, mask)
+                        built = built and _add_runs(i_dat, i0, i1, keys, stamp, tag, mask)
+                        if not built:
+                            whole[r] = True
+                            break
+                    bad = not _has(keys, stamp, tag, mask, _mix(np.uint64(value)))
+            if bad and not whole[r]:
+                if found == cap:
+                    whole[r] = True
+                else:
+                    t_row[found], t_start[found], t_end[found] = r, i - o0, j - o0
+                    found += 1
+            i = j
+        if whole[r]:
+            found = first  # the row is read whole: drop its tokens
+    return t_row[:found], t_start[:found], t_end[:found], whole
 
 
 @nb.njit(cache=True, nogil=True)
@@ -422,15 +444,20 @@ def _overlap_of(a, b, rows, b_content: bool, by_sentence: bool):
     return _overlap(a_off, a_dat, b_off, b_dat, rows, stop, b_content, by_sentence, k1, s1, k2, s2)
 
 
-def claim_candidates(out, sources: list, rows: np.ndarray, ignore_below: float) -> np.ndarray:
-    """Rows whose output holds a digit run (>= ``ignore_below``) the ``sources`` do not hold."""
+def claim_tokens(out, sources: list, rows: np.ndarray, ignore_below: float):
+    """Output tokens with a digit run (>= ``ignore_below``) the ``sources`` do not hold, as
+    ``(row, start, end)`` arrays (character offsets: these rows are ASCII), and the rows whose
+    claims the per-value rule must find itself."""
     o_off, o_dat = _buffers(out)
     bufs = [_buffers(s) for s in sources]
     while len(bufs) < 2:
         bufs.append((np.zeros(len(o_off), np.int64), np.zeros(1, np.uint8)))
     (c_off, c_dat), (i_off, i_dat) = bufs
     keys, stamp = _table(c_off + i_off)  # rows as long as context + input together
-    return _claims(o_off, o_dat, c_off, c_dat, i_off, i_dat, rows, float(ignore_below), keys, stamp)
+    cap = max(1024, 4 * (len(o_off) - 1))
+    return _claims(
+        o_off, o_dat, c_off, c_dat, i_off, i_dat, rows, float(ignore_below), cap, keys, stamp
+    )
 
 
 def relevance(inputs, out, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
