@@ -29,25 +29,13 @@ import pandas as pd
 
 import workbench.schema as S
 from workbench._results import Result
+from workbench.drift._detectors import ROW_KEYS
 from workbench.errors import ConfigError, NotFittedError
 
 Correction = Literal["holm", "fdr_bh", "none"]
 CORRECTIONS = ("holm", "fdr_bh", "none")
-COLUMNS = (
-    "column",
-    "kind",
-    "test",
-    "statistic",
-    "p_value",
-    "adjusted_p_value",
-    "threshold",
-    "decision",
-    "drifted",
-    "status",
-    "note",
-    "n_reference",
-    "n_current",
-)
+#: a detector row (:data:`ROW_KEYS`) with the column, its kind and the adjusted p-value
+COLUMNS = ("column", "kind", *ROW_KEYS[:3], "adjusted_p_value", *ROW_KEYS[3:])
 # never compared by default: identifiers, time, ground truth and JSON blobs
 _THREADS = min(4, os.cpu_count() or 1)
 _SKIP = {

@@ -157,7 +157,7 @@ def validate(
     [1, 1]
     """
     from workbench.validation._policy import Policy
-    from workbench.validation._report import _gate
+    from workbench.validation._report import _gate, summary_row
     from workbench.validation._report import validate as pandas_validate
 
     if not is_dask(frame):
@@ -187,24 +187,8 @@ def validate(
     rows = []
     for v in [*ran, None]:
         name = v.name if v else POLICY
-        n_run = int(totals[f"{name}\x00run"])
-        n_failed = int(totals[f"{name}\x00failed"])
-        errs = int(totals[f"{name}\x00error"])
-        rows.append(
-            {
-                "validator": name,
-                "type": v.type if v else "policy",
-                "severity": v.severity if v else "",
-                "n_run": n_run,
-                "n_failed": n_failed,
-                "n_error": errs,
-                "n_skipped": rows_total - n_run - errs,
-                "pass_rate": (1 - n_failed / n_run) if n_run else float("nan"),
-                "min_pass_rate": policy.pass_rule.per_validator.get(
-                    name, policy.pass_rule.min_pass_rate if v is None else float("nan")
-                ),
-            }
-        )
+        counts = (int(totals[f"{name}\x00{k}"]) for k in ("run", "failed", "error"))
+        rows.append(summary_row(policy, v, rows_total, *counts))
     summary = pd.DataFrame(rows)
     failures = _gate(summary, policy)
     return DaskValidationReport(

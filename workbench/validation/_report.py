@@ -280,28 +280,31 @@ def _summary(joined: pd.DataFrame, policy: Policy, res) -> pd.DataFrame:
     for v in [*(v for v in policy.validators if v.name in res.outcomes), None]:
         name = v.name if v else POLICY
         rule = joined[S.RULE_PREFIX + name]
-        n_run = int(rule.notna().sum())
-        n_failed = int(rule.eq(False).sum())
-        if v is not None and name in res.outcomes:
-            errs = int(res.outcomes[name].errors_mask().sum())
-        else:
-            errs = 0
+        errs = int(res.outcomes[name].errors_mask().sum()) if v is not None else 0
         rows.append(
-            {
-                "validator": name,
-                "type": v.type if v else "policy",
-                "severity": v.severity if v else "",
-                "n_run": n_run,
-                "n_failed": n_failed,
-                "n_error": errs,
-                "n_skipped": len(joined) - n_run - errs,
-                "pass_rate": (1 - n_failed / n_run) if n_run else float("nan"),
-                "min_pass_rate": policy.pass_rule.per_validator.get(
-                    name, policy.pass_rule.min_pass_rate if v is None else float("nan")
-                ),
-            }
+            summary_row(
+                policy, v, len(joined), int(rule.notna().sum()), int(rule.eq(False).sum()), errs
+            )
         )
     return pd.DataFrame(rows)
+
+
+def summary_row(policy: Policy, v, rows: int, n_run: int, n_failed: int, n_error: int) -> dict:
+    """One row of :attr:`ValidationReport.summary` for validator ``v`` (``None``: the policy)."""
+    name = v.name if v else POLICY
+    return {
+        "validator": name,
+        "type": v.type if v else "policy",
+        "severity": v.severity if v else "",
+        "n_run": n_run,
+        "n_failed": n_failed,
+        "n_error": n_error,
+        "n_skipped": rows - n_run - n_error,
+        "pass_rate": (1 - n_failed / n_run) if n_run else float("nan"),
+        "min_pass_rate": policy.pass_rule.per_validator.get(
+            name, policy.pass_rule.min_pass_rate if v is None else float("nan")
+        ),
+    }
 
 
 def _gate(summary: pd.DataFrame, policy: Policy) -> list[str]:
