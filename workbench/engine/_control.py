@@ -23,16 +23,10 @@ DASK_CHARTS = ("p", "u", "individuals", "ewma", "cusum")
 
 
 def _window_part(part: pd.DataFrame, column: str, chart: str, freq: str) -> pd.DataFrame:
-    from workbench.drift.control._over_time import _events
+    from workbench.drift.control._over_time import chart_values
 
-    ts = pd.to_datetime(part[S.TIMESTAMP], utc=True)
-    keys = ts.dt.floor(freq)
-    col = part[column]
-    if chart == "p":
-        vals = _events(col, column)
-    else:
-        vals = pd.Series(pd.to_numeric(col, errors="coerce"), index=part.index).astype("Float64")
-    g = vals.groupby(keys.to_numpy())
+    keys = pd.to_datetime(part[S.TIMESTAMP], utc=True).dt.floor(freq)
+    g = chart_values(part[column], column, chart).groupby(keys.to_numpy())
     out = pd.DataFrame({"count": g.count().astype("int64"), "total": g.sum().astype("float64")})
     out.index = pd.DatetimeIndex(out.index).tz_convert("UTC") if len(out) else out.index
     out.index.name = "window"

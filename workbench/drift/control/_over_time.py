@@ -32,10 +32,13 @@ ChartName = Literal["p", "u", "xbar_s", "individuals", "ewma", "cusum"]
 CHARTS = ("p", "u", "xbar_s", "individuals", "ewma", "cusum")
 
 
-def _events(s: pd.Series, name: str) -> pd.Series:
-    """Failure indicator: for ``rule__*`` pass/fail columns a failure is False; else True counts."""
-    b = s.astype("boolean")
-    return (~b if name.startswith(S.RULE_PREFIX) else b).astype("Float64")
+def chart_values(col: pd.Series, name: str, chart: str) -> pd.Series:
+    """What a chart of column ``name`` counts per row: for the p chart a failure indicator (for
+    ``rule__*`` pass/fail columns a failure is False; else True counts), else the number."""
+    if chart == "p":
+        b = col.astype("boolean")
+        return (~b if name.startswith(S.RULE_PREFIX) else b).astype("Float64")
+    return pd.Series(pd.to_numeric(col, errors="coerce"), index=col.index).astype("Float64")
 
 
 def chart_over_time(
@@ -66,17 +69,13 @@ def chart_over_time(
         raise BadInputError("the frame has no rows to chart")
     starts = pd.date_range(keys.min(), keys.max(), freq=freq)
     n_ref = reference_windows(starts, reference)
-    col = frame[column]
-    if chart == "p":
-        vals = _events(col, column)
-    else:
-        vals = pd.Series(pd.to_numeric(col, errors="coerce"), index=frame.index).astype("Float64")
+    vals = chart_values(frame[column], column, chart)
     g = vals.groupby(keys.to_numpy())
     count = g.count().reindex(starts, fill_value=0)
     total = g.sum().reindex(starts, fill_value=0).astype(float)
     if chart != "xbar_s":
         return chart_from_totals(chart, total, count, starts, n_ref, column, freq, **params)
-    groups = {pd.Timestamp(k): v.dropna().to_numpy(float) for k, v in vals.groupby(keys.to_numpy())}
+    groups = {pd.Timestamp(k): v.dropna().to_numpy(float) for k, v in g}
     subs = [groups.get(s, np.array([])) for s in starts]
     res = XbarSChart(**params).fit(subs[:n_ref]).compute(subs, list(starts))
     return _windowed(res, column, freq, n_ref)
