@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import workbench.schema as S
@@ -88,26 +90,22 @@ class TokenBudgetValidator(BaseValidator):
     max_total: int | None = None
 
     def _run(self, batch, active, state) -> Outcome:
-        tin, bad_in = batch.number(S.TOKENS_IN)
-        tout, bad_out = batch.number(S.TOKENS_OUT)
+        return _budget(batch.n, active, *self._limits(batch))
+
+    def _one(self, rec, state) -> Verdict:
+        return _budget_one(*self._limits(rec))
+
+    def _limits(self, source) -> tuple[list, Any]:
+        """The three budgets on a batch (arrays) or a record (scalars), and the total."""
+        tin, bad_in = source.number(S.TOKENS_IN)
+        tout, bad_out = source.number(S.TOKENS_OUT)
         total = tin + tout
         limits = [
             (S.TOKENS_IN, tin, bad_in, self.max_in, ""),
             (S.TOKENS_OUT, tout, bad_out, self.max_out, ""),
             ("tokens_total", total, bad_in | bad_out, self.max_total, ""),
         ]
-        return _budget(batch.n, active, limits, total)
-
-    def _one(self, rec, state) -> Verdict:
-        tin, bad_in = rec.number(S.TOKENS_IN)
-        tout, bad_out = rec.number(S.TOKENS_OUT)
-        total = tin + tout
-        limits = [
-            (S.TOKENS_IN, tin, bad_in, self.max_in, ""),
-            (S.TOKENS_OUT, tout, bad_out, self.max_out, ""),
-            ("tokens_total", total, bad_in or bad_out, self.max_total, ""),
-        ]
-        return _budget_one(limits, total)
+        return limits, total
 
 
 @register("cost")
