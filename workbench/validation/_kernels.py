@@ -232,23 +232,33 @@ def _overlap(a_off, a_dat, b_off, b_dat, rows, stop, b_content, by_sentence, k1,
 
 
 @nb.njit(cache=True, nogil=True)
+def _next_run(data, k, end):
+    """The next ASCII digit run at or after ``k``: ``(start, stop, value, digits)`` with leading
+    zeros not counted (``start == end``: none). ``value`` is exact while ``digits`` <=
+    :data:`MAX_DIGITS`."""
+    while k < end and (data[k] < 48 or data[k] > 57):
+        k += 1
+    start, value, digits = k, np.int64(0), 0
+    while k < end and data[k] >= 48 and data[k] <= 57:
+        if digits > 0 or data[k] != 48:
+            digits += 1
+            if digits <= MAX_DIGITS:
+                value = value * 10 + (data[k] - 48)
+        k += 1
+    return start, k, value, digits
+
+
+@nb.njit(cache=True, nogil=True)
 def _add_runs(data, a, b, keys, stamp, tag, mask):
     """Add the digit-run values of ``data[a:b]``; False when a run is too long to be exact."""
     k = a
-    while k < b:
-        if data[k] < 48 or data[k] > 57:
-            k += 1
-            continue
-        value, digits = np.int64(0), 0
-        while k < b and data[k] >= 48 and data[k] <= 57:
-            if digits > 0 or data[k] != 48:
-                digits += 1
-                if digits > MAX_DIGITS:
-                    return False
-                value = value * 10 + (data[k] - 48)
-            k += 1
+    while True:
+        start, k, value, digits = _next_run(data, k, b)
+        if start >= b:
+            return True
+        if digits > MAX_DIGITS:
+            return False
         _add(keys, stamp, tag, mask, _mix(np.uint64(value)))
-    return True
 
 
 @nb.njit(cache=True, nogil=True)
@@ -276,17 +286,10 @@ def _claims(o_off, o_dat, c_off, c_dat, i_off, i_dat, rows, ignore_below, cap, k
             if i >= o1:
                 break
             k, bad = i, False
-            while k < j and not bad and not whole[r]:
-                if o_dat[k] < 48 or o_dat[k] > 57:
-                    k += 1
-                    continue
-                value, digits = np.int64(0), 0
-                while k < j and o_dat[k] >= 48 and o_dat[k] <= 57:
-                    if digits > 0 or o_dat[k] != 48:
-                        digits += 1
-                        if digits <= MAX_DIGITS:
-                            value = value * 10 + (o_dat[k] - 48)
-                    k += 1
+            while not bad and not whole[r]:
+                start, k, value, digits = _next_run(o_dat, k, j)
+                if start >= j:
+                    break
                 if digits > MAX_DIGITS:
                     whole[r] = True
                 elif float(value) >= ignore_below:
