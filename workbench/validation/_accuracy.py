@@ -109,6 +109,10 @@ def sentence_support(output: str, known: set[str]) -> float:
     """Mean over the output's sentences of the share of its content words in ``known``.
 
     Rows whose output has no content words score 1.0.
+
+    >>> known = context_words("Refunds take 5 business days.")
+    >>> sentence_support("Refunds take 5 days. Bananas are yellow.", known)
+    0.5
     """
     shares = []
     for sentence in _SENTENCE_SEP.split(output):
@@ -214,27 +218,6 @@ def context_words(context: str) -> set[str]:
 def _words(text: str) -> list[str]:
     """Whitespace tokens, lower-cased and trimmed of :data:`WORD_TRIM`, without empty ones."""
     return [w for w in (tok.strip(WORD_TRIM) for tok in ws_split(lower(text))) if w]
-
-
-def unsupported_spans(
-    output: str, context: str, user_input: str = "", *, ignore_below: float = 2
-) -> list[str]:
-    """Claims in ``output`` not supported by ``context`` or ``user_input``.
-
-    >>> unsupported_spans("Ships in 3 days for $12.50 under SP-9999.", "Shipping: 3 days, $12.50 flat.")
-    ['SP-9999']
-    """
-    numbers = text_numbers(context) | text_numbers(user_input)
-    return unsupported(claim_runs(output, ignore_below), numbers)
-
-
-def support_score(output: str, context: str) -> float:
-    """Mean over the output's sentences of the share of its content words found in ``context``.
-
-    >>> support_score("Refunds take 5 days. Bananas are yellow.", "Refunds take 5 business days.")
-    0.5
-    """
-    return sentence_support(output, context_words(context))
 
 
 @register("groundedness")

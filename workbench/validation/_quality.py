@@ -391,15 +391,6 @@ def relevance_of(user_input: str, text: str) -> tuple[float, int]:
     return (len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0), len(a)
 
 
-def lexical_similarity(a: str, b: str) -> float:
-    """Cosine similarity of the content-word sets of two texts (0..1).
-
-    >>> round(lexical_similarity("refund for my order", "Your refund for order 12 is on its way"), 2)
-    0.71
-    """
-    return relevance_of(a, b)[0]
-
-
 @register("relevance")
 class RelevanceValidator(BaseValidator):
     """The output shares too few content words with the input (lexical cosine similarity).
