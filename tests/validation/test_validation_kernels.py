@@ -186,3 +186,17 @@ def test_schemas_read_differently_by_the_drafts_stay_with_jsonschema():
     assert _compiled_check({"$ref": "#/$defs/a", "$defs": {"a": {}}}) is None
     draft7 = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "string"}
     assert _compiled_check(draft7)("x") and not _compiled_check(draft7)(1)
+
+
+def test_every_built_in_pattern_of_the_example_policy_runs_on_re2(repo_root):
+    from workbench.validation import Policy
+
+    policy = Policy.from_yaml(repo_root / "data" / "policy.yaml")
+    seen = []
+    for v in policy.validators:
+        state = v.prepare()
+        for value in state.values() if isinstance(state, dict) else ():
+            if isinstance(value, Rx) and value.ascii:
+                seen.append((v.name, value.pattern[:40], value.re2))
+    assert len(seen) > 10
+    assert [s for s in seen if not s[2]] == []  # e.g. a \s would send it to Python's re

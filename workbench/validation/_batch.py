@@ -35,10 +35,9 @@ class Rx:
     """A compiled pattern usable by both engines.
 
     ``ascii=True`` (built-in patterns) compiles the Python side with ``re.ASCII`` to match RE2's
-    ASCII ``\\w``/``\\b``. User patterns keep Python's Unicode semantics; when a pattern has
-    none of the constructs whose meaning differs on ASCII text (``$``, ``\\s``, ``{,n}``) and
-    RE2 compiles it, RE2 answers for the ASCII rows and Python's ``re`` for the others
-    (``re2_ascii``).
+    ASCII ``\\w``/``\\b``. User patterns keep Python's Unicode semantics; RE2 answers for their
+    ASCII rows and Python's ``re`` for the others (``re2_ascii``). Either way RE2 is used only
+    when it compiles the pattern and reads it as Python does (see :data:`_DIFFERS`).
     """
 
     pattern: str
@@ -51,16 +50,19 @@ class Rx:
     def __post_init__(self) -> None:
         flags = (re.IGNORECASE if self.ignore_case else 0) | (re.ASCII if self.ascii else 0)
         object.__setattr__(self, "py", re.compile(self.pattern, flags))
-        re2 = _re2_ok(self.pattern, self.ignore_case)
+        differs = _DIFFERS if self.ascii else _DIFFERS_UNICODE
+        re2 = not differs.search(self.pattern) and _re2_ok(self.pattern, self.ignore_case)
         object.__setattr__(self, "re2", self.ascii and re2)
-        same_on_ascii = not _DIFFERS_ON_ASCII.search(self.pattern)
-        object.__setattr__(self, "re2_ascii", not self.ascii and re2 and same_on_ascii)
+        object.__setattr__(self, "re2_ascii", not self.ascii and re2)
 
 
-#: pattern syntax Python (Unicode mode) and RE2 read differently even on ASCII text: ``$`` also
-#: matches before a final newline in Python, ``\\s`` covers \\v and \\x1c-\\x1f only in
-#: Python, ``{,n}`` is a quantifier only in Python
-_DIFFERS_ON_ASCII = re.compile(r"\$|\\[sS]|\{,")
+#: pattern syntax Python and RE2 read differently on ASCII text: ``\\s`` covers \\v only in
+#: Python (and \\x1c-\\x1f in Unicode mode), ``{,n}`` is a quantifier only in Python. Such
+#: patterns run on Python's ``re`` (built-in patterns spell whitespace out to stay on RE2).
+_DIFFERS = re.compile(r"\\[sS]|\{,")
+#: user patterns also avoid ``$``, which in Python matches before a final newline too (the
+#: built-in patterns use it only after a run that takes that newline)
+_DIFFERS_UNICODE = re.compile(r"\$|\\[sS]|\{,")
 
 
 def _re2_ok(pattern: str, ignore_case: bool) -> bool:

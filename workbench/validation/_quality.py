@@ -72,7 +72,7 @@ class RefusalValidator(BaseValidator):
         for p in self.phrases:
             compile_rx(p, "phrases", ignore_case=True)
         body = "|".join(f"(?:{p})" for p in (*REFUSAL_PHRASES, *self.phrases))
-        return {"rx": Rx(rf"^[\s\S]{{0,{int(self.within_chars)}}}?\b(?:{body})", ignore_case=True)}
+        return {"rx": Rx(rf"^(?s:.){{0,{int(self.within_chars)}}}?\b(?:{body})", ignore_case=True)}
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
