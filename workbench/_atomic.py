@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,9 +22,11 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
     """Yield a temp path beside ``path``; on success publish it as ``path`` atomically.
 
     For writers that need a file name (e.g. ``pyarrow.parquet.write_table``). The temp file is
-    fsynced, given the mode a plain ``open()`` would give, then renamed (``overwrite=True``) or
-    linked (``overwrite=False``: ``FileExistsError`` if ``path`` exists, even when two writers
-    race). On any error the temp file is removed and ``path`` is untouched.
+    created with mode 0644 less the umask (never group- or world-writable, whatever the umask:
+    configs and logs are read by deployments, not edited in place; the kernel applies the umask,
+    so no thread ever changes it), fsynced, then renamed (``overwrite=True``) or linked
+    (``overwrite=False``: ``FileExistsError`` if ``path`` exists, even when two writers race).
+    On any error the temp file is removed and ``path`` is untouched.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "b.txt"
@@ -35,14 +37,9 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _new_temp(path)
     try:
         yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         if overwrite:
@@ -54,6 +51,18 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _new_temp(path: Path) -> Path:
+    """A new empty file beside ``path`` (exclusive create, mode 0644 less the umask)."""
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"cannot create a temp file beside {path}")
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str, *, overwrite: bool = True) -> Path:

@@ -113,3 +113,16 @@ def test_write_atomic_gives_normal_file_mode(tmp_path):
     finally:
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o002, 0o077])
+def test_write_atomic_is_never_group_or_world_writable(tmp_path, umask):
+    # probe case: umask 000 gave world-writable configs (0666)
+    import os
+
+    old = os.umask(umask)
+    try:
+        path = write_atomic(tmp_path / "c.yaml", "x")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644 & ~umask

@@ -44,7 +44,7 @@ def test_write_is_atomic_and_respects_overwrite(demo, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["a.parquet"]  # no temp files left behind
     mask = os.umask(0)
     os.umask(mask)
-    assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask  # the mode open() would give, not 0600
+    assert os.stat(path).st_mode & 0o777 == 0o644 & ~mask  # readable like open() gives, not 0600
 
 
 def test_write_unknown_suffix(demo, tmp_path):
