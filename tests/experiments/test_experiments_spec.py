@@ -124,6 +124,7 @@ def test_example_specs_load_with_config_refs():
         "_runner",
         "_online",
         "_promote",
+        "_template",
         "__init__",
     ],
 )

@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import workbench.schema as S
 from workbench.errors import ConfigError
+from workbench.experiments._template import check_syntax, render
 
 MetricKind = Literal["validator", "policy", "judge", "feedback", "column", "latency_p95", "cost"]
 POLICY_COLUMN = f"{S.RULE_PREFIX}policy"
@@ -75,7 +75,7 @@ class ArmConfig(_Base):
         from jinja2 import TemplateSyntaxError
 
         try:
-            _jinja_env().from_string(value)
+            check_syntax(value)
         except TemplateSyntaxError as exc:
             raise ValueError(f"prompt_template is not valid Jinja2: {exc}") from None
         return value
@@ -87,18 +87,18 @@ class ArmConfig(_Base):
     def render_prompt(
         self, user_input: str, context: list[str] | str | None = None, **extra: Any
     ) -> str:
-        """Render the user message from the template in a sandbox (``StrictUndefined``)."""
-        from jinja2 import UndefinedError
-        from jinja2.exceptions import SecurityError
+        """Render the user message from the template in a bounded sandbox (``StrictUndefined``).
 
+        Any failure while rendering (an undefined name, a sandbox refusal, a size or loop limit,
+        a type error in an expression) is a :class:`ConfigError` naming the arm.
+        """
         passages = _passages(context, self.context)
         try:
-            return _template(self.prompt_template).render(
-                input=user_input, context=passages, **extra
-            )
-        except (UndefinedError, SecurityError) as exc:
+            return render(self.prompt_template, input=user_input, context=passages, **extra)
+        except Exception as exc:  # the template is user code: every failure is the config's
             raise ConfigError(
-                f"cannot render prompt_template of arm '{self.name}': {exc}",
+                f"cannot render prompt_template of arm '{self.name}': "
+                f"{getattr(exc, 'reason', None) or exc}",
                 key=f"{self.name}.prompt_template",
                 allowed="variables: input, context, and extra fields",
             ) from None
@@ -298,24 +298,3 @@ def _passages(context: list[str] | str | None, settings: ContextSettings) -> lis
     if settings.max_chars is not None:
         items = [c[: settings.max_chars] for c in items]
     return items
-
-
-_ENV = None
-
-
-@functools.lru_cache(maxsize=256)
-def _template(source: str):
-    """Compiled template (compiling costs ~0.5 ms; a run renders each arm's template many times)."""
-    return _jinja_env().from_string(source)
-
-
-def _jinja_env():
-    global _ENV
-    if _ENV is None:
-        from jinja2 import StrictUndefined
-        from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-        _ENV = ImmutableSandboxedEnvironment(
-            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
-        )
-    return _ENV
