@@ -24,7 +24,7 @@ from workbench.experiments import (
     load_config,
     promote,
 )
-from workbench.experiments._promote import current_version, versions
+from workbench.experiments._promote import current_version, versions, write_version
 
 SPEC = {
     "name": "concise",
@@ -196,8 +196,37 @@ def test_200_promotions_with_random_kills_leave_valid_complete_history(tmp_path)
         reported += [tuple(line.split()) for line in out.splitlines() if len(line.split()) == 2]
         vs = versions(config_dir, "shop", "assistant")
         assert vs == list(range(1, len(vs) + 1)), "a gap in the version history"
+        if vs:  # every completed version was promoted: the pointer never lags (probe case)
+            assert current_version(config_dir, "shop", "assistant") == vs[-1]
     vs = _check_history(config_dir, [(int(v), n) for v, n in reported])
     assert len(vs) >= 200 and kills >= 8
+
+
+def test_a_write_killed_before_the_pointer_moved_is_finished(tmp_path):
+    # probe case: a kill between writing version N and moving .current left the pointer behind
+    from workbench.experiments._promote import _journal_path, pointer_path, version_path
+
+    cfg = DeploymentConfig(app="shop", name="assistant", version=1, config={"system_prompt": "a"})
+    write_version(cfg, tmp_path)
+    second = cfg.model_copy(update={"version": 2, "config": cfg.config.model_copy()})
+    path = version_path(tmp_path, "shop", "assistant", 2)
+    _journal_path(tmp_path, "shop", "assistant").write_text(f"{path.name}\n")
+    path.write_text(second.to_yaml())  # ...and the process died here
+    assert pointer_path(tmp_path, "shop", "assistant").read_text().strip() == "assistant.v1.yaml"
+    assert current_version(tmp_path, "shop", "assistant") == 2
+    third = write_version(cfg.model_copy(update={"version": 1}), tmp_path, next_version=True)
+    assert third.version == 3 and current_version(tmp_path, "shop", "assistant") == 3
+    assert not _journal_path(tmp_path, "shop", "assistant").exists()
+
+
+def test_a_journal_for_a_version_never_written_is_ignored(tmp_path):
+    from workbench.experiments._promote import _journal_path
+
+    cfg = DeploymentConfig(app="shop", name="assistant", version=1, config={"system_prompt": "a"})
+    write_version(cfg, tmp_path)
+    _journal_path(tmp_path, "shop", "assistant").write_text("assistant.v2.yaml\n")
+    assert current_version(tmp_path, "shop", "assistant") == 1
+    assert write_version(cfg, tmp_path, next_version=True).version == 2
 
 
 def test_two_concurrent_promotions_never_lose_one(tmp_path):

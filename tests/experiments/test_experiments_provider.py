@@ -94,6 +94,8 @@ def test_backoff_honours_retry_after_and_caps_jitter():
     assert p._delay(0, "2") == 2.0
     assert p._delay(0, "100") == 4.0  # capped
     assert p._delay(0, "Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past
+    for bad in ("soon", "nan", "inf", "-5", "1e9999", "Wed, 99 Foo 2015", "\x00", " "):
+        assert 0.0 <= p._delay(0, bad) <= 4.0, bad  # probe case: these broke the retry
     delays = [p._delay(a, None) for a in range(10) for _ in range(20)]
     assert all(0 <= d <= 4.0 for d in delays)
     assert max(p._delay(1, None) for _ in range(50)) <= 1.0

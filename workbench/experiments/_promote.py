@@ -4,10 +4,14 @@ Layout under ``config_dir``::
 
     <app>/<name>.v1.yaml, <name>.v2.yaml, ...   one file per version, never overwritten
     <app>/<name>.current                        pointer: the file name of the current version
+    <app>/.<name>.pending                       journal: the version a write is about to publish
     <app>/.<name>.lock                          file lock serialising promotions
 
-A promotion takes the lock, picks the next version number, writes the file atomically without
-overwriting (temp file, fsync, hard link), re-reads and validates it, then moves the pointer.
+A promotion takes the lock, picks the next version number, records it in the journal, writes the
+file atomically without overwriting (temp file, fsync, hard link), re-reads and validates it,
+moves the pointer and clears the journal. A write killed after its version file is complete but
+before the pointer moved is finished by readers (they honour the journal) and by the next writer
+(it moves the pointer), so the pointer is never left one version behind.
 A promotion the analysis does not support is refused unless ``force=True`` (which is recorded).
 
 Examples
@@ -138,6 +142,32 @@ def pointer_path(config_dir, app: str, name: str) -> Path:
     return _app_dir(config_dir, app) / f"{name}.current"
 
 
+def _journal_path(config_dir, app: str, name: str) -> Path:
+    return _app_dir(config_dir, app) / f".{name}.pending"
+
+
+def _journaled_version(config_dir, app: str, name: str, present: list[int]) -> int | None:
+    """The version an interrupted write published, when its file is complete on disk."""
+    try:
+        text = _journal_path(config_dir, app, name).read_text().strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+    m = re.match(rf"^{re.escape(name)}\.v(\d+)\.yaml$", text)
+    return int(m.group(1)) if m and int(m.group(1)) in present else None
+
+
+def _finish_interrupted(config_dir, app: str, name: str) -> None:
+    """Under the lock: move the pointer to a version a killed writer completed; clear the journal."""
+    journal = _journal_path(config_dir, app, name)
+    if not journal.exists():
+        return
+    done = _journaled_version(config_dir, app, name, versions(config_dir, app, name))
+    if done is not None:
+        target = version_path(config_dir, app, name, done)
+        write_atomic(pointer_path(config_dir, app, name), f"{target.name}\n")
+    journal.unlink(missing_ok=True)
+
+
 def versions(config_dir, app: str, name: str) -> list[int]:
     """Version numbers present on disk, ascending."""
     d = _app_dir(config_dir, app)
@@ -165,6 +195,7 @@ def write_version(
     """
     with _lock(config_dir, cfg.app, cfg.name):
         _clean_temp(config_dir, cfg.app, cfg.name)
+        _finish_interrupted(config_dir, cfg.app, cfg.name)
         present = versions(config_dir, cfg.app, cfg.name)
         if next_version:
             prev = present[-1] if present else None
@@ -175,11 +206,20 @@ def write_version(
                 }
             )
         path = version_path(config_dir, cfg.app, cfg.name, cfg.version)
-        write_atomic(path, cfg.to_yaml(), overwrite=False)
-        back = DeploymentConfig.from_yaml(path)
-        if back.model_dump() != cfg.model_dump():
-            raise WorkbenchError(f"{path} does not read back as written; inspect the file system")
+        journal = _journal_path(config_dir, cfg.app, cfg.name)
+        write_atomic(journal, f"{path.name}\n")
+        try:
+            write_atomic(path, cfg.to_yaml(), overwrite=False)
+            back = DeploymentConfig.from_yaml(path)
+            if back.model_dump() != cfg.model_dump():
+                raise WorkbenchError(
+                    f"{path} does not read back as written; inspect the file system"
+                )
+        except BaseException:
+            journal.unlink(missing_ok=True)
+            raise
         write_atomic(pointer_path(config_dir, cfg.app, cfg.name), f"{path.name}\n")
+        journal.unlink(missing_ok=True)
     return back
 
 
@@ -309,6 +349,9 @@ def current_version(config_dir, app: str, name: str) -> int:
         raise ConfigError(
             f"no versions of {app}/{name} under {config_dir}", file=str(_app_dir(config_dir, app))
         )
+    done = _journaled_version(config_dir, app, name, present)
+    if done is not None:
+        return done  # a write completed its version file; its pointer move was interrupted
     if ptr.exists():
         m = re.match(rf"^{re.escape(name)}\.v(\d+)\.yaml$", ptr.read_text().strip())
         if m and int(m.group(1)) in present:
