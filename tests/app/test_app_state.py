@@ -158,6 +158,10 @@ def test_empty_filters_give_empty_frames(state):
         "workbench.app._sources",
         "workbench.app._validation",
         "workbench.app._experiment_state",
+        "workbench.app._escape",
+        "workbench.app._throttle",
+        "workbench.app._upload",
+        "workbench.app._auth",
     ],
 )
 def test_doctests(module):

@@ -83,6 +83,7 @@ def build_session(
     """:func:`build_app` that also returns the session (its state, for tests and benchmarks)."""
     import panel as pn
 
+    from workbench.app._escape import md
     from workbench.app._state import AppState
     from workbench.app._widgets import sidebar
 
@@ -104,7 +105,7 @@ def build_session(
         tabs.append((name, _page(name, session) if name == PAGES[0] else _lazy(name, session)))
     main = [tabs]
     if error:
-        main.insert(0, pn.pane.Alert(error, alert_type="danger"))
+        main.insert(0, pn.pane.Alert(md(error), alert_type="danger"))
     # Bootstrap design: every resource is served locally (the Fast design pulls a web font)
     template = pn.template.BootstrapTemplate(
         title=title,
@@ -147,11 +148,16 @@ def _pin_local_stylesheets() -> None:
 
 
 def _load_initial(session: Session) -> str | None:
+    from workbench.app._dataset import find_policy
     from workbench.app._sources import open_source
 
+    settings = session.settings
     try:
         session.state.dataset = open_source(
-            session.logs, demo_n=session.demo_n, demo_seed=session.demo_seed
+            session.logs,
+            demo_n=session.demo_n,
+            demo_seed=session.demo_seed,
+            policy=find_policy(settings.data_dir, settings.config_dir),
         )
     except Exception as exc:  # shown on the page: the Data page can still load another source
         return f"Could not load {session.logs or 'the demo logs'}: {type(exc).__name__}: {exc}"

@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--basic-auth",
         metavar="PASSWORD_OR_JSON",
         help="require a login: one shared password, or a JSON file of user: password "
-        "(Panel's basic auth); prefer the WORKBENCH_BASIC_AUTH variable",
+        "(every route behind it; failed logins back off); prefer WORKBENCH_BASIC_AUTH",
     )
     parser.add_argument(
         "--allow-websocket-origin",
@@ -97,14 +97,20 @@ def make_server(
     basic_auth: str | None = None,
     extra_origins: list[str] | None = None,
 ):
-    """A started-but-not-running Bokeh server for the dashboard; data warmed before it listens."""
+    """A started-but-not-running Bokeh server for the dashboard; data warmed before it listens.
+
+    Every route is wrapped by :func:`workbench.app._auth.protect`: behind the login when
+    ``basic_auth`` is given, ``/components`` limited to imported modules, cookies SameSite.
+    """
     # every JS/CSS resource from this server, never a CDN (offline by default)
     os.environ.setdefault("BOKEH_RESOURCES", "server")
     import panel as pn
 
+    from workbench.app._auth import Login, protect
     from workbench.app._build import build_app
     from workbench.app._dataset import find_policy
     from workbench.app._sources import open_source
+    from workbench.app._upload import websocket_limit
 
     t0 = time.perf_counter()
     try:
@@ -129,13 +135,17 @@ def make_server(
         start=False,
         title="LLM workbench",
         websocket_origin=origins if port else "*",
-        websocket_max_message_size=int((settings.max_upload_mb + 8) * 1024 * 1024),
+        # uploads arrive in chunks: no legitimate message is longer than one
+        websocket_max_message_size=websocket_limit(settings.max_upload_mb),
     )
+    login = None
     if basic_auth:
+        login = Login(basic_auth)
         kwargs.update(
-            basic_auth=basic_auth,
+            auth_provider=login,
             cookie_secret=os.environ.get("WORKBENCH_COOKIE_SECRET") or secrets.token_hex(32),
         )
     server = pn.serve({"/": factory}, **kwargs)
+    protect(server, login)
     server.start()
     return server

@@ -6,7 +6,6 @@ and its topics are attached to the shared dataset, so every session can filter b
 
 from __future__ import annotations
 
-import html
 import threading
 import time
 from concurrent.futures import Future
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 import workbench.schema as S
+from workbench.app._escape import md
 from workbench.app._ui import tabulator, unavailable
 
 PAGE_NAME = "Failure clusters"
@@ -110,9 +110,7 @@ def page(session: Any):
             if f.exception() is not None:
                 status.object = ""
                 body.objects = [
-                    pn.pane.Alert(
-                        f"Clustering failed: {html.escape(str(f.exception()))}", alert_type="danger"
-                    )
+                    pn.pane.Alert(f"Clustering failed: {md(f.exception())}", alert_type="danger")
                 ]
                 return
             res = f.result()
@@ -144,9 +142,7 @@ def page(session: Any):
             body.objects = _render(session, fut.result())
         except Exception as exc:  # a broken view must not break the filters of other pages
             body.objects = [
-                pn.pane.Alert(
-                    f"Cannot show the topics: {html.escape(str(exc))}", alert_type="danger"
-                )
+                pn.pane.Alert(f"Cannot show the topics: {md(exc)}", alert_type="danger")
             ]
 
     ensure()
@@ -223,7 +219,7 @@ def _render(session: Any, res: dict[str, Any]) -> list:
         ex = ds.frame.iloc[idx][cols].astype(str)
         drill.objects = [
             pn.pane.Markdown(
-                f"#### Topic {t}: {html.escape(chosen['name'])} — {len(np.flatnonzero(mask)):,} rows"
+                f"#### Topic {t}: {md(chosen['name'])} — {len(np.flatnonzero(mask)):,} rows"
             ),
             tabulator(ex, page_size=8),
         ]
@@ -275,7 +271,7 @@ def _render(session: Any, res: dict[str, Any]) -> list:
         )
         parts.insert(0, pn.pane.HoloViews(plot, sizing_mode="stretch_width"))
     elif isinstance(tmap, Exception):
-        parts.insert(0, pn.pane.Alert(f"No map: {html.escape(str(tmap))}", alert_type="warning"))
+        parts.insert(0, pn.pane.Alert(f"No map: {md(tmap)}", alert_type="warning"))
     daily = topic_daily(state)
     if not daily.empty:
         names = dict(

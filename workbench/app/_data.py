@@ -1,12 +1,21 @@
-"""Data page: open a file from the data directory or an upload; show its format and quarantine."""
+"""Data page: open a file from the data directory or an upload; show its format and quarantine.
+
+Files load with ``errors="quarantine"``: a file with bad lines opens, and the page shows how many
+records were quarantined and why. Uploads are capped before and during the transfer
+(:mod:`workbench.app._upload`) and, once saved, on their uncompressed size.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from workbench.app._escape import md, md_list, pre
 from workbench.app._safety import AccessRefused, check_upload, list_data_files, resolve_inside
 from workbench.app._ui import MessageBox, refresh_when_visible, tabulator
+
+UPLOADS = "uploads"  # folder of the data directory that uploads are saved to
+REASON = "reason"  # the quarantine frame's reason column (workbench.io)
 
 
 def resolve_source(session: Any, name: str | None) -> Path | None:
@@ -19,13 +28,31 @@ def resolve_source(session: Any, name: str | None) -> Path | None:
     return path
 
 
+def upload_cap(session: Any, path: Path | None) -> int | None:
+    """Uncompressed bytes a file may expand to: the upload limit for uploads, else no cap."""
+    from workbench.app._upload import limit_bytes
+
+    if path is None:
+        return None
+    uploads = resolve_inside(session.settings.data_dir, UPLOADS)
+    if uploads not in Path(path).resolve().parents:
+        return None
+    return limit_bytes(session.settings.max_upload_mb)
+
+
 def load_source(session: Any, path: Path | None):
     """The shared dataset for ``path`` (heavy: run it off the session's event loop)."""
     from workbench.app._dataset import find_policy
     from workbench.app._sources import open_source
 
     policy = find_policy(session.settings.data_dir, session.settings.config_dir)
-    return open_source(path, demo_n=session.demo_n, demo_seed=session.demo_seed, policy=policy)
+    return open_source(
+        path,
+        demo_n=session.demo_n,
+        demo_seed=session.demo_seed,
+        policy=policy,
+        max_bytes=upload_cap(session, path),
+    )
 
 
 def show_source(session: Any, ds, name: str | None) -> str:
@@ -34,7 +61,9 @@ def show_source(session: Any, ds, name: str | None) -> str:
     session.state.dataset = ds
     if name is None:
         return "Showing the demo logs."
-    return f"Loaded {name}: {ds.n:,} records ({ds.format or 'unknown format'})."
+    q = ds.quarantine
+    held = f", {len(q):,} quarantined" if q is not None and len(q) else ""
+    return f"Loaded {name}: {ds.n:,} records{held} ({ds.format or 'unknown format'})."
 
 
 def open_in_session(session: Any, name: str | None) -> str:
@@ -51,7 +80,7 @@ def save_upload(session: Any, filename: str, data: bytes) -> str:
     from workbench._atomic import write_atomic
 
     safe = check_upload(filename, len(data), session.settings.max_upload_mb)
-    folder = resolve_inside(session.settings.data_dir, "uploads")
+    folder = resolve_inside(session.settings.data_dir, UPLOADS)
     stem, suffix = Path(safe).stem, "".join(Path(safe).suffixes)
     for i in range(1000):
         candidate = folder / (safe if i == 0 else f"{stem}-{i}{suffix}")
@@ -65,6 +94,8 @@ def save_upload(session: Any, filename: str, data: bytes) -> str:
 
 def page(session: Any):
     import panel as pn
+
+    from workbench.app._upload import upload_widget
 
     state = session.state
     settings = session.settings
@@ -86,10 +117,12 @@ def page(session: Any):
     demo = pn.widgets.Button(
         name="Use demo logs", button_type="light", css_classes=["wb-data-demo"]
     )
-    upload = pn.widgets.FileInput(
-        accept=",".join((".jsonl", ".json", ".csv", ".parquet", ".ndjson", ".gz")),
+    upload = upload_widget(
+        settings.max_upload_mb,
+        accepted_filetypes=[".jsonl", ".json", ".csv", ".parquet", ".ndjson", ".gz"],
         css_classes=["wb-data-upload"],
     )
+    upload.param.watch(lambda e: say(e.new, "danger") if e.new else None, "refused")
     upload_btn = pn.widgets.Button(name="Load upload", button_type="primary")
 
     def open_named(get_name):
@@ -130,7 +163,8 @@ def page(session: Any):
     def uploaded_name():
         if not upload.value:
             raise AccessRefused("choose a file to upload first")
-        return save_upload(session, upload.filename or "upload", upload.value)
+        filename, data = next(iter(upload.value.items()))
+        return save_upload(session, filename or "upload", data)
 
     upload_btn.on_click(open_named(uploaded_name))
     refresh.on_click(lambda _e: setattr(files, "options", list_data_files(settings.data_dir)))
@@ -141,22 +175,17 @@ def page(session: Any):
             return [pn.pane.Markdown("Nothing loaded.")]
         parts = [
             pn.pane.Markdown(
-                f"### Current source: {ds.label}\n\n"
-                f"**Detected format:** `{ds.format or 'unknown'}` · **records:** {ds.n:,} · "
-                f"**days:** {len(ds.days)} · **validators:** {', '.join(ds.rule_names) or 'none'}",
+                f"### Current source: {md(ds.label)}\n\n"
+                f"**Detected format:** {md(ds.format or 'unknown')} · **records:** {ds.n:,} · "
+                f"**days:** {len(ds.days)} · **validators:** {md_list(ds.rule_names) or 'none'}",
                 css_classes=["wb-data-current"],
             ),
         ]
         if ds.load_summary:
-            parts.append(pn.pane.Markdown(f"```\n{ds.load_summary}\n```"))
+            parts.append(pn.pane.HTML(pre(ds.load_summary), css_classes=["wb-data-summary"]))
         if ds.validation_error:
-            parts.append(pn.pane.Alert(ds.validation_error, alert_type="warning"))
-        q = ds.quarantine
-        if q is not None and len(q):
-            parts.append(pn.pane.Markdown(f"### Quarantine: {len(q):,} records not loaded"))
-            parts.append(tabulator(q.head(1000).astype(str), css_classes=["wb-quarantine"]))
-        else:
-            parts.append(pn.pane.Markdown("### Quarantine\nNo records were quarantined."))
+            parts.append(pn.pane.Alert(md(ds.validation_error), alert_type="warning"))
+        parts += quarantine_view(ds.quarantine)
         parts.append(pn.pane.Markdown("### First rows"))
         parts.append(tabulator(ds.frame.head(200).astype(str), page_size=10))
         return parts
@@ -179,3 +208,22 @@ def page(session: Any):
         current,
         sizing_mode="stretch_width",
     )
+
+
+def quarantine_view(q) -> list:
+    """The quarantined count, a table of its reasons with counts, and the first records."""
+    import panel as pn
+
+    if q is None or not len(q):
+        return [pn.pane.Markdown("### Quarantine\nNo records were quarantined.")]
+    parts = [
+        pn.pane.Markdown(
+            f"### Quarantine: {len(q):,} records not loaded", css_classes=["wb-quarantine-count"]
+        )
+    ]
+    if REASON in q.columns:
+        reasons = q[REASON].astype(str).value_counts().head(50)
+        table = reasons.rename_axis(REASON).reset_index(name="records")
+        parts.append(tabulator(table, page_size=10, css_classes=["wb-quarantine-reasons"]))
+    parts.append(tabulator(q.head(1000).astype(str), css_classes=["wb-quarantine"]))
+    return parts

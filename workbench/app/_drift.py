@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 import workbench.schema as S
+from workbench.app._escape import md, md_list
 from workbench.app._ui import tabulator, unavailable
 
 #: compared by default (text columns are available but slower: the domain classifier trains)
@@ -161,9 +161,7 @@ def page(session: Any):
             try:
                 out.objects = _render(fut.result())
             except Exception as exc:  # shown on the page, never a traceback
-                out.objects = [
-                    pn.pane.Alert(f"Drift failed: {html.escape(str(exc))}", alert_type="danger")
-                ]
+                out.objects = [pn.pane.Alert(f"Drift failed: {md(exc)}", alert_type="danger")]
 
         when_done(pool().submit(compute_drift, *args), show)
 
@@ -199,9 +197,10 @@ def _render(res: dict[str, Any]) -> list:
         if c in table.columns
     ]
     drifted = report.drifted_columns()
+    correction = report.meta.get("correction", "holm") if isinstance(report.meta, dict) else "holm"
     head = pn.pane.Alert(
-        f"**{len(drifted)} drifted column(s):** {', '.join(drifted) or 'none'} (p-values adjusted "
-        f"with {report.meta.get('correction', 'holm') if isinstance(report.meta, dict) else 'holm'})",
+        f"**{len(drifted)} drifted column(s):** {md_list(drifted) or 'none'} (p-values adjusted "
+        f"with {md(correction)})",
         alert_type="warning" if drifted else "success",
         css_classes=["wb-drift-summary"],
     )
@@ -213,7 +212,7 @@ def _render(res: dict[str, Any]) -> list:
             )
         )
     except Exception as exc:
-        parts.append(pn.pane.Markdown(f"No distribution plot: {html.escape(str(exc))}"))
+        parts.append(pn.pane.Markdown(f"No distribution plot: {md(exc)}"))
     ot = res.get("over_time")
     if ot is not None and len(ot.frame):
         hm = heatmap_frame(ot)
@@ -235,6 +234,8 @@ def _render(res: dict[str, Any]) -> list:
         ]
     elif res.get("over_time_error"):
         parts.append(
-            pn.pane.Alert(f"Drift over time failed: {res['over_time_error']}", alert_type="warning")
+            pn.pane.Alert(
+                f"Drift over time failed: {md(res['over_time_error'])}", alert_type="warning"
+            )
         )
     return parts

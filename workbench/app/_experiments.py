@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
+from workbench.app._escape import md, pre
 from workbench.app._safety import redact, redact_text
 from workbench.app._ui import MessageBox, tabulator, unavailable
 
@@ -27,9 +27,7 @@ def page(session: Any):
     exp = ExperimentState(config_dir=str(Path(settings.config_dir)))
     session.extras["experiment"] = exp
     box = MessageBox("wb-exp-message")
-
-    def say(text: str, kind: str = "info") -> None:
-        box.say(html.escape(text), kind)
+    say = box.say  # plain text: the box escapes it
 
     baseline = pn.widgets.Select(
         name="Baseline config", options=exp.baselines(), css_classes=["wb-exp-baseline"]
@@ -109,11 +107,11 @@ def page(session: Any):
             p = exp.plan(frame if len(frame) else None)
             plan_md.object = (
                 "**Sample size** (statsmodels power analysis): "
-                + ", ".join(f"{arm}: **{n:,}**" for arm, n in (p.n_per_arm or {}).items())
-                + f"  \n{html.escape(str(p.meta.get('basis', '')))}"
+                + ", ".join(f"{md(arm)}: **{n:,}**" for arm, n in (p.n_per_arm or {}).items())
+                + f"  \n{md(p.meta.get('basis', ''))}"
             )
         except Exception as exc:
-            plan_md.object = f"Sample size unavailable: {html.escape(str(exc))}"
+            plan_md.object = f"Sample size unavailable: {md(exc)}"
 
     baseline.param.watch(pick_baseline, "value")
     if session.tabs is not None:
@@ -149,7 +147,7 @@ def page(session: Any):
         if job is None:
             return
         progress.value = int(100 * job.fraction)
-        status.object = f"**Status:** {job.stage} — {job.done:,} / {job.total:,} calls"
+        status.object = f"**Status:** {md(job.stage)} — {job.done:,} / {job.total:,} calls"
         if job.finished is None:
             return
         exp.poll()
@@ -188,7 +186,7 @@ def page(session: Any):
         ]
         decision = result.decision
         kind = "success" if decision == "ship" else "warning"
-        winner = f" — winner **{result.winner}**" if result.winner else ""
+        winner = f" — winner **{md(result.winner)}**" if result.winner else ""
         try:
             import panel as pn
 
@@ -197,7 +195,7 @@ def page(session: Any):
             chart = pn.pane.Markdown("")
         results.objects = [
             pn.pane.Alert(
-                f"**Decision: {decision}**{winner}. {html.escape(result.reason)}",
+                f"**Decision: {md(decision)}**{winner}. {md(result.reason)}",
                 alert_type=kind,
                 css_classes=["wb-exp-decision"],
             ),
@@ -220,16 +218,15 @@ def page(session: Any):
         text = promo.path.read_text(encoding="utf-8")
         promoted.objects = [
             pn.pane.Alert(
-                f"Promoted **{promo.config.app}/{promo.config.name} v{promo.version}** → `{promo.path}`",
+                f"Promoted **{md(promo.config.app)}/{md(promo.config.name)} v{promo.version}** "
+                f"→ {md(promo.path)}",
                 alert_type="success",
                 css_classes=["wb-exp-promoted-msg"],
             ),
             pn.pane.Markdown("#### Diff against the previous version"),
-            pn.pane.Markdown(
-                f"```diff\n{redact_text(exp.diff) or '(first version: no previous one)'}\n```"
-            ),
+            pn.pane.HTML(pre(redact_text(exp.diff) or "(first version: no previous one)")),
             pn.pane.Markdown("#### New config file"),
-            pn.pane.Markdown(f"```yaml\n{redact_text(text)}\n```"),
+            pn.pane.HTML(pre(redact_text(text))),
         ]
         baseline.options = exp.baselines()
         promote_btn.disabled = True
@@ -245,12 +242,13 @@ def page(session: Any):
             cfg = redact(exp.baseline_config())
             version = exp.baseline_version()
         except Exception as exc:
-            return pn.pane.Alert(f"Cannot read the baseline: {exc}", alert_type="danger")
+            return pn.pane.Alert(f"Cannot read the baseline: {md(exc)}", alert_type="danger")
         import yaml
 
         label = f"v{version}" if version else "default settings (no config yet)"
-        return pn.pane.Markdown(
-            f"**Baseline** {label}\n```yaml\n{yaml.safe_dump(cfg, sort_keys=False)}```"
+        return pn.Column(
+            pn.pane.Markdown(f"**Baseline** {md(label)}"),
+            pn.pane.HTML(pre(yaml.safe_dump(cfg, sort_keys=False))),
         )
 
     return pn.Column(

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 import workbench.schema as S
+from workbench.app._escape import md
 from workbench.app._ui import KPI_CSS, fmt, kpi_cards, tabulator, unavailable
 
 PLOT_HEIGHT = 260
@@ -119,7 +120,7 @@ def signals_text(state) -> str:
     try:
         sig = _cached_chart(state)[1]
     except Exception as exc:
-        return f"Control limits unavailable: {exc}"
+        return f"Control limits unavailable: {md(exc)}"
     if not len(sig):
         return "**Run-rule signals:** none."
     items = sig.groupby(sig["time"].astype(str).str[:10])["rule"].apply(

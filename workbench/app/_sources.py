@@ -1,5 +1,9 @@
 """Where a dashboard's data comes from: the demo generator or a log file, loaded once per process.
 
+Files load with ``errors="quarantine"`` (a bad line is kept aside with its reason, never a reason
+to refuse the whole file) and, when ``max_bytes`` is given (uploads), with that bound on the
+bytes each file may decompress to.
+
 >>> key = source_key(None, demo_n=1000, demo_seed=0)
 >>> key
 ('demo', 1000, 0)
@@ -31,14 +35,20 @@ def open_source(
     demo_n: int = 20_000,
     demo_seed: int = 0,
     policy: Any = None,
+    max_bytes: int | None = None,
 ) -> Dataset:
-    """The shared :class:`Dataset` for a log file, or for the demo logs when ``path`` is None."""
+    """The shared :class:`Dataset` for a log file, or for the demo logs when ``path`` is None.
+
+    ``max_bytes`` bounds what each file may decompress to (``workbench.errors.InputTooLarge``
+    past it).
+    """
     if policy is None:
         policy = find_policy()
     key = (*source_key(path, demo_n=demo_n, demo_seed=demo_seed), repr(policy))
+    key += () if max_bytes is None else (max_bytes,)
     if path is None:
         return get_dataset(key, lambda: _demo(demo_n, demo_seed, policy))
-    return get_dataset(key, lambda: _file(Path(path), policy))
+    return get_dataset(key, lambda: _file(Path(path), policy, max_bytes))
 
 
 def _demo(n: int, seed: int, policy: Any) -> Dataset:
@@ -54,10 +64,11 @@ def _demo(n: int, seed: int, policy: Any) -> Dataset:
     )
 
 
-def _file(path: Path, policy: Any) -> Dataset:
+def _file(path: Path, policy: Any, max_bytes: int | None = None) -> Dataset:
     from workbench.io import load
 
-    result = load(path)
+    limit = {} if max_bytes is None else {"max_bytes": max_bytes}
+    result = load(path, errors="quarantine", **limit)
     summary = result.summary()
     summary = summary if isinstance(summary, str) else str(summary)
     return Dataset.from_frame(

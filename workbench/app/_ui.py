@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Any
+
+from workbench.app._escape import html_text, md, titles
 
 
 def unavailable(what: str, detail: str = ""):
     """A clear panel saying a page or feature is not available yet, and why."""
     import panel as pn
 
-    text = f"**{what} is not available yet.**"
+    body = f"**{md(what)} is not available yet.**"
     if detail:
-        text += f"\n\n{html.escape(detail)}"
-    return pn.pane.Alert(text, alert_type="warning", css_classes=["wb-unavailable"])
+        body += f"\n\n{md(detail)}"
+    return pn.pane.Alert(body, alert_type="warning", css_classes=["wb-unavailable"])
 
 
 def fmt(value: Any, kind: str = "int") -> str:
@@ -32,8 +33,8 @@ def fmt(value: Any, kind: str = "int") -> str:
 def kpi_cards(items: list[tuple[str, str, str]]) -> str:
     """HTML for a row of KPI cards: (id, label, formatted value). Ids make them testable."""
     cards = "".join(
-        f'<div class="wb-card"><div class="wb-label">{html.escape(label)}</div>'
-        f'<div class="wb-kpi" id="kpi-{key}" data-kpi="{key}">{html.escape(value)}</div></div>'
+        f'<div class="wb-card"><div class="wb-label">{html_text(label)}</div>'
+        f'<div class="wb-kpi" id="kpi-{key}" data-kpi="{key}">{html_text(value)}</div></div>'
         for key, label, value in items
     )
     return f'<div class="wb-cards">{cards}</div>'
@@ -50,7 +51,8 @@ mark {background: #ffe08a; padding: 0 2px;}
 
 
 def tabulator(frame, **kwargs):
-    """A read-only Tabulator with house defaults."""
+    """A read-only Tabulator with house defaults; column titles escaped (Tabulator draws them
+    as HTML, and log-derived ones such as ``rule__<validator name>`` reach it)."""
     import panel as pn
 
     opts = dict(
@@ -60,6 +62,7 @@ def tabulator(frame, **kwargs):
         page_size=15,
         sizing_mode="stretch_width",
         layout="fit_data_table",
+        titles=titles(frame.columns),
     )
     opts.update(kwargs)
     return pn.widgets.Tabulator(frame, **opts)
@@ -67,7 +70,8 @@ def tabulator(frame, **kwargs):
 
 class MessageBox:
     """A slot for one alert; each message is a new Alert (changing ``alert_type`` in place
-    re-sends stylesheets, which Panel then points at its CDN: not offline-safe)."""
+    re-sends stylesheets, which Panel then points at its CDN: not offline-safe). Messages are
+    plain text (they quote file names and errors): :meth:`say` escapes them."""
 
     def __init__(self, css_class: str):
         import panel as pn
@@ -75,10 +79,12 @@ class MessageBox:
         self.css_class = css_class
         self.view = pn.Column(sizing_mode="stretch_width")
 
-    def say(self, text: str, kind: str = "info") -> None:
+    def say(self, message: str, kind: str = "info") -> None:
         import panel as pn
 
-        self.view.objects = [pn.pane.Alert(text, alert_type=kind, css_classes=[self.css_class])]
+        self.view.objects = [
+            pn.pane.Alert(md(message), alert_type=kind, css_classes=[self.css_class])
+        ]
 
 
 def refresh_when_visible(session, page: str, body, render, watch: list) -> None:

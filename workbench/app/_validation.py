@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 import workbench.schema as S
+from workbench.app._escape import html_text, md, pre
 from workbench.app._ui import KPI_CSS, fmt, kpi_cards, refresh_when_visible, tabulator, unavailable
 
 
@@ -32,7 +32,7 @@ def highlight(text: str, reason: str | None) -> str:
     """``text`` HTML-escaped, with the spans a validator's ``reason`` quotes wrapped in ``<mark>``."""
     text = "" if text is None or text is pd.NA else str(text)
     if not reason or reason is pd.NA:
-        return html.escape(text)
+        return html_text(text)
     spans: list[tuple[int, int]] = []
     for item in str(reason).split(";"):
         frag = item.split(":", 1)[1] if ":" in item else item
@@ -41,16 +41,16 @@ def highlight(text: str, reason: str | None) -> str:
             continue
         spans += [m.span() for m in rx.finditer(text) if m.end() > m.start()]
     if not spans:
-        return html.escape(text)
+        return html_text(text)
     spans.sort()
     out, pos = [], 0
     for a, b in spans:
         if a < pos:
             continue
-        out.append(html.escape(text[pos:a]))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        out.append(html_text(text[pos:a]))
+        out.append(f"<mark>{html_text(text[a:b])}</mark>")
         pos = b
-    out.append(html.escape(text[pos:]))
+    out.append(html_text(text[pos:]))
     return "".join(out)
 
 
@@ -138,14 +138,21 @@ def _render(session: Any, validator: str | None):
         if not daily.empty
         else None
     )
-    policy_md = "The frame came with rule__ columns; no policy was run by the dashboard."
+    policy_view = [
+        pn.pane.Markdown("The frame came with rule__ columns; no policy was run by the dashboard.")
+    ]
     if ds.validation is not None and getattr(ds.validation, "policy", None) is not None:
         pol = ds.validation.policy
         try:
-            text = pol.to_yaml()
+            policy_yaml = pol.to_yaml()
         except Exception:
-            text = yaml.safe_dump(getattr(pol, "to_dict", dict)(), sort_keys=False)
-        policy_md = f"**{html.escape(str(getattr(pol, 'name', 'policy')))}** v{getattr(pol, 'version', '')}\n```yaml\n{text}\n```"
+            policy_yaml = yaml.safe_dump(getattr(pol, "to_dict", dict)(), sort_keys=False)
+        policy_view = [
+            pn.pane.Markdown(
+                f"**{md(getattr(pol, 'name', 'policy'))}** v{md(getattr(pol, 'version', ''))}"
+            ),
+            pn.pane.HTML(pre(policy_yaml), sizing_mode="stretch_width"),
+        ]
     summary = getattr(ds.validation, "summary", None)
     examples = worst_examples(state, validator)
     ex_html = _examples_html(examples, validator)
@@ -158,7 +165,7 @@ def _render(session: Any, validator: str | None):
             else pn.Spacer(),
         ),
         tabulator(rates.round(4), name="validators", css_classes=["wb-val-table"]),
-        pn.pane.Markdown(f"### Worst examples: {html.escape(validator or '')}"),
+        pn.pane.Markdown(f"### Worst examples: {md(validator or '')}"),
         pn.pane.HTML(
             ex_html,
             sizing_mode="stretch_width",
@@ -166,7 +173,7 @@ def _render(session: Any, validator: str | None):
             stylesheets=[KPI_CSS + _EX_CSS],
         ),
         pn.Card(
-            pn.pane.Markdown(policy_md),
+            *policy_view,
             *([tabulator(summary.round(4))] if isinstance(summary, pd.DataFrame) else []),
             title="Policy in force (whole data source)",
             collapsed=True,
@@ -221,10 +228,10 @@ def _examples_html(ex: pd.DataFrame, validator: str | None) -> str:
         reason = None if reason is None or reason is pd.NA else str(reason)
         rows.append(
             "<tr>"
-            f"<td>{html.escape(str(r.get(S.RECORD_ID)))}</td>"
-            f"<td>{html.escape(str(r.get(S.PROMPT_VERSION)))}</td>"
+            f"<td>{html_text(str(r.get(S.RECORD_ID)))}</td>"
+            f"<td>{html_text(str(r.get(S.PROMPT_VERSION)))}</td>"
             f"<td class='out'>{highlight(r.get(S.OUTPUT), reason)}</td>"
-            f"<td>{html.escape(reason or '')}</td>"
+            f"<td>{html_text(reason or '')}</td>"
             "</tr>"
         )
     head = "<tr><th>record</th><th>prompt version</th><th>output</th><th>reason</th></tr>"

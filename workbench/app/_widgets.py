@@ -1,9 +1,16 @@
-"""The filter sidebar: widgets bound two ways to the session's :class:`AppState`."""
+"""The filter sidebar: widgets bound two ways to the session's :class:`AppState`.
+
+Filter options are log values (app names, models, ...): the multi-choice widgets draw their
+labels as HTML, so each gets ``{escaped label: raw value}`` options and the state always holds
+the raw values.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+
+from workbench.app._escape import choice_options, md
 
 LABELS = {
     "apps": "App",
@@ -57,16 +64,7 @@ def sidebar(session: Any):
             sizing_mode="stretch_width",
             css_classes=[f"wb-filter-{name}"],
         )
-        if name == "topics":
-            _link(
-                w,
-                state,
-                name,
-                to_state=lambda v: [int(x) for x in v],
-                to_widget=lambda v: [str(x) for x in v],
-            )
-        else:
-            _link(w, state, name)
+        _link(w, state, name)
         widgets[name] = w
     day = pn.widgets.Select(
         name="Day",
@@ -111,9 +109,9 @@ def sidebar(session: Any):
     def refresh_options(*_):
         opts = state.filter_options()
         for name, w in widgets.items():
-            values = [str(v) for v in opts[name]]
-            w.options = values
-            w.value = [v for v in w.value if v in values]
+            options = choice_options(opts[name])
+            w.options = options
+            w.value = [v for v in w.value if v in options.values()]
         ds = state.dataset
         first, last = state.date_bounds()
         day.options = [ALL_DAYS] + ([d.date().isoformat() for d in ds.days] if ds else [])
@@ -127,7 +125,7 @@ def sidebar(session: Any):
         source.object = _source_md(ds)
 
     def refresh_summary(*_):
-        summary.object = f"**Filters:** {state.filter_summary()}"
+        summary.object = f"**Filters:** {md(state.filter_summary())}"
 
     refresh_options()
     refresh_summary()
@@ -149,7 +147,7 @@ def sidebar(session: Any):
 def _source_md(ds) -> str:
     if ds is None:
         return "**Data:** nothing loaded"
-    return f"**Data:** {ds.label}  \n{ds.n:,} records, {len(ds.days)} days"
+    return f"**Data:** {md(ds.label)}  \n{ds.n:,} records, {len(ds.days)} days"
 
 
 def _parse_day(value: str):
