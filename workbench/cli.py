@@ -24,7 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "monitor": ("workbench.drift._cli_monitor", "drift and control-chart alerts per window"),
     "clusters": ("workbench.cluster._cli", "cluster failing outputs into topics"),
     "experiment": ("workbench.experiments._cli", "plan, run, analyze, promote an A/B experiment"),
-    "config": ("workbench.experiments._cli_config", "show and diff versioned deployment configs"),
+    "config": (
+        "workbench.experiments._cli_config",
+        "show, diff, audit, roll back and approve versioned deployment configs",
+    ),
     "serve": ("workbench.app._cli", "serve the dashboard"),
 }
 

@@ -24,47 +24,42 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-# -- column names ---------------------------------------------------------------------------
-RECORD_ID = "record_id"
-TRACE_ID = "trace_id"
-SESSION_ID = "session_id"
-TIMESTAMP = "timestamp"
-APP = "app"
-MODEL = "model"
-PROMPT_VERSION = "prompt_version"
-VARIANT = "variant"
-MODEL_PARAMS = "model_params"
-SYSTEM_PROMPT = "system_prompt"
-INPUT = "input"
-CONTEXT = "context"
-OUTPUT = "output"
-TOOL_CALLS = "tool_calls"
-FINISH_REASON = "finish_reason"
-STATUS = "status"
-ERROR = "error"
-LATENCY_MS = "latency_ms"
-TOKENS_IN = "tokens_in"
-TOKENS_OUT = "tokens_out"
-COST = "cost"
-FEEDBACK_SCORE = "feedback_score"
-LABELS = "labels"
-METADATA = "metadata"
-
-# derived-column namespaces
-RULE_PREFIX = "rule__"
-SCORE_PREFIX = "score__"
-REASON_PREFIX = "reason__"
-TRUTH_PREFIX = "truth__"
-TOPIC = "topic"
-
-# ground-truth columns written by the demo generator (workbench.datasets)
-TRUTH_FAILURE_MODE = "truth__failure_mode"  # "none" or the planted failure mode
-TRUTH_DRIFTED = "truth__drifted"  # True on and after the planted drift start
-TRUTH_INTENT = "truth__intent"  # the user's intent the generator drew
-
-# status values
-STATUS_OK = "ok"
-STATUS_ERROR = "error"
+from workbench._columns import (  # noqa: F401  (re-exported: the contract's names)
+    APP,
+    CONTEXT,
+    COST,
+    ERROR,
+    FEEDBACK_SCORE,
+    FINISH_REASON,
+    INPUT,
+    LABELS,
+    LATENCY_MS,
+    METADATA,
+    MODEL,
+    MODEL_PARAMS,
+    OUTPUT,
+    PROMPT_VERSION,
+    REASON_PREFIX,
+    RECORD_ID,
+    RULE_PREFIX,
+    SCORE_PREFIX,
+    SESSION_ID,
+    STATUS,
+    STATUS_ERROR,
+    STATUS_OK,
+    SYSTEM_PROMPT,
+    TIMESTAMP,
+    TOKENS_IN,
+    TOKENS_OUT,
+    TOOL_CALLS,
+    TOPIC,
+    TRACE_ID,
+    TRUTH_DRIFTED,
+    TRUTH_FAILURE_MODE,
+    TRUTH_INTENT,
+    TRUTH_PREFIX,
+    VARIANT,
+)
 
 
 def string_dtype() -> pd.StringDtype:

@@ -204,7 +204,7 @@ def test_200_promotions_with_random_kills_leave_valid_complete_history(tmp_path)
 
 def test_a_write_killed_before_the_pointer_moved_is_finished(tmp_path):
     # probe case: a kill between writing version N and moving .current left the pointer behind
-    from workbench.experiments._promote import _journal_path, pointer_path, version_path
+    from workbench.experiments._versions import _journal_path, pointer_path, version_path
 
     cfg = DeploymentConfig(app="shop", name="assistant", version=1, config={"system_prompt": "a"})
     write_version(cfg, tmp_path)
@@ -220,7 +220,7 @@ def test_a_write_killed_before_the_pointer_moved_is_finished(tmp_path):
 
 
 def test_a_journal_for_a_version_never_written_is_ignored(tmp_path):
-    from workbench.experiments._promote import _journal_path
+    from workbench.experiments._versions import _journal_path
 
     cfg = DeploymentConfig(app="shop", name="assistant", version=1, config={"system_prompt": "a"})
     write_version(cfg, tmp_path)

@@ -36,6 +36,10 @@ _LAZY = {
     "load_config": "_promote",
     "config_history": "_promote",
     "config_diff": "_promote",
+    "rollback": "_versions",
+    "approve": "_versions",
+    "audit_log": "_versions",
+    "current_version": "_versions",
 }
 
 __all__ = sorted(_LAZY)

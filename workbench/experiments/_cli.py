@@ -183,8 +183,9 @@ def _promote(spec, spec_path, args) -> int:
     except PromotionRefused as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 1
+    verb = "proposed (awaiting `workbench config approve`)" if p.proposed else "promoted"
     print(
-        f"promoted '{p.config.provenance['arm']}' as {p.path} (version {p.version}"
+        f"{verb} '{p.config.provenance['arm']}' as {p.path} (version {p.version}"
         f"{', FORCED' if p.forced else ''})"
     )
     return 0

@@ -1,4 +1,8 @@
-"""``workbench config show|diff|history APP/NAME``: versioned deployment configs."""
+"""``workbench config show|diff|history|audit|rollback|approve APP/NAME``: versioned configs.
+
+``rollback [VERSION]`` and ``approve [VERSION] --by NAME`` move the pointer (recorded in the
+audit log with ``--reason``); ``audit`` prints every move: who, when, from, to, why.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,21 @@ from pathlib import Path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("show", "diff", "history"))
+    parser.add_argument(
+        "action", choices=("show", "diff", "history", "audit", "rollback", "approve")
+    )
     parser.add_argument("target", help="APP/NAME, e.g. support-assistant/assistant")
     parser.add_argument(
         "versions",
         nargs="*",
         type=_version,
         help="show: a version (default current); diff: two versions "
-        "(default: previous and current)",
+        "(default: previous and current); rollback: the target (default: the release before "
+        "the current one); approve: the proposal (default: the newest)",
     )
+    parser.add_argument("--to", type=_version, help="rollback: the target version")
+    parser.add_argument("--by", help="rollback/approve: who (default: $WORKBENCH_USER or login)")
+    parser.add_argument("--reason", help="rollback/approve: why (recorded in the audit log)")
     parser.add_argument("--config-dir", help="config directory (default: settings config_dir)")
     parser.add_argument(
         "--config-only",
@@ -46,6 +56,26 @@ def run(args: argparse.Namespace) -> int:
         v = args.versions[0] if args.versions else P.current_version(config_dir, app, name)
         P.load_config(config_dir, app, name, v)  # validate before showing
         print(P.version_path(config_dir, app, name, v).read_text(encoding="utf-8"), end="")
+    elif args.action in ("rollback", "approve"):
+        from workbench.experiments import _versions as V
+
+        target = args.to or (args.versions[0] if args.versions else None)
+        if args.action == "rollback":
+            move = V.rollback(config_dir, app, name, target, by=args.by, reason=args.reason)
+        else:
+            if not args.by:
+                raise ConfigError("approve needs --by NAME (the approver, recorded)", key="by")
+            move = V.approve(config_dir, app, name, target, by=args.by, reason=args.reason)
+        print(
+            f"{args.action}: {app}/{name} v{move.from_version} -> v{move.to_version} by {move.by}"
+        )
+    elif args.action == "audit":
+        from workbench.experiments._versions import audit_log
+
+        for e in audit_log(config_dir, app, name):
+            why = f"  ({e['reason']})" if e.get("reason") else ""
+            exp = f"  experiment {e['experiment']}" if e.get("experiment") else ""
+            print(f"{e['at']}  {e['action']:<8} v{e['from']} -> v{e['to']}  by {e['by']}{exp}{why}")
     elif args.action == "history":
         frame = P.config_history(config_dir, app, name)
         if frame.empty:

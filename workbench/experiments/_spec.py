@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-import workbench.schema as S
+import workbench._columns as S
 from workbench.errors import ConfigError
 from workbench.experiments._template import check_syntax, render
 
@@ -68,6 +68,8 @@ class ArmConfig(_Base):
     prompt_template: str = "{{ input }}"
     context: ContextSettings = Field(default_factory=ContextSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
+    #: guard policy file the deployment checks answers with (relative to the config dir)
+    policy: str | None = None
 
     @field_validator("prompt_template")
     @classmethod
