@@ -1,0 +1,39 @@
+"""The log store: a folder of day-partitioned Parquet files that writers append to atomically.
+
+Layout (see :mod:`workbench.store._layout`)::
+
+    STORE/date=YYYY-MM-DD/part-<segment>.parquet    complete, immutable, contract columns
+    STORE/_wal/<segment>.jsonl, <segment>.lock      a live writer's write-ahead log
+
+Any engine reads it: DuckDB ``read_parquet('STORE/**/*.parquet', hive_partitioning=true)``,
+``workbench.load('STORE/**/*.parquet')``, or :func:`read` (DuckDB with pushdown, as a LogFrame).
+Writers (:class:`StoreWriter`: the gateway, ``workbench.deploy``) group-commit rows to the
+write-ahead log and roll it into parts; compaction and retention come later (issue 17) and must
+keep the rule that a part file is written once, atomically, and never modified.
+
+Nothing heavy is imported with the package: pyarrow loads in the writer's converter thread,
+DuckDB and pandas on the first :func:`read`.
+
+>>> from workbench import store
+>>> sorted(store.__all__)[:3]
+['StoreWriter', 'glob', 'partitions']
+"""
+
+from __future__ import annotations
+
+from workbench._lazy import lazy_exports
+
+_LAZY = {
+    "StoreWriter": "workbench.store._writer:StoreWriter",
+    "recover": "workbench.store._writer:recover",
+    "partitions": "workbench.store._layout:partitions",
+    "glob": "workbench.store._layout:glob",
+    "arrow_schema": "workbench.store._layout:arrow_schema",
+    "read": "workbench.store._read:read",
+    "query": "workbench.store._read:query",
+    "relation_sql": "workbench.store._read:relation_sql",
+}
+
+__all__ = sorted(_LAZY)
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
