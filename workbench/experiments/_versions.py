@@ -51,7 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from workbench._atomic import write_atomic
 from workbench.errors import ConfigError, PromotionRefused, WorkbenchError
 from workbench.experiments import _audit
-from workbench.experiments._spec import ContextSettings, ModelSettings, _config_error
+from workbench.experiments._arm import ContextSettings, ModelSettings, _config_error
 
 NAME_RX = r"^[A-Za-z0-9_.\-]+$"
 

@@ -30,7 +30,6 @@ Examples
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import fcntl
@@ -42,11 +41,14 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import workbench._columns as C
 from workbench.errors import BadInputError
 from workbench.store._layout import ORDER, WAL_DIR, day_of, partition_dir
+
+if TYPE_CHECKING:
+    import asyncio
 
 _KNOWN = frozenset(ORDER)
 
@@ -163,6 +165,8 @@ class StoreWriter:
     async def awrite(self, row: Mapping[str, Any]) -> None:
         """Append ``row`` and wait, without blocking the event loop, until it is durable."""
         line = encode(row)
+        import asyncio
+
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
         with self._cond:
