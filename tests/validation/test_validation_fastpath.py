@@ -99,7 +99,7 @@ def test_ws_split_equals_the_regex_split(s):
     from workbench.validation._quality import _WORDS
 
     assert ws_split(s) == [w for w in re.split("[ \t\n\v\f\r]+", s) if w]
-    assert len(ws_split(s)) == len(_WORDS.py.findall(s))
+    assert len(ws_split(s)) == len(_WORDS.findall(s))
 
 
 def test_chunked_validate_equals_one_pass(demo_small, repo_root):

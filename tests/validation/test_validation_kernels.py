@@ -19,7 +19,8 @@ from workbench.validation._accuracy import (
     sentence_support,
     text_numbers,
 )
-from workbench.validation._batch import Rx, TextColumn, contains, count, ws_split
+from workbench.validation._batch import TextColumn, contains, count, ws_split
+from workbench.validation._regex import Rx
 from workbench.validation._quality import RepetitionValidator, relevance_of
 
 #: ASCII pieces around every boundary the rules care about, and a few non-plain ones
@@ -95,17 +96,18 @@ def test_repetition_loop_found_by_the_kernel_path():
     assert "repeated" in res["reason__repetition"][7]
 
 
-def test_user_patterns_use_re2_on_ascii_rows_and_python_on_the_rest():
-    ssn = Rx(r"\b\d{3}-\d{2}-\d{4}\b", ascii=False)
-    assert ssn.re2_ascii and not ssn.re2
-    # Arabic-Indic digits are \d for Python's Unicode semantics, not for RE2
+def test_user_patterns_run_on_re2_with_ascii_classes_on_every_row():
+    ssn = Rx(r"\b\d{3}-\d{2}-\d{4}\b")
+    assert ssn.engine == "re2" and ssn.arrow
+    # Arabic-Indic digits are not \d: user patterns read \d as Python's re.ASCII does
     values = ["id 123-45-6789", "id ١٢٣-٤٥-٦٧٨٩", "none", None] * 20
     t = _col(values, "output")
-    want = [v is not None and ssn.py.search(v) is not None for v in values]
+    py = re.compile(ssn.pattern, re.ASCII)
+    want = [v is not None and py.search(v) is not None for v in values]
     assert contains(t, ssn).tolist() == want
-    assert count(t, ssn).tolist() == [len(ssn.py.findall(v or "")) for v in values]
-    for pattern in (r"end$", r"a\sb", r"x{,3}"):
-        assert not Rx(pattern, ascii=False).re2_ascii
+    assert count(t, ssn).tolist() == [len(py.findall(v or "")) for v in values]
+    for pattern in (r"end$", r"a\sb", r"x{,3}"):  # spellings RE2 reads differently: rewritten
+        assert Rx(pattern).engine == "re2"
 
 
 def test_entities_not_in_the_context_are_flagged_when_enabled():
@@ -170,16 +172,16 @@ SCHEMA = {
 def test_compiled_schema_check_agrees_with_jsonschema(value):
     import jsonschema
 
-    from workbench.validation._format import _compiled_check
+    from workbench.validation._jsonschema import _fast_check
 
-    fast = _compiled_check(SCHEMA)
+    fast = _fast_check(SCHEMA)
     assert fast is not None
     want = jsonschema.validators.validator_for(SCHEMA)(SCHEMA).is_valid(value)
     assert fast(value) == want
 
 
 def test_schemas_read_differently_by_the_drafts_stay_with_jsonschema():
-    from workbench.validation._format import _compiled_check
+    from workbench.validation._jsonschema import _fast_check as _compiled_check
 
     assert _compiled_check({"type": "array", "prefixItems": [{"type": "string"}]}) is None
     assert _compiled_check({"type": "array", "items": [{"type": "string"}]}) is None
@@ -188,15 +190,24 @@ def test_schemas_read_differently_by_the_drafts_stay_with_jsonschema():
     assert _compiled_check(draft7)("x") and not _compiled_check(draft7)(1)
 
 
-def test_every_built_in_pattern_of_the_example_policy_runs_on_re2(repo_root):
+def test_every_pattern_of_the_example_policy_runs_on_re2(repo_root):
     from workbench.validation import Policy
 
+    def patterns(value):
+        if isinstance(value, Rx):
+            yield value
+        elif isinstance(value, dict):
+            for v in value.values():
+                yield from patterns(v)
+        elif isinstance(value, tuple | list):
+            for v in value:
+                yield from patterns(v)
+
     policy = Policy.from_yaml(repo_root / "data" / "policy.yaml")
-    seen = []
-    for v in policy.validators:
-        state = v.prepare()
-        for value in state.values() if isinstance(state, dict) else ():
-            if isinstance(value, Rx) and value.ascii:
-                seen.append((v.name, value.pattern[:40], value.re2))
+    seen = [
+        (v.name, rx.pattern[:40], rx.arrow)
+        for v in policy.validators
+        for rx in patterns(v.prepare())
+    ]
     assert len(seen) > 10
-    assert [s for s in seen if not s[2]] == []  # e.g. a \s would send it to Python's re
+    assert [s for s in seen if not s[2]] == []  # each runs on pyarrow's RE2 in the batch

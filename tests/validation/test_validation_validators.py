@@ -162,9 +162,26 @@ def test_one_megabyte_output_is_checked():
 def test_validator_exception_becomes_error_rows(monkeypatch):
     v = build_validator({"type": "json"})
     monkeypatch.setattr(type(v), "_run", lambda *a: 1 / 0)
+    monkeypatch.setattr(type(v), "_one", lambda *a: 1 / 0)
     out = v.check(pd.DataFrame({"output": ["a", "b"]}))
     assert out["rule__json"].isna().all()
     assert out["reason__json"].str.startswith("error: ZeroDivisionError").all()
+
+
+def test_a_row_the_batch_path_cannot_check_is_an_error_on_that_row_alone(monkeypatch):
+    v = build_validator({"type": "json"})
+    one = type(v)._one
+
+    def fussy(self, rec, state):  # raises on one value, as a hostile text might
+        if rec.raw["output"] == "boom":
+            raise ValueError("cannot read this one")
+        return one(self, rec, state)
+
+    monkeypatch.setattr(type(v), "_run", lambda *a: 1 / 0)
+    monkeypatch.setattr(type(v), "_one", fussy)
+    out = v.check(pd.DataFrame({"output": ['{"a": 1}', "boom", "{bad"] * 20}))
+    assert out["rule__json"].tolist()[:3] == [True, pd.NA, False]
+    assert out["reason__json"].iloc[1] == "error: ValueError: cannot read this one"
 
 
 def test_when_scopes_rows_via_metadata():

@@ -25,25 +25,39 @@ from typing import ClassVar
 import numpy as np
 
 import workbench.schema as S
-from workbench.validation._base import NAN, BaseValidator, Outcome, Verdict, register
-from workbench.validation._batch import Rx, lower, ws_split
+from workbench.validation._base import (
+    NAN,
+    BaseValidator,
+    NonNegative,
+    Outcome,
+    Probability,
+    Verdict,
+    compile_rx,
+    register,
+)
+from workbench.validation._batch import lower, ws_split
 from workbench.validation._quality import _STOP, WORD_TRIM
+from workbench.validation._regex import Rx
 
 #: a claim candidate: a run of characters that can form a number, amount, date, code or id
 _CLAIM_TRIM = "()[]{}<>\"'!?:;.,_/-*"
 
-#: a sentence ends at a run of . ! ? followed by whitespace (not \v) or the end of the text
-_SENTENCE_SEP = re.compile(r"[.!?]+(?:[ \t\n\r\f]+|$)", re.ASCII)
+#: a sentence ends at a run of . ! ? followed by whitespace (not \v) or the end of the text.
+#: Python's re, linear: the look-behind starts a match only at a run's first character (from
+#: inside a run a match would fail where one from its start failed) so no position is read twice
+#: by more than one attempt; RE2 would cost microseconds per sentence
+_SENTENCE_SEP = re.compile(r"(?<![.!?])[.!?]+(?:[ \t\n\r\f]+|$)")
 #: a number right after one of these words is an enumeration ("Step 2"), not a claim
 MARKERS = frozenset({"step", "option", "point", "item", "part", "no"})
 
 
 # -- the rules on one value: used as they are by the guard, and by the batch on candidate rows --
-_DIGIT_RUN = re.compile("[0-9]+", re.ASCII)
+_DIGIT_RUN = re.compile("[0-9]+")  # one character class: linear on Python's re
 _HAS_DIGIT = Rx("[0-9]")
 _WS_CHARS = " \t\n\v\f\r"  # the separators of :func:`ws_split`
-#: a whole whitespace token holding an ASCII digit (the look-behind anchors it at its start)
-_DIGIT_TOKEN = re.compile(r"(?<![^ \t\n\v\f\r])[^ \t\n\v\f\r]*[0-9][^ \t\n\v\f\r]*", re.ASCII)
+#: a whole whitespace token holding an ASCII digit: Python's re, linear (the look-behind lets a
+#: match start only at a token's first character, and each token is then read twice at most)
+_DIGIT_TOKEN = re.compile(r"(?<![^ \t\n\v\f\r])[^ \t\n\v\f\r]*[0-9][^ \t\n\v\f\r]*")
 
 
 def text_numbers(text: str | None) -> set[str]:
@@ -58,7 +72,7 @@ def text_numbers(text: str | None) -> set[str]:
 
 
 def claim_runs(
-    text: str, ignore_below: float, ignore: tuple[re.Pattern, ...] = ()
+    text: str, ignore_below: float, ignore: tuple[Rx, ...] = ()
 ) -> list[tuple[str, list[str]]]:
     """The claims of one output with the numbers each rests on.
 
@@ -122,19 +136,22 @@ def sentence_support(output: str, known: set[str]) -> float:
     return sum(shares) / len(shares) if shares else 1.0
 
 
-def _ignore_rx(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
-    return tuple(re.compile(f"^(?:{p})$", re.ASCII) for p in patterns)
+def ignore_rx(patterns: tuple[str, ...]) -> tuple[Rx, ...]:
+    """The ``ignore`` patterns, each matching a whole claim token (checked by :func:`compile_rx`)."""
+    for k, p in enumerate(patterns):
+        compile_rx(p, f"ignore[{k}]")  # a bad pattern is a ConfigError naming it
+    return tuple(Rx(f"^(?:{p})\\Z", key=f"ignore[{k}]") for k, p in enumerate(patterns))
 
 
 def unsupported_in(
-    text: str, sources: list[str | None], ignore_below: float, ignore: tuple[re.Pattern, ...] = ()
+    text: str, sources: list[str | None], ignore_below: float, ignore: tuple[Rx, ...] = ()
 ) -> list[str]:
     """The claims of ``text`` (see :func:`claim_runs`) that no text of ``sources`` supports.
 
     >>> unsupported_in("Refunds within 45 days, code RF-2291.", ["within 30 days"], 2)
     ['45', 'RF-2291']
     """
-    if not _HAS_DIGIT.py.search(text):
+    if not _HAS_DIGIT.search(text):
         return []
     claims = claim_runs(text, ignore_below, ignore)
     if not claims:
@@ -245,17 +262,13 @@ class GroundednessValidator(BaseValidator):
     worse_when: ClassVar[str] = "lower"
 
     context_column: str = S.CONTEXT
-    ignore_below: float = 2
-    min_support: float | None = None
+    ignore_below: NonNegative = 2
+    min_support: Probability | None = None
     ignore: tuple[str, ...] = ()
     entities: bool = False
 
     def _prepare(self):
-        from workbench.validation._base import compile_rx
-
-        for p in self.ignore:
-            compile_rx(p, "ignore", ascii=True)  # a bad pattern is a ConfigError naming it
-        return {"ignore": _ignore_rx(self.ignore)}
+        return {"ignore": ignore_rx(self.ignore)}
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
@@ -315,7 +328,7 @@ class GroundednessValidator(BaseValidator):
         return f"support {score:.2f} < {self.min_support}"
 
 
-def _claims_at(t, row, start, end, ignore: tuple[re.Pattern, ...]) -> dict[int, list[str]]:
+def _claims_at(t, row, start, end, ignore: tuple[Rx, ...]) -> dict[int, list[str]]:
     """The rest of :func:`claim_runs` on the tokens the claim kernel found unsupported
     (``text[start:end]`` of ``row``): enumeration markers and ``ignore`` patterns drop some."""
     rows = np.unique(row)

@@ -18,10 +18,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import Annotated, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 import workbench.schema as S
 from workbench.errors import ConfigError
@@ -29,6 +30,13 @@ from workbench.validation._batch import Batch, Record, TextColumn
 
 Severity = Literal["block", "warn"]
 SEVERITIES: tuple[str, ...] = ("block", "warn")
+
+#: value types of validator parameters: pydantic checks the range when a policy is loaded (NaN
+#: and infinities are refused: a NaN threshold would never fire)
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
 
 _REGISTRY: dict[str, type[BaseValidator]] = {}
 _PREPARE_LOCK = threading.Lock()
@@ -169,23 +177,40 @@ class BaseValidator:
         """Run on a :class:`Batch`; any exception becomes a per-row error, never a crash.
 
         ``scope`` (a policy's ``applies_to``) further limits the rows the validator runs on.
+        When the batch path raises, each row is judged alone (:meth:`evaluate_one`), so a row
+        that cannot be checked is an error on that row only and the others are validated.
         """
         try:
             state = self.prepare()
+        except Exception as exc:  # noqa: BLE001 - a validator must never crash the batch
+            return Outcome.errors(batch.n, _error(exc))
+        try:
             active = self._active(batch)
             if scope is not None:
                 active &= scope
             out = self._run(batch, active, state) if active.any() else Outcome.empty(batch.n)
-        except Exception as exc:  # noqa: BLE001 - a validator must never crash the batch
-            return Outcome.errors(batch.n, f"error: {type(exc).__name__}: {exc}")
+        except Exception:  # noqa: BLE001 - the rows are judged one by one instead
+            return self._row_by_row(batch, scope)
         if scope is not None and not scope.all():
             out.mark(~scope, "skipped: outside the policy's applies_to")
         if not active.all():
-            out.mark(
-                ~active & (scope if scope is not None else True),
-                f"skipped: outside when={self.when}",
-            )
+            out.mark(~active & (scope if scope is not None else True), self._skip_reason(batch))
         return out
+
+    def _row_by_row(self, batch: Batch, scope: np.ndarray | None) -> Outcome:
+        out = Outcome.empty(batch.n)
+        for i in range(batch.n):
+            in_scope = True if scope is None else bool(scope[i])
+            verdict = self.evaluate_one(batch.record(i), in_scope)
+            out.passed[i], out.score[i], out.reason[i] = verdict
+        return out
+
+    def _skip_reason(self, source: Batch | Record) -> str:
+        """Why rows outside ``when`` were skipped (naming a ``when`` column the data lacks)."""
+        absent = [c for c in self.when or {} if not source.has(c.split(".", 1)[0])]
+        if absent:
+            return f"skipped: column {absent[0]!r} is absent (when={self.when})"
+        return f"skipped: outside when={self.when}"
 
     def evaluate_one(self, rec: Record, in_scope: bool = True) -> Verdict:
         """:meth:`evaluate` for one record without arrays (the runtime guard's path).
@@ -198,11 +223,11 @@ class BaseValidator:
             active = where_one(rec, self.when)
             verdict = self._one(rec, state) if active and in_scope else (1.0, NAN, "")
         except Exception as exc:  # noqa: BLE001 - a validator must never crash the guard
-            return (NAN, NAN, f"error: {type(exc).__name__}: {exc}")
+            return (NAN, NAN, _error(exc))
         if not in_scope:
             return (NAN, NAN, "skipped: outside the policy's applies_to")
         if not active:
-            return (NAN, NAN, f"skipped: outside when={self.when}")
+            return (NAN, NAN, self._skip_reason(rec))
         return verdict
 
     def _one(self, rec: Record, state: Any) -> Verdict:
@@ -228,6 +253,10 @@ class BaseValidator:
         if bad.any():
             out.mark(bad, t.problem())
         return t, active & t.ok
+
+
+def _error(exc: Exception) -> str:
+    return f"error: {type(exc).__name__}: {exc}"
 
 
 def where_mask(batch: Batch, conditions: Mapping[str, Any] | None) -> np.ndarray:
@@ -330,62 +359,131 @@ def build_validator(
 ) -> BaseValidator:
     """Build (and prepare) a validator from a config dict; errors name the key and allowed values.
 
+    Parameters are range-checked (a validator built in Python is checked here too), column names
+    must be LogFrame columns, and a pattern RE2 cannot run warns
+    (:class:`~workbench.validation._regex.RegexFallbackWarning`).
+
     >>> build_validator({"type": "regex", "must_match": "("})
     Traceback (most recent call last):
     ...
     workbench.errors.ConfigError: key 'must_match': invalid regular expression '(': missing ), unterminated subpattern at position 0
+    >>> build_validator({"type": "latency", "max_ms": -5})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.ConfigError: key 'max_ms': Input should be greater than or equal to 0 (got -5) (allowed: >= 0)
     """
     from pydantic import TypeAdapter, ValidationError
 
-    if isinstance(config, BaseValidator):
-        config.prepare()
-        return config
     _load_builtins()
     where = f"{key}." if key else ""
-    if not isinstance(config, Mapping):
-        raise ConfigError("a validator must be a mapping with a 'type' key", file=file, key=key)
-    cfg = dict(config)
-    type_name = cfg.pop("type", None)
-    if type_name not in _REGISTRY:
-        raise ConfigError(
-            f"unknown validator type {type_name!r}",
-            file=file,
-            key=f"{where}type",
-            allowed=", ".join(sorted(_REGISTRY)),
-        )
-    cls = _REGISTRY[type_name]
-    known = [f.name for f in fields(cls) if f.init]
-    unknown = [k for k in cfg if k not in known]
-    if unknown:
-        raise ConfigError(
-            f"unknown parameter {unknown[0]!r} for validator type {type_name!r}",
-            file=file,
-            key=f"{where}{unknown[0]}",
-            allowed=", ".join(known),
-        )
+    if isinstance(config, BaseValidator):
+        validator, cls, cfg = config, type(config), config.get_params()
+    else:
+        if not isinstance(config, Mapping):
+            raise ConfigError("a validator must be a mapping with a 'type' key", file=file, key=key)
+        cfg = dict(config)
+        type_name = cfg.pop("type", None)
+        if type_name not in _REGISTRY:
+            raise ConfigError(
+                f"unknown validator type {type_name!r}",
+                file=file,
+                key=f"{where}type",
+                allowed=", ".join(sorted(_REGISTRY)),
+            )
+        cls = _REGISTRY[type_name]
+        known = [f.name for f in fields(cls) if f.init]
+        unknown = [k for k in cfg if k not in known]
+        if unknown:
+            raise ConfigError(
+                f"unknown parameter {unknown[0]!r} for validator type {type_name!r}",
+                file=file,
+                key=f"{where}{unknown[0]}",
+                allowed=", ".join(known),
+            )
     try:
-        validator = TypeAdapter(cls).validate_python(cfg)
+        built = TypeAdapter(cls).validate_python(cfg)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        allowed = (err.get("ctx") or {}).get("expected")
-        raise ConfigError(err["msg"], file=file, key=f"{where}{loc}", allowed=allowed) from None
+        raise config_error(exc, file=file, prefix=where) from None
+    if not isinstance(config, BaseValidator):
+        validator = built
+    _check_columns(validator, file=file, prefix=where)
+    from workbench.validation._regex import fallbacks, warn_fallbacks
+
     try:
-        validator.prepare()
+        with fallbacks() as found:
+            validator.prepare()
     except ConfigError as exc:
         raise ConfigError(
             exc.reason, file=file, key=f"{where}{exc.key}", allowed=exc.allowed
         ) from None
+    warn_fallbacks(found, file=file, prefix=where)
     return validator
 
 
-def compile_rx(pattern: str, param: str, *, ignore_case: bool = False, ascii: bool = False):
-    """Compile a pattern from config; a bad one raises ``ConfigError`` naming the pattern."""
+def config_error(exc, *, file: str | None, prefix: str = "") -> ConfigError:
+    """A pydantic ``ValidationError`` as a :class:`ConfigError` naming the key, the value given
+    and the allowed range or values."""
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    ctx = err.get("ctx") or {}
+    allowed = ctx.get("expected")
+    bounds = [
+        f"{sign} {ctx[k]:g}"
+        for k, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
+        if k in ctx
+    ]
+    if bounds:
+        allowed = " and ".join(bounds)
+    msg = err["msg"]
+    if err["type"] not in ("missing", "extra_forbidden") and not isinstance(
+        err.get("input"), dict | list
+    ):
+        msg += f" (got {err.get('input')!r})"
+    return ConfigError(msg, file=file, key=f"{prefix}{loc}", allowed=allowed)
+
+
+_COLUMNS = frozenset(c.name for c in S.COLUMNS)
+_COLUMNS_ALLOWED = (
+    f"a LogFrame column ({', '.join(c.name for c in S.COLUMNS)}), metadata.<key>, or a derived "
+    "column (rule__<name>, score__<name>, reason__<name>, truth__<name>, topic)"
+)
+
+
+def check_column(name: Any, *, file: str | None, key: str) -> None:
+    """Refuse a column name that no LogFrame holds (a typo would make a rule never run)."""
+    ok = isinstance(name, str) and (
+        name in _COLUMNS
+        or S.is_derived(name)
+        or (name.startswith(f"{S.METADATA}.") and len(name) > len(S.METADATA) + 1)
+    )
+    if not ok:
+        raise ConfigError(
+            f"unknown column {name!r}: no row would have it, so the rule would never run",
+            file=file,
+            key=key,
+            allowed=_COLUMNS_ALLOWED,
+        )
+
+
+def _check_columns(v: BaseValidator, *, file: str | None, prefix: str) -> None:
+    for f in fields(v):
+        if f.init and (f.name == "column" or f.name.endswith("_column")):
+            check_column(getattr(v, f.name), file=file, key=f"{prefix}{f.name}")
+    for name in v.when or {}:
+        check_column(name, file=file, key=f"{prefix}when.{name}")
+
+
+def compile_rx(pattern: str, param: str, *, ignore_case: bool = False):
+    """Compile a pattern from config on the engine policy of :mod:`~workbench.validation._regex`.
+
+    A bad pattern raises ``ConfigError`` naming it; one RE2 cannot run is noted for the
+    load-time warning.
+    """
     import re
 
-    from workbench.validation._batch import Rx
+    from workbench.validation._regex import Rx, note
 
     try:
-        return Rx(pattern, ignore_case=ignore_case, ascii=ascii)
+        return note(Rx(pattern, ignore_case=ignore_case, key=param))
     except re.error as exc:
         raise ConfigError(f"invalid regular expression {pattern!r}: {exc}", key=param) from None

@@ -2,11 +2,13 @@
 
 A :class:`Batch` is built once per ``validate`` call (or once per guarded record) and caches each
 column it is asked for. Text kernels (``contains``, ``count``, ``length``) run on the Arrow array
-through pyarrow's compute functions (RE2, C++) for large batches and through Python's ``re`` for
-small ones (the runtime guard); built-in patterns are compiled with ``re.ASCII`` so both engines
-give the same answer, and patterns RE2 cannot compile (look-arounds, back-references) always use
-Python's ``re``. The validators call these kernels and never loop over rows themselves unless a
-check has no vectorised form (JSON parsing, Luhn), and then only over candidate rows.
+through pyarrow's compute functions (RE2, C++) for large batches and row by row on
+``google-re2`` for small ones (the runtime guard): one engine, so both give the same answer (the
+engine policy, and the few patterns RE2 cannot run, are :mod:`workbench.validation._regex`'s).
+Text is read through :func:`~workbench.validation._regex.utf8_safe` on both paths (a lone
+surrogate becomes U+FFFD in that value alone). The validators call these kernels and never loop
+over rows themselves unless a check has no vectorised form (JSON parsing, Luhn), and then only
+over candidate rows.
 
 >>> import pandas as pd
 >>> b = Batch(pd.DataFrame({"output": ["a b c", None]}))
@@ -20,60 +22,16 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-#: batches up to this many rows use Python's ``re`` (lower fixed cost than building Arrow arrays)
+from workbench.validation._regex import Rx, utf8_safe
+
+#: batches up to this many rows run each pattern row by row on ``google-re2`` (a lower fixed
+#: cost than building Arrow arrays); larger ones run it over the column on pyarrow's RE2
 SMALL = 32
-
-
-@dataclass(frozen=True)
-class Rx:
-    """A compiled pattern usable by both engines.
-
-    ``ascii=True`` (built-in patterns) compiles the Python side with ``re.ASCII`` to match RE2's
-    ASCII ``\\w``/``\\b``. User patterns keep Python's Unicode semantics; RE2 answers for their
-    ASCII rows and Python's ``re`` for the others (``re2_ascii``). Either way RE2 is used only
-    when it compiles the pattern and reads it as Python does (see :data:`_DIFFERS`).
-    """
-
-    pattern: str
-    ignore_case: bool = False
-    ascii: bool = True
-    py: re.Pattern = field(init=False, repr=False, compare=False)
-    re2: bool = field(init=False, repr=False, compare=False)
-    re2_ascii: bool = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        flags = (re.IGNORECASE if self.ignore_case else 0) | (re.ASCII if self.ascii else 0)
-        object.__setattr__(self, "py", re.compile(self.pattern, flags))
-        differs = _DIFFERS if self.ascii else _DIFFERS_UNICODE
-        re2 = not differs.search(self.pattern) and _re2_ok(self.pattern, self.ignore_case)
-        object.__setattr__(self, "re2", self.ascii and re2)
-        object.__setattr__(self, "re2_ascii", not self.ascii and re2)
-
-
-#: pattern syntax Python and RE2 read differently on ASCII text: ``\\s`` covers \\v only in
-#: Python (and \\x1c-\\x1f in Unicode mode), ``{,n}`` is a quantifier only in Python. Such
-#: patterns run on Python's ``re`` (built-in patterns spell whitespace out to stay on RE2).
-_DIFFERS = re.compile(r"\\[sS]|\{,")
-#: user patterns also avoid ``$``, which in Python matches before a final newline too (the
-#: built-in patterns use it only after a run that takes that newline)
-_DIFFERS_UNICODE = re.compile(r"\$|\\[sS]|\{,")
-
-
-def _re2_ok(pattern: str, ignore_case: bool) -> bool:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        pc.match_substring_regex(pa.array(["x"]), pattern, ignore_case=ignore_case)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return False
-    return True
 
 
 class TextColumn:
@@ -88,7 +46,7 @@ class TextColumn:
         if series is None:
             self.missing = np.ones(n, dtype=bool)
             self.bad = np.zeros(n, dtype=bool)
-        elif isinstance(series, pd.Series) and isinstance(series.dtype, pd.StringDtype):
+        elif _arrow_strings(series):  # UTF-8 by construction: nothing to make safe
             self.missing = series.isna().to_numpy(dtype=bool)
             self.bad = np.zeros(n, dtype=bool)
         else:
@@ -99,7 +57,7 @@ class TextColumn:
                 dtype=bool,
                 count=n,
             )
-            self._py = [v if isinstance(v, str) else None for v in values]
+            self._py = [utf8_safe(v) if isinstance(v, str) else None for v in values]
 
     @property
     def ok(self) -> np.ndarray:
@@ -125,7 +83,7 @@ class TextColumn:
         if self._arrow is None:
             import pyarrow as pa
 
-            if self._series is not None and isinstance(self._series.dtype, pd.StringDtype):
+            if self._series is not None and _arrow_strings(self._series):
                 arr = pa.array(self._series.array)
             else:
                 arr = pa.array(self.py, type=pa.large_string())
@@ -155,6 +113,15 @@ class TextColumn:
         return out
 
 
+def _arrow_strings(series: Any) -> bool:
+    """A pandas string column stored in Arrow (its values are valid UTF-8)."""
+    return (
+        isinstance(series, pd.Series)
+        and isinstance(series.dtype, pd.StringDtype)
+        and str(series.dtype.storage).startswith("pyarrow")
+    )
+
+
 class Record:
     """One record for the guard's scalar path: the column semantics of :class:`Batch`, no arrays.
 
@@ -168,12 +135,15 @@ class Record:
         self.raw = raw
         self._meta: dict[str, Any] = {}
 
+    def has(self, column: str) -> bool:
+        return column in self.raw
+
     def text(self, column: str) -> tuple[str | None, str]:
         if column not in self.raw:
             return None, f"error: {column} column is absent"
         v = self.raw[column]
         if isinstance(v, str):
-            return v, ""
+            return utf8_safe(v), ""
         if _isna(v):
             return None, f"error: {column} value is missing"
         return None, f"error: {column} is not a string"
@@ -181,7 +151,7 @@ class Record:
     def string(self, column: str) -> str | None:
         """The value when it is a string, else ``None``."""
         v = self.raw.get(column)
-        return v if isinstance(v, str) else None
+        return utf8_safe(v) if isinstance(v, str) else None
 
     def number(self, column: str) -> tuple[float, bool]:
         return _to_float(self.raw[column]) if column in self.raw else (np.nan, False)
@@ -200,9 +170,8 @@ class Record:
             raw = self.raw.get(METADATA)
             out = raw.get(key) if isinstance(raw, dict) else None
             if isinstance(raw, str):
-                m = _meta_rx(key).py.search(raw)
-                if m:
-                    out = json.loads(m.group("v"))
+                found = _meta_rx(key).first(utf8_safe(raw), "v")
+                out = None if found is None else meta_value(found)
             self._meta[key] = out
         return self._meta[key]
 
@@ -238,6 +207,12 @@ class Batch:
 
     def has(self, column: str) -> bool:
         return column in (self._lists if self._lists is not None else self.frame.columns)
+
+    def record(self, i: int) -> Record:
+        """Row ``i`` as the guard sees a record (a :class:`Record` of its column values)."""
+        if self._lists is not None:
+            return Record({k: v[i] for k, v in self._lists.items()})
+        return Record({c: self.frame[c].iat[i] for c in self.frame.columns})
 
     def _raw(self, column: str) -> pd.Series | list | None:
         if not self.has(column):
@@ -290,29 +265,55 @@ class Batch:
 
             out = np.full(self.n, None, dtype=object)
             raw = self._raw(METADATA)
-            if isinstance(raw, list):  # records may carry metadata as a dict
-                for i, v in enumerate(raw):
+            if isinstance(raw, list) or (isinstance(raw, pd.Series) and raw.dtype == object):
+                for i, v in enumerate(raw):  # metadata may be a dict rather than JSON text
                     if isinstance(v, dict):
                         out[i] = v.get(key)
             t = self.text(METADATA)
             if not t.absent and t.ok.any():
                 rx = _meta_rx(key)
-                if t.small:
-                    found = [None if s is None else rx.py.search(s) for s in t.py]
-                    raw_values = [m.group("v") if m else None for m in found]
+                if t.small or not rx.arrow:
+                    raw_values = [None if s is None else rx.first(s, "v") for s in t.py]
                 else:
                     import pyarrow.compute as pc
 
-                    ext = pc.extract_regex(t.arrow, rx.pattern)
+                    ext = pc.extract_regex(t.arrow, rx.re2)
                     raw_values = pc.struct_field(ext, "v").to_pylist()
                 parsed: dict[str, Any] = {}
                 for i, v in enumerate(raw_values):
                     if v is not None:
                         if v not in parsed:
-                            parsed[v] = json.loads(v)
+                            parsed[v] = meta_value(v)
                         out[i] = parsed[v]
             self._meta[key] = out
         return self._meta[key]
+
+
+class _Unreadable:
+    """A metadata value JSON cannot read: it equals nothing, so no condition on it holds."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unreadable>"
+
+
+UNREADABLE = _Unreadable()
+
+
+def meta_value(raw: str) -> Any:
+    """The JSON scalar ``raw`` (as found by the metadata pattern), or :data:`UNREADABLE`.
+
+    A bad escape (``"\\q"``) or an integer over Python's 4,300-digit limit is unreadable: a
+    ``when``/``applies_to`` condition on it does not hold, in the guard and in the batch alike.
+
+    >>> meta_value("true"), meta_value('"a\\u00e9"'), meta_value('"\\q"'), meta_value("9" * 5000)
+    (True, 'aé', <unreadable>, <unreadable>)
+    """
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return UNREADABLE
 
 
 @functools.lru_cache(maxsize=256)
@@ -340,38 +341,27 @@ def _to_float(v: Any) -> tuple[float, bool]:
 # -- kernels ---------------------------------------------------------------------------------
 def contains(t: TextColumn, rx: Rx) -> np.ndarray:
     """True where the pattern matches somewhere in the text (False for missing values)."""
-    if t.small or not (rx.re2 or rx.re2_ascii):
-        search = rx.py.search
-        return np.fromiter((s is not None and search(s) is not None for s in t.py), bool, t.n)
+    if t.small or not rx.arrow:
+        search = rx.search
+        return np.fromiter((s is not None and search(s) for s in t.py), bool, t.n)
     import pyarrow.compute as pc
 
-    r = pc.match_substring_regex(t.arrow, rx.pattern, ignore_case=rx.ignore_case)
-    out = r.fill_null(False).to_numpy(zero_copy_only=False)
-    if not rx.re2:  # RE2 answered for ASCII rows only
-        idx = np.flatnonzero(_non_ascii(t))
-        out[idx] = [s is not None and rx.py.search(s) is not None for s in t.at(idx)]
-    return out
-
-
-def _non_ascii(t: TextColumn) -> np.ndarray:
-    import pyarrow.compute as pc
-
-    return ~pc.string_is_ascii(t.arrow).fill_null(True).to_numpy(zero_copy_only=False)
+    r = pc.match_substring_regex(t.arrow, rx.re2, ignore_case=rx.ignore_case)
+    return r.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def count(t: TextColumn, rx: Rx) -> np.ndarray:
-    """Number of non-overlapping matches per row (0 for missing values)."""
-    fi = rx.py.finditer
-    if t.small or not (rx.re2 or rx.re2_ascii):
-        return np.fromiter((0 if s is None else sum(1 for _ in fi(s)) for s in t.py), np.int64, t.n)
+    """Number of non-overlapping matches per row (0 for missing values).
+
+    For patterns that cannot match the empty string (Arrow counts empty matches too).
+    """
+    if t.small or not rx.arrow:
+        n = rx.count
+        return np.fromiter((0 if s is None else n(s) for s in t.py), np.int64, t.n)
     import pyarrow.compute as pc
 
-    r = pc.count_substring_regex(t.arrow, rx.pattern, ignore_case=rx.ignore_case)
-    out = r.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    if not rx.re2:  # RE2 answered for ASCII rows only
-        idx = np.flatnonzero(_non_ascii(t))
-        out[idx] = [0 if s is None else sum(1 for _ in fi(s)) for s in t.at(idx)]
-    return out
+    r = pc.count_substring_regex(t.arrow, rx.re2, ignore_case=rx.ignore_case)
+    return r.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def length(t: TextColumn) -> np.ndarray:
@@ -384,27 +374,88 @@ def length(t: TextColumn) -> np.ndarray:
 
 
 #: token estimate: ASCII word runs and single other non-space characters (close to BPE counts
-#: for English, and counts non-Latin scripts per character, as BPE tokenizers roughly do);
-#: whitespace is spelled out because RE2's \s lacks the vertical tab that Python's has
-TOKEN_RX = Rx(r"[A-Za-z0-9_]+|[^\t\n\v\f\r A-Za-z0-9_]")
+#: for English, and counts non-Latin scripts per character, as BPE tokenizers roughly do). The
+#: matches are counted on the UTF-8 bytes (:func:`_token_flags`), not found one by one: a text
+#: dense with tokens has as many matches as characters
+TOKEN_RX = Rx(r"\w+|\S")
+
+_WORD_BYTE = np.zeros(256, dtype=bool)
+_WORD_BYTE[[ord(c) for c in "0123456789_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"]] = (
+    True
+)
+_SPACE_BYTE = np.zeros(256, dtype=bool)
+_SPACE_BYTE[[ord(c) for c in " \t\n\v\f\r"]] = True
+_CONTINUATION = np.zeros(256, dtype=bool)
+_CONTINUATION[0x80:0xC0] = True
+
+
+def _token_flags(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """1 at each byte of UTF-8 ``data`` that starts a :data:`TOKEN_RX` match: the first byte of
+    a word run (also at each text start in ``starts``) and every other character that is not
+    whitespace (its lead byte)."""
+    word = _WORD_BYTE[data]
+    first = word.copy()
+    first[1:] &= ~word[:-1]
+    first[starts[starts < len(data)]] = word[starts[starts < len(data)]]
+    other = ~word & ~_SPACE_BYTE[data] & ~_CONTINUATION[data]
+    return first | other
+
+
+def token_count(text: str) -> int:
+    """The number of :data:`TOKEN_RX` matches in ``text``.
+
+    >>> token_count("Refund #42 in 3 days, ok?"), TOKEN_RX.count("Refund #42 in 3 days, ok?")
+    (9, 9)
+    """
+    data = np.frombuffer(utf8_safe(text).encode("utf-8"), np.uint8)
+    return int(_token_flags(data, np.zeros(1, np.int64)).sum())
 
 
 def tokens(t: TextColumn) -> np.ndarray:
-    """Estimated token count per row."""
-    return count(t, TOKEN_RX)
+    """Estimated token count per row (:data:`TOKEN_RX` matches; 0 for missing values)."""
+    if t.small:
+        return np.fromiter((0 if s is None else token_count(s) for s in t.py), np.int64, t.n)
+    offsets, data = _utf8_buffers(t)
+    flags = np.concatenate([[0], np.cumsum(_token_flags(data, offsets[:-1]), dtype=np.int64)])
+    return flags[offsets[1:]] - flags[offsets[:-1]]
 
 
-def findall(t: TextColumn, rx: Rx, rows: np.ndarray) -> dict[int, list[str]]:
-    """Whole-match strings of ``rx`` in each of ``rows`` (Python ``re``; used for reasons)."""
+def _utf8_buffers(t: TextColumn) -> tuple[np.ndarray, np.ndarray]:
+    """``(offsets, bytes)`` of the column's Arrow array (missing values as empty strings)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = t.arrow
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count:
+        arr = pc.fill_null(arr, "")
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    return offsets.astype(np.int64), data
+
+
+#: matches of one pattern a validator examines in one text: finding each costs microseconds, and
+#: a text can hold a million; validators decide on a text with more without examining them all
+MAX_FOUND = 1_000
+
+
+def findall(
+    t: TextColumn, rx: Rx, rows: np.ndarray, limit: int | None = None
+) -> dict[int, list[str]]:
+    """Whole-match strings of ``rx`` (the first ``limit``) in each of ``rows`` (for reasons)."""
     py = t.py
-    return {int(i): findall_one(py[i], rx) for i in rows if py[i] is not None}
+    return {int(i): rx.findall(py[i], limit) for i in rows if py[i] is not None}
 
 
-def findall_one(text: str, rx: Rx) -> list[str]:
-    """Whole-match strings of ``rx`` in one text."""
-    return [m.group(0) for m in rx.py.finditer(text)]
+def findall_one(text: str, rx: Rx, limit: int | None = None) -> list[str]:
+    """Whole-match strings of ``rx`` (the first ``limit``) in one text."""
+    return rx.findall(text, limit)
 
 
+#: one character class each: Python's ``re`` runs them in time linear in the text
 _WS_SPLIT = re.compile("[ \t\n\v\f\r]+")
 #: characters ``str.split()`` splits on besides the ASCII whitespace of :data:`_WS_SPLIT`
 _PY_ONLY_WS = re.compile("[\x1c-\x1f]")

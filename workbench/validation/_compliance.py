@@ -27,7 +27,8 @@ from workbench.validation._base import (
     compile_rx,
     register,
 )
-from workbench.validation._batch import Rx, contains, findall, findall_one
+from workbench.validation._batch import MAX_FOUND, contains, findall, findall_one
+from workbench.validation._regex import Rx
 
 PIIKind = Literal["email", "phone", "card", "iban"]
 
@@ -42,6 +43,8 @@ _IBAN = r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b"
 
 
 _BUILTIN = ("email", "phone", "card", "iban")
+_BUILTIN_RX = {"email": Rx(_EMAIL), "phone": Rx(_PHONE), "card": Rx(_CARD), "iban": Rx(_IBAN)}
+#: read only on the two characters before a phone number
 _ID_GLUE = re.compile(r"(?:[A-Za-z0-9][-_/]|[A-Za-z0-9_#/])$")
 
 
@@ -96,7 +99,8 @@ class PIIValidator(BaseValidator):
     allow : list of str
         Values that are not PII here (the company's own support address, a test card).
 
-    Score: the number of PII items found.
+    Score: the number of PII items found. A text with more than ``MAX_FOUND`` (1,000)
+    candidates of one kind fails without examining each ("card: more than 1,000 candidates").
     """
 
     detect: tuple[PIIKind, ...] = ("email", "phone", "card", "iban")
@@ -114,11 +118,13 @@ class PIIValidator(BaseValidator):
                     key="phone_regions",
                     allowed="ISO 3166 codes",
                 )
-        rx = {"email": Rx(_EMAIL), "phone": Rx(_PHONE), "card": Rx(_CARD), "iban": Rx(_IBAN)}
-        state = {k: rx[k] for k in self.detect}
+        kinds = {k: _BUILTIN_RX[k] for k in self.detect}
         for name, pattern in (self.national_ids or {}).items():
-            state[name] = compile_rx(pattern, f"national_ids.{name}")
-        return state
+            kinds[name] = compile_rx(pattern, f"national_ids.{name}")
+        builtin = [rx.pattern for k, rx in kinds.items() if k in _BUILTIN]
+        # one pass for the built-in kinds together finds their candidate rows
+        union = Rx("|".join(f"(?:{p})" for p in builtin)) if builtin else None
+        return {"kinds": kinds, "builtin": union}
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
@@ -127,16 +133,15 @@ class PIIValidator(BaseValidator):
         out.passed[rows] = 1.0
         # one vectorised pass for the built-in kinds together and one per national id find the
         # candidate rows; the kinds are then told apart, and the rule run, on those only
-        builtin = [rx.pattern for k, rx in state.items() if k in _BUILTIN]
         maybe = np.zeros(batch.n, dtype=bool)
-        if builtin:
-            maybe |= contains(t, Rx("|".join(f"(?:{p})" for p in builtin)))
-        for kind, rx in state.items():
+        if state["builtin"] is not None:
+            maybe |= contains(t, state["builtin"])
+        for kind, rx in state["kinds"].items():
             if kind not in _BUILTIN:
                 maybe |= contains(t, rx)
         idx = np.flatnonzero(rows & maybe)
         for i, text in zip(idx.tolist(), t.at(idx)):
-            kinds = [k for k, rx in state.items() if rx.py.search(text)]
+            kinds = [k for k, rx in state["kinds"].items() if rx.search(text)]
             if kinds:
                 out.passed[i], out.score[i], out.reason[i] = self._verdict(text, kinds, state)
         return out
@@ -145,7 +150,7 @@ class PIIValidator(BaseValidator):
         text, problem = rec.text(self.column)
         if text is None:
             return (NAN, NAN, problem)
-        kinds = [k for k, rx in state.items() if rx.py.search(text)]
+        kinds = [k for k, rx in state["kinds"].items() if rx.search(text)]
         return self._verdict(text, kinds, state) if kinds else (1.0, 0.0, "")
 
     def _verdict(self, text: str, kinds: list[str], state) -> Verdict:
@@ -153,7 +158,11 @@ class PIIValidator(BaseValidator):
         allow = set(self.allow)
         items: list[str] = []
         for kind in kinds:
-            values = self._phones(text) if kind == "phone" else findall_one(text, state[kind])
+            rx = state["kinds"][kind]
+            values = self._phones(text) if kind == "phone" else findall_one(text, rx, MAX_FOUND + 1)
+            if len(values) > MAX_FOUND:  # fail closed rather than examine them all
+                items.append(f"{kind}: more than {MAX_FOUND:,} candidates")
+                continue
             for v in values:
                 if v in allow or (kind == "card" and not luhn_ok(re.sub(r"\D", "", v))):
                     continue
@@ -207,7 +216,7 @@ def _terms_rx(terms: tuple[str, ...], ignore_case: bool) -> Rx:
 class BannedTermsValidator(BaseValidator):
     """Banned words and phrases (whole words, case-insensitive by default).
 
-    Score: the number of banned terms found; the reason lists them.
+    Score: the number of banned terms found (at most 1,000 are counted); the reason lists them.
     """
 
     terms: tuple[str, ...] = ()
@@ -224,7 +233,7 @@ class BannedTermsValidator(BaseValidator):
         t, rows = self._text(batch, out, active)
         out.passed[rows], out.score[rows] = 1.0, 0.0
         hit = np.flatnonzero(rows & contains(t, state["rx"]))
-        for i, terms in findall(t, state["rx"], hit).items():
+        for i, terms in findall(t, state["rx"], hit, MAX_FOUND).items():
             out.passed[i], out.score[i], out.reason[i] = _banned(terms)
         return out
 
@@ -232,7 +241,7 @@ class BannedTermsValidator(BaseValidator):
         text, problem = rec.text(self.column)
         if text is None:
             return (NAN, NAN, problem)
-        terms = findall_one(text, state["rx"])
+        terms = findall_one(text, state["rx"], MAX_FOUND)
         return _banned(terms) if terms else (1.0, 0.0, "")
 
 
@@ -260,7 +269,8 @@ SECRET_PATTERNS: dict[str, str] = {
 
 @register("secrets")
 class SecretsValidator(BaseValidator):
-    """API keys, tokens and private keys in the text. Score: the number found.
+    """API keys, tokens and private keys in the text. Score: the number found (at most 1,000
+    per pattern are counted).
 
     ``patterns`` adds or overrides named regular expressions.
     """
@@ -271,7 +281,7 @@ class SecretsValidator(BaseValidator):
         state = {k: Rx(p) for k, p in SECRET_PATTERNS.items()}
         for name, pattern in (self.patterns or {}).items():
             state[name] = compile_rx(pattern, f"patterns.{name}")
-        if all(rx.re2 for rx in state.values()):
+        if all(rx.engine == "re2" for rx in state.values()):
             body = "|".join(f"(?:{rx.pattern.removeprefix('(?i)')})" for rx in state.values())
             state["_any"] = Rx(body, ignore_case=True)  # a superset: case-insensitive union
         return state
@@ -291,7 +301,7 @@ class SecretsValidator(BaseValidator):
         text, problem = rec.text(self.column)
         if text is None:
             return (NAN, NAN, problem)
-        if "_any" in state and not state["_any"].py.search(text):
+        if "_any" in state and not state["_any"].search(text):
             return (1.0, 0.0, "")
         return _secrets(text, state)
 
@@ -301,6 +311,6 @@ def _secrets(text: str, state) -> Verdict:
         f"{name}: {v[:6]}..."
         for name, rx in state.items()
         if name != "_any"
-        for v in findall_one(text, rx)
+        for v in findall_one(text, rx, MAX_FOUND)
     ]
     return (0.0, float(len(items)), "; ".join(items[:5])) if items else (1.0, 0.0, "")

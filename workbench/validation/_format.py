@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import numpy as np
@@ -22,23 +21,25 @@ from workbench.errors import ConfigError
 from workbench.validation._base import (
     NAN,
     BaseValidator,
+    Count,
     Outcome,
     Verdict,
     compile_rx,
     per_distinct,
     register,
 )
-from workbench.validation._batch import TOKEN_RX, Rx, contains, length, tokens
+from workbench.validation._batch import contains, length, token_count, tokens
+from workbench.validation._regex import Rx
 
-_FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n(.*?)\n?\s*```\s*$", re.DOTALL)
+_FENCE = Rx(r"(?s)^\s*```[A-Za-z0-9_-]*\s*\n(.*?)\n?\s*```\s*$")
 
 
 def _parse_json(text: str, allow_code_fence: bool) -> tuple[Any, str]:
     """``(value, "")`` or ``(None, reason)``."""
     if allow_code_fence:
-        m = _FENCE.match(text)
-        if m:
-            text = m.group(1)
+        body = _FENCE.first(text, 1)
+        if body is not None:
+            text = body
     try:
         return json.loads(text), ""
     except ValueError as exc:
@@ -79,6 +80,8 @@ class JsonValidator(BaseValidator):
 class JsonSchemaValidator(BaseValidator):
     """The output is JSON conforming to a JSON Schema (``jsonschema``, draft from ``$schema``).
 
+    The schema may refer only inside itself (it is never fetched); its ``pattern`` keywords run
+    on RE2 like every other pattern (see :mod:`workbench.validation._jsonschema`).
     Score: 1.0 conforming, 0.0 not; the reason names the first failing path.
     """
 
@@ -86,16 +89,12 @@ class JsonSchemaValidator(BaseValidator):
     allow_code_fence: bool = True
 
     def _prepare(self):
-        import jsonschema
+        from workbench.validation._jsonschema import compile_schema
 
         if not self.schema:
             raise ConfigError("a JSON Schema is required", key="schema")
-        cls = jsonschema.validators.validator_for(self.schema)
-        try:
-            cls.check_schema(self.schema)
-        except jsonschema.SchemaError as exc:
-            raise ConfigError(f"invalid JSON Schema: {exc.message}", key="schema") from None
-        return {"validator": cls(self.schema), "is_valid": _compiled_check(self.schema)}
+        check = compile_schema(self.schema)
+        return {"validator": check.validator, "is_valid": check.fast}
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
@@ -118,84 +117,13 @@ class JsonSchemaValidator(BaseValidator):
         return (0.0, 0.0, why) if why else (1.0, 1.0, "")
 
 
-#: keywords whose meaning is the same in drafts 7 and 2020-12 (``items`` only as one schema)
-_SAME_IN_DRAFTS = frozenset(
-    [
-        "type",
-        "properties",
-        "required",
-        "additionalProperties",
-        "enum",
-        "const",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "items",
-        "minProperties",
-        "maxProperties",
-        "title",
-        "description",
-        "default",
-        "examples",
-    ]
-)
-
-
-def _compiled_check(schema: dict) -> Any:
-    """A compiled validity check (``fastjsonschema``, ~15x faster than ``jsonschema``) when it
-    reads ``schema`` as ``jsonschema`` does: drafts 4-7, or no ``$schema`` (2020-12 for
-    ``jsonschema``) with keywords that mean the same in both; else ``None``."""
-    try:
-        import fastjsonschema
-    except ImportError:
-        return None
-    declared = str(schema.get("$schema", ""))
-    if not declared and not _same_in_drafts(schema):
-        return None
-    if declared and not any(f"draft-0{d}" in declared for d in (4, 6, 7)):
-        return None
-    try:
-        check = fastjsonschema.compile(schema)
-    except Exception:  # noqa: BLE001 - anything it cannot compile goes to jsonschema alone
-        return None
-
-    def is_valid(value: Any) -> bool:
-        try:
-            check(value)
-        except fastjsonschema.JsonSchemaException:
-            return False
-        return True
-
-    return is_valid
-
-
-def _same_in_drafts(node: Any) -> bool:
-    if isinstance(node, list):
-        return all(_same_in_drafts(v) for v in node)
-    if not isinstance(node, dict):
-        return True
-    for key, value in node.items():
-        if key not in _SAME_IN_DRAFTS or (key == "items" and not isinstance(value, dict)):
-            return False
-        if key == "properties":
-            if not all(_same_in_drafts(v) for v in value.values()):
-                return False
-        elif key in ("items", "additionalProperties") and not _same_in_drafts(value):
-            return False
-    return True
-
-
 @register("regex")
 class RegexValidator(BaseValidator):
-    """The text must match ``must_match`` and must not match ``must_not_match`` (Python ``re``)."""
+    """The text must match ``must_match`` and must not match ``must_not_match``.
+
+    Patterns are Python ``re`` syntax with ASCII ``\\d``/``\\w``/``\\s``/``\\b``, run on RE2
+    (see :mod:`workbench.validation._regex`).
+    """
 
     must_match: str | None = None
     must_not_match: str | None = None
@@ -229,9 +157,9 @@ class RegexValidator(BaseValidator):
         text, problem = rec.text(self.column)
         if text is None:
             return (NAN, NAN, problem)
-        if "must_match" in state and not state["must_match"].py.search(text):
+        if "must_match" in state and not state["must_match"].search(text):
             return (0.0, 0.0, f"does not match {self.must_match!r}")
-        if "must_not_match" in state and state["must_not_match"].py.search(text):
+        if "must_not_match" in state and state["must_not_match"].search(text):
             return (0.0, 0.0, f"matches forbidden {self.must_not_match!r}")
         return (1.0, 1.0, "")
 
@@ -240,10 +168,21 @@ class RegexValidator(BaseValidator):
 class LengthValidator(BaseValidator):
     """Length bounds in characters and/or estimated tokens. Score: the length in characters."""
 
-    min_chars: int | None = None
-    max_chars: int | None = None
-    min_tokens: int | None = None
-    max_tokens: int | None = None
+    min_chars: Count | None = None
+    max_chars: Count | None = None
+    min_tokens: Count | None = None
+    max_tokens: Count | None = None
+
+    def _prepare(self):
+        for unit in ("chars", "tokens"):
+            low, high = getattr(self, f"min_{unit}"), getattr(self, f"max_{unit}")
+            if low is not None and high is not None and low > high:
+                raise ConfigError(
+                    f"min_{unit} ({low}) is over max_{unit} ({high}): every text would fail",
+                    key=f"min_{unit}",
+                    allowed=f"at most max_{unit}",
+                )
+        return {}
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
@@ -288,7 +227,7 @@ class LengthValidator(BaseValidator):
         chars = len(text)
         toks = 0
         if self.min_tokens is not None or (self.max_tokens is not None and chars > self.max_tokens):
-            toks = sum(1 for _ in TOKEN_RX.py.finditer(text))
+            toks = token_count(text)
         for bound, value, unit, low in self._bounds(chars, toks):
             if (value < bound) if low else (value > bound):
                 return (0.0, float(chars), _length_reason(value, unit, low, bound))
@@ -323,7 +262,7 @@ class TruncationValidator(BaseValidator):
 
     finish_reasons: tuple[str, ...] = ("length", "max_tokens")
     check_last_sentence: bool = True
-    min_chars: int = 20
+    min_chars: Count = 20
 
     def _prepare(self):
         return {"unfinished": Rx(_UNFINISHED)}
@@ -353,7 +292,7 @@ class TruncationValidator(BaseValidator):
             return (0.0, 0.0, f"finish_reason={fr}")
         if (
             self.check_last_sentence
-            and state["unfinished"].py.search(text)
+            and state["unfinished"].search(text)
             and len(text) >= self.min_chars
         ):
             return (0.0, 0.0, "last sentence is unfinished")

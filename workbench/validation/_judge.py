@@ -16,16 +16,24 @@ offline.
 from __future__ import annotations
 
 import json
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 import workbench.schema as S
 from workbench.errors import ProviderError
-from workbench.validation._base import BaseValidator, Outcome, register
+from workbench.validation._base import (
+    BaseValidator,
+    Count,
+    Outcome,
+    Positive,
+    Probability,
+    register,
+)
+from workbench.validation._regex import Rx
 
 _SYSTEM = (
     "You are a strict evaluator of an AI assistant's answer. Apply the rubric and reply with JSON "
@@ -78,18 +86,23 @@ def parse_verdict(text: str) -> tuple[float, str]:
     >>> parse_verdict("Score: 3/10")
     (0.3, 'Score: 3/10')
     """
-    m = re.search(r"\{.*\}", text, re.DOTALL)
-    if m:
+    braced = _BRACED.first(text)
+    if braced:
         try:
-            obj = json.loads(m.group(0))
+            obj = json.loads(braced)
             return float(obj["score"]), str(obj.get("reason", ""))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             pass
-    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:/\s*(\d+))?", text)
-    if not m:
+    number, over = _SCORE.first(text, 1), _SCORE.first(text, 2)
+    if number is None or (over is not None and float(over) == 0):
         raise ValueError(f"no score in the judge's reply: {text[:100]!r}")
-    value = float(m.group(1)) / (float(m.group(2)) if m.group(2) else 1.0)
+    value = float(number) / (float(over) if over else 1.0)
     return value, text.strip()[:200]
+
+
+#: the reply's JSON object (first "{" to last "}") and a bare "3/10" or "0.8" score
+_BRACED = Rx(r"(?s)\{.*\}")
+_SCORE = Rx(r"(\d+(?:\.\d+)?)\s*(?:/\s*(\d+))?")
 
 
 @register("judge")
@@ -113,13 +126,13 @@ class JudgeValidator(BaseValidator):
     worse_when: ClassVar[str] = "lower"
 
     rubric: str = "The answer is helpful, correct, and safe."
-    threshold: float = 0.5
+    threshold: Probability = 0.5
     base_url: str | None = "settings"
     model: str | None = None
-    timeout_s: float = 30.0
-    max_retries: int = 2
-    concurrency: int = 4
-    max_rows: int | None = 1000
+    timeout_s: Positive = 30.0
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    max_rows: Count | None = 1000
 
     def _prepare(self):
         from workbench.settings import Settings

@@ -13,7 +13,15 @@ from typing import Any
 import numpy as np
 
 import workbench.schema as S
-from workbench.validation._base import NAN, BaseValidator, Outcome, Verdict, register
+from workbench.validation._base import (
+    NAN,
+    BaseValidator,
+    Count,
+    NonNegative,
+    Outcome,
+    Verdict,
+    register,
+)
 
 
 def _budget(n: int, active: np.ndarray, limits: list, score: np.ndarray) -> Outcome:
@@ -70,7 +78,7 @@ def _over(label: str, value: float, limit: float, unit: str) -> str:
 class LatencyValidator(BaseValidator):
     """End-to-end latency over ``max_ms``. Score: the latency in ms."""
 
-    max_ms: float = 10_000
+    max_ms: NonNegative = 10_000
 
     def _run(self, batch, active, state) -> Outcome:
         v, bad = batch.number(S.LATENCY_MS)
@@ -85,9 +93,9 @@ class LatencyValidator(BaseValidator):
 class TokenBudgetValidator(BaseValidator):
     """Prompt, completion or total tokens over budget. Score: the total tokens."""
 
-    max_in: int | None = None
-    max_out: int | None = None
-    max_total: int | None = None
+    max_in: Count | None = None
+    max_out: Count | None = None
+    max_total: Count | None = None
 
     def _run(self, batch, active, state) -> Outcome:
         return _budget(batch.n, active, *self._limits(batch))
@@ -112,7 +120,7 @@ class TokenBudgetValidator(BaseValidator):
 class CostValidator(BaseValidator):
     """Cost of the call over ``max_usd``. Score: the cost."""
 
-    max_usd: float = 0.05
+    max_usd: NonNegative = 0.05
 
     def _run(self, batch, active, state) -> Outcome:
         v, bad = batch.number(S.COST)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -27,8 +26,11 @@ from workbench.errors import ConfigError
 from workbench.validation._base import (
     BaseValidator,
     Outcome,
+    Probability,
     Verdict,
     build_validator,
+    check_column,
+    config_error,
     where_mask,
     where_one,
 )
@@ -46,8 +48,8 @@ class PassRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    min_pass_rate: float = Field(1.0, ge=0.0, le=1.0)
-    per_validator: dict[str, float] = Field(default_factory=dict)
+    min_pass_rate: Probability = 1.0
+    per_validator: dict[str, Probability] = Field(default_factory=dict)
     on_error: Literal["fail", "pass"] = "fail"
 
 
@@ -110,6 +112,8 @@ class Policy:
             for i, v in enumerate(self.validators)
         )
         object.__setattr__(self, "validators", built)
+        for col in self.applies_to or {}:
+            check_column(col, file=self.source, key=f"applies_to.{col}")
         names = [v.name for v in built]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -130,21 +134,25 @@ class Policy:
     # -- loading ----------------------------------------------------------------------------
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, file: str | None = None) -> Policy:
+        """Validate a policy given as plain data (as :meth:`to_dict` gives it)."""
+        from workbench.validation._document import check_size
+
         if not isinstance(data, dict):
             raise ConfigError("a policy must be a mapping with a 'validators' list", file=file)
+        check_size(data, file=file)
         try:
             spec = PolicySpec.model_validate(data)
         except ValidationError as exc:
             err = exc.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"])
-            ctx = err.get("ctx") or {}
-            allowed = ctx.get("expected")
+            error = config_error(exc, file=file)
             if err["type"] == "extra_forbidden":
                 model = (
                     PassRule if err["loc"][0] == "pass_rule" and len(err["loc"]) > 1 else PolicySpec
                 )
-                allowed = ", ".join(model.model_fields)
-            raise ConfigError(err["msg"], file=file, key=loc, allowed=allowed) from None
+                error = ConfigError(
+                    error.reason, file=file, key=error.key, allowed=", ".join(model.model_fields)
+                )
+            raise error from None
         return cls(
             validators=tuple(spec.validators),
             name=spec.name,
@@ -158,18 +166,10 @@ class Policy:
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> Policy:
-        """Load and validate a policy file."""
-        import yaml
+        """Load and validate a policy file (UTF-8 YAML; see :mod:`._document` for its bounds)."""
+        from workbench.validation._document import read_yaml
 
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read the policy: {exc.strerror}", file=str(path)) from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from None
-        return cls.from_dict(data, file=str(path))
+        return cls.from_dict(read_yaml(path), file=str(path))
 
     def to_dict(self) -> dict[str, Any]:
         """The policy as plain data; ``Policy.from_dict(p.to_dict())`` is equivalent to ``p``."""

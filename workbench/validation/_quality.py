@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
+from pydantic import Field
 
 import workbench.schema as S
-from workbench.validation._base import NAN, BaseValidator, Outcome, Verdict, register
+from workbench.validation._base import (
+    NAN,
+    BaseValidator,
+    Count,
+    Outcome,
+    Probability,
+    Verdict,
+    register,
+)
 from workbench.validation._batch import (
-    Rx,
     TextColumn,
     contains,
     lower,
@@ -28,6 +36,7 @@ from workbench.validation._batch import (
     word_hits,
     ws_split,
 )
+from workbench.validation._regex import Rx
 
 _VERBS = (
     r"(?:help|assist|provide|share|support|comply|fulfill|do that|answer|discuss|give|disclose"
@@ -59,18 +68,19 @@ class RefusalValidator(BaseValidator):
         Extra regular expressions (case-insensitive) that mark a refusal.
     within_chars : int
         Only phrases starting in the first ``within_chars`` characters count: a refusal leads.
+        At most 1,000 (RE2's largest repetition).
 
     Score: 1.0 when a refusal phrase is found, else 0.0 (the rule fails on a refusal).
     """
 
     phrases: tuple[str, ...] = ()
-    within_chars: int = 300
+    within_chars: Annotated[int, Field(ge=0, le=1000)] = 300
 
     def _prepare(self):
         from workbench.validation._base import compile_rx
 
-        for p in self.phrases:
-            compile_rx(p, "phrases", ignore_case=True)
+        for k, p in enumerate(self.phrases):
+            compile_rx(p, f"phrases[{k}]", ignore_case=True)
         body = "|".join(f"(?:{p})" for p in (*REFUSAL_PHRASES, *self.phrases))
         return {"rx": Rx(rf"^(?s:.){{0,{int(self.within_chars)}}}?\b(?:{body})", ignore_case=True)}
 
@@ -87,7 +97,7 @@ class RefusalValidator(BaseValidator):
         text, problem = rec.text(self.column)
         if text is None:
             return (NAN, NAN, problem)
-        if state["rx"].py.search(text):
+        if state["rx"].search(text):
             return (0.0, 1.0, "refusal phrase in the output")
         return (1.0, 0.0, "")
 
@@ -241,11 +251,16 @@ def _stopword_rx(words: tuple[str, ...]) -> Rx:
 _WORDS = Rx(r"[^\t\n\v\f\r ]+")
 
 
+#: characters of a text the language detector reads
+DETECT_CHARS = 10_000
+
+
 def detect_language(text: str, backend: str = "auto") -> tuple[str, float]:
     """``(language code, probability)`` of ``text`` with an offline model shipped in its wheel.
 
     ``py3langid`` (97 languages, numpy, ~50 µs a text) when installed, else ``langdetect``
-    (seeded for determinism).
+    (seeded for determinism). The detector reads the first :data:`DETECT_CHARS` characters (its
+    cost is linear in what it reads; a language shows long before that).
 
     >>> detect_language("Vielen Dank für Ihre Bestellung, sie wird morgen versandt.")[0]
     'de'
@@ -253,7 +268,7 @@ def detect_language(text: str, backend: str = "auto") -> tuple[str, float]:
     from workbench._lang import detect_languages
 
     [(lang, prob)] = detect_languages(
-        [text], backend, max_chars=max(len(text), 1), return_probability=True
+        [text], backend, max_chars=min(max(len(text), 1), DETECT_CHARS), return_probability=True
     )
     return (lang or "unknown", prob)
 
@@ -279,7 +294,7 @@ class LanguageValidator(BaseValidator):
     """
 
     expected: tuple[str, ...] = ("en",)
-    min_chars: int = 20
+    min_chars: Count = 20
     backend: Literal["auto", "py3langid", "langdetect"] = "auto"
     fast_path: bool = True
 
@@ -402,8 +417,8 @@ class RelevanceValidator(BaseValidator):
     worse_when: ClassVar[str] = "lower"
 
     input_column: str = S.INPUT
-    min_similarity: float = 0.05
-    min_input_terms: int = 2
+    min_similarity: Probability = 0.05
+    min_input_terms: Count = 2
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
@@ -451,9 +466,9 @@ class RepetitionValidator(BaseValidator):
 
     worse_when: ClassVar[str] = "lower"
 
-    n: int = 3
-    min_words: int = 20
-    min_distinct_ratio: float = 0.5
+    n: Annotated[int, Field(ge=1)] = 3
+    min_words: Count = 20
+    min_distinct_ratio: Probability = 0.5
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
