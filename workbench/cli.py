@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "show, diff, audit, roll back and approve versioned deployment configs",
     ),
     "serve": ("workbench.app._cli", "serve the dashboard"),
+    "gateway": ("workbench.gateway._cli", "OpenAI-compatible gateway serving the promoted config"),
 }
 
 

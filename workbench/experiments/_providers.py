@@ -312,6 +312,71 @@ class OpenAIProvider(Provider):
             attempts=self.max_retries + 1,
         )
 
+    async def stream(self, body: dict):
+        """Yield the text deltas of a streamed completion (``stream: true``), then a final dict.
+
+        Connection errors, timeouts and retryable statuses are retried as :meth:`send` does, but
+        only before the first byte: a stream that breaks part-way raises :class:`ProviderError`
+        (the caller has shown text already). The last item is a dict with ``finish_reason`` and
+        ``usage`` (when the upstream sent them).
+        """
+        import httpx
+
+        last = ""
+        started = False
+        for attempt in range(self.max_retries + 1):
+            retry_after = None
+            client = await self._free.get()
+            try:
+                async with client.stream("POST", self.url, json={**body, "stream": True}) as resp:
+                    if resp.status_code == 200:
+                        async for item in _sse_deltas(resp):
+                            started = True
+                            yield item
+                        return
+                    await resp.aread()
+                    last = f"HTTP {resp.status_code}: {resp.text[:200]}"
+                    if resp.status_code not in RETRY_STATUS:
+                        raise ProviderError(last)
+                    retry_after = resp.headers.get("retry-after")
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                last = f"{type(exc).__name__}: {exc}"
+                if started:
+                    raise ProviderError(f"the stream broke part-way: {last}") from None
+            finally:
+                self._free.put_nowait(client)
+            if attempt < self.max_retries:
+                await asyncio.sleep(self._delay(attempt, retry_after))
+        raise ProviderError(f"gave up after {self.max_retries + 1} attempts: {last}")
+
+
+async def _sse_deltas(resp):
+    """Text deltas of an OpenAI server-sent-event stream, then ``{finish_reason, usage}``."""
+    import json
+
+    final: dict[str, Any] = {"finish_reason": None, "usage": None}
+    async for line in resp.aiter_lines():
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if data == "[DONE]":
+            break
+        try:
+            doc = json.loads(data)
+            choice = (doc.get("choices") or [{}])[0]
+        except (ValueError, AttributeError, IndexError, TypeError) as exc:
+            raise ProviderError(
+                f"malformed stream event ({type(exc).__name__}): {data[:200]}"
+            ) from None
+        if doc.get("usage"):
+            final["usage"] = doc["usage"]
+        text = (choice.get("delta") or {}).get("content")
+        if text:
+            yield text
+        if choice.get("finish_reason"):
+            final["finish_reason"] = choice["finish_reason"]
+    yield final
+
 
 def _tls_context():
     import ssl

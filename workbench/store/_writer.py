@@ -176,6 +176,12 @@ class StoreWriter:
             self._cond.notify()
         await fut
 
+    def open(self) -> StoreWriter:
+        """Start now (threads, and recovery of dead writers' logs) instead of on the first row."""
+        with self._cond:
+            self._ensure_started()
+        return self
+
     def flush(self) -> None:
         """Commit everything queued and roll it into Parquet; return when the parts exist."""
         with self._cond:

@@ -1,0 +1,68 @@
+"""``workbench gateway``: serve the promoted config as an OpenAI-compatible endpoint.
+
+Example::
+
+    OPENAI_API_KEY=... workbench gateway --config-dir data/configs \\
+        --target support-assistant/assistant --upstream https://api.openai.com/v1 \\
+        --logs logs/store --port 8080
+
+The upstream key is read from the environment variable named by ``--api-key-env`` and never
+logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config-dir", required=True, help="versioned config directory")
+    parser.add_argument("--target", required=True, help="APP/NAME of the config to serve")
+    parser.add_argument("--upstream", required=True, help="OpenAI-compatible base URL (…/v1)")
+    parser.add_argument("--logs", required=True, help="log store folder (day-partitioned Parquet)")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
+    parser.add_argument("--policy", help="guard policy for configs that name none")
+    parser.add_argument(
+        "--api-key-env", default="OPENAI_API_KEY", help="environment variable with the upstream key"
+    )
+    parser.add_argument("--concurrency", type=int, default=64, help="upstream requests at once")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request, total")
+    parser.add_argument("--max-retries", type=int, default=2)
+    parser.add_argument(
+        "--max-inflight", type=int, default=512, help="beyond this, answer 429 with Retry-After"
+    )
+    parser.add_argument("--stream-mode", choices=("buffered", "sentences"), default="buffered")
+    parser.add_argument("--on-upstream-error", choices=("error", "fallback"), default="error")
+    parser.add_argument("--poll-interval", type=float, default=0.5, help="config reload check, s")
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from workbench.gateway._app import GatewaySettings, build_app
+
+    settings = GatewaySettings(
+        config_dir=args.config_dir,
+        target=args.target,
+        upstream=args.upstream,
+        logs=args.logs,
+        policy=args.policy,
+        api_key_env=args.api_key_env,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+        max_inflight=args.max_inflight,
+        stream_mode=args.stream_mode,
+        on_upstream_error=args.on_upstream_error,
+        poll_interval=args.poll_interval,
+    )
+    uvicorn.run(
+        build_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
