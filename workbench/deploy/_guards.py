@@ -1,7 +1,7 @@
 """Guards by policy file, built on first use (``workbench.validation`` costs ~0.5 s to import,
 so a deployment that never guards, or has not guarded yet, does not pay it).
 
-A guard is rebuilt when its policy file changes; a policy file that no longer loads keeps the
+A guard is rebuilt when the deployment's reload check sees its policy file change; a file that no longer loads keeps the
 last good guard and the error is reported by :meth:`Guards.problems`.
 
 >>> g = Guards(config_dir=".")
@@ -32,17 +32,23 @@ class Guards:
         p = Path(policy)
         return p if p.is_absolute() else self.config_dir / p
 
-    def get(self, policy: str | os.PathLike | None):
-        """The guard for ``policy`` (``None`` for no policy)."""
+    def get(self, policy: str | os.PathLike | None, *, check: bool = False):
+        """The guard for ``policy`` (``None`` for no policy).
+
+        The serving path takes the cached guard without touching the file system; ``check=True``
+        (the deployment's reload check) rebuilds it when the file changed.
+        """
         if policy is None:
             return None
         path = self.resolve(policy)
+        hit = self._cache.get(path)
+        if hit is not None and not check:
+            return hit[1]
         try:
             st = path.stat()
             stamp = (st.st_mtime_ns, st.st_size)
         except OSError:
             stamp = None
-        hit = self._cache.get(path)
         if hit is not None and (hit[0] == stamp or stamp is None):
             return hit[1]
         with self._lock:

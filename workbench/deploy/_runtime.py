@@ -113,6 +113,7 @@ class Deployment:
         self._cache: dict = {}
         self._reload_lock = threading.Lock()
         self._problem: str | None = None
+        self._guarded = False  # once a guard ran, reloads rebuild guards before swapping
         self._snapshot = load_snapshot(config_dir, self.app, self.name, self._cache)
         self._sig = self._signature(self._snapshot)
         self.reloads = 0
@@ -152,7 +153,8 @@ class Deployment:
             try:
                 snap = load_snapshot(self.config_dir, self.app, self.name, self._cache)
                 for arm in [snap.current, *(snap.split.arms.values() if snap.split else ())]:
-                    self.guards.get(arm.policy or self.policy) if self._guarded else None
+                    if self._guarded:
+                        self.guards.get(arm.policy or self.policy, check=True)
             except Exception as exc:  # keep serving the last good snapshot, say why
                 if self._problem != str(exc):
                     log.warning(
@@ -172,8 +174,6 @@ class Deployment:
             if changed:
                 log.info("serving %s/%s v%s", self.app, self.name, snap.version)
             return changed
-
-    _guarded = False
 
     def _ensure_polling(self) -> None:
         if self._poller is not None or self.poll_interval <= 0 or self._stop.is_set():

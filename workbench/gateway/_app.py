@@ -106,7 +106,7 @@ class Gateway:
         self.provider = None
 
     async def start(self) -> None:
-        from workbench.experiments._providers import OpenAIProvider
+        from workbench.gateway._upstream import UpstreamProvider
         from workbench.store._writer import StoreWriter
 
         s = self.settings
@@ -121,7 +121,9 @@ class Gateway:
             skip_types=s.skip_types,
         )
         self.deployment.warm()  # import validation and compile the policy before traffic
-        self.provider = OpenAIProvider(
+        import pyarrow.parquet  # noqa: F401  (the log writer's; not under the first requests)
+
+        self.provider = UpstreamProvider(
             s.upstream,
             api_key_env=s.api_key_env,
             concurrency=s.concurrency,
@@ -292,6 +294,7 @@ class Gateway:
         meta = {"request_metadata": metadata or None}
         if comp is not None:
             meta["upstream_attempts"] = comp.attempts
+            meta["upstream_ms"] = comp.latency_ms
             fields.setdefault("finish_reason", comp.finish_reason)
             fields["tokens_in"], fields["tokens_out"] = comp.tokens_in, comp.tokens_out
         await self.deployment.alog(
@@ -397,3 +400,16 @@ def build_app(settings: GatewaySettings, transport: Any = None):
     )
     app.state.gateway = gw
     return app
+
+
+SETTINGS_ENV = "WORKBENCH_GATEWAY_SETTINGS"
+
+
+def app_from_env():
+    """The app built from ``$WORKBENCH_GATEWAY_SETTINGS`` (JSON): each uvicorn worker process
+    calls this (``workbench gateway --workers N``) and runs its own gateway and log writer."""
+    import os
+
+    data = json.loads(os.environ[SETTINGS_ENV])
+    data["skip_types"] = tuple(data.get("skip_types", ()))
+    return build_app(GatewaySettings(**data))

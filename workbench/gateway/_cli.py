@@ -35,6 +35,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stream-mode", choices=("buffered", "sentences"), default="buffered")
     parser.add_argument("--on-upstream-error", choices=("error", "fallback"), default="error")
     parser.add_argument("--poll-interval", type=float, default=0.5, help="config reload check, s")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (each with its own upstream pool, limits and log segment)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,8 +63,23 @@ def run(args: argparse.Namespace) -> int:
         on_upstream_error=args.on_upstream_error,
         poll_interval=args.poll_interval,
     )
+    if args.workers > 1:
+        import dataclasses
+        import json
+        import os
+
+        from workbench.gateway._app import SETTINGS_ENV
+
+        os.environ[SETTINGS_ENV] = json.dumps(dataclasses.asdict(settings))
+        app, extra = (
+            "workbench.gateway._app:app_from_env",
+            {"factory": True, "workers": args.workers},
+        )
+    else:
+        app, extra = build_app(settings), {}
     uvicorn.run(
-        build_app(settings),
+        app,
+        **extra,
         host=args.host,
         port=args.port,
         log_level="warning",
