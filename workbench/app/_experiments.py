@@ -1,4 +1,5 @@
-"""Experiments page: create from a baseline config, edit the variant, plan, run, analyse, promote."""
+"""Experiments page: create from a baseline config, edit the variant, plan, run, analyse, promote;
+the config history with diffs, rollback and approval."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ def page(session: Any):
         import workbench.experiments  # noqa: F401
     except ImportError as exc:
         return unavailable("Experiments", f"workbench.experiments: {exc}")
+    from workbench.app import _config_history as config_history
     from workbench.app._dataset import find_policy
     from workbench.app._experiment_state import ExperimentState, sample_inputs
 
@@ -273,5 +275,6 @@ def page(session: Any):
         pn.Column("### 3. Metric and sample size", pn.Row(metric, mde, alpha, n_inputs), plan_md),
         pn.Column("### 4. Run", launch, progress, status, results),
         pn.Column("### 5. Promote", force, reason, promote_btn, promoted),
+        config_history.section(settings.config_dir, say),
         sizing_mode="stretch_width",
     )
