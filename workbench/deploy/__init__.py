@@ -4,7 +4,8 @@
 running traffic split, reloads when they change, assigns the arm by unit id (the experiments'
 salted hash, :func:`workbench.experiments._online.assign_arm`), renders the messages in the
 bounded template sandbox, guards an output with the policy the config names, and logs every call
-as a LogFrame row to the log store (:mod:`workbench.store`).
+as a LogFrame row to the log store (:mod:`workbench.store`), and as an OpenTelemetry GenAI span
+when given a :class:`~workbench.deploy._otel.SpanSink`.
 
 Importing it loads no pandas, numpy, panel or bertopic (under 150 ms); the validation package
 loads on the first guarded output (or :meth:`Deployment.warm`), pyarrow in the log writer's

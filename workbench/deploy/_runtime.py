@@ -82,6 +82,8 @@ class Deployment:
         thread; ``0`` checks only on :meth:`refresh`). A bad new file keeps the last good
         snapshot and is reported in :attr:`problems`.
     skip_types : validator types the guard does not run when serving (default: the LLM judge).
+    spans : a :class:`~workbench.deploy._otel.SpanSink`: every logged call is also an
+        OpenTelemetry GenAI span.
     """
 
     def __init__(
@@ -94,6 +96,7 @@ class Deployment:
         poll_interval: float = 1.0,
         skip_types: tuple[str, ...] = ("judge",),
         writer=None,
+        spans=None,
     ) -> None:
         if target.count("/") != 1 or not all(target.split("/")):
             raise ConfigError(f"target must be APP/NAME, got {target!r}", key="target")
@@ -103,6 +106,7 @@ class Deployment:
         self.poll_interval = poll_interval
         self.guards = Guards(config_dir, skip_types=skip_types)
         self._writer = writer
+        self.spans = spans
         if writer is None and logs is not None:
             from workbench.store._writer import StoreWriter
 
@@ -266,9 +270,13 @@ class Deployment:
 
     def log(self, prepared: Prepared, *, durable: bool = False, **fields: Any) -> None:
         """Log the call (queued; with ``durable=True`` return once it is fsynced)."""
-        if self._writer is None:
+        if self._writer is None and self.spans is None:
             return
         row = self.row(prepared, **fields)
+        if self.spans is not None:
+            self.spans.emit(row, prepared)
+        if self._writer is None:
+            return
         if durable:
             self._writer.write(row)
         else:
@@ -276,9 +284,13 @@ class Deployment:
 
     async def alog(self, prepared: Prepared, **fields: Any) -> None:
         """Log the call and wait, without blocking the loop, until it is durable."""
-        if self._writer is None:
+        if self._writer is None and self.spans is None:
             return
-        await self._writer.awrite(self.row(prepared, **fields))
+        row = self.row(prepared, **fields)
+        if self.spans is not None:
+            self.spans.emit(row, prepared)
+        if self._writer is not None:
+            await self._writer.awrite(row)
 
     def close(self) -> None:
         """Stop polling and flush the log (idempotent)."""
