@@ -226,3 +226,42 @@ def test_overload_gets_429_with_retry_after_not_a_crash(tools, config_dir, tmp_p
     assert {c for c, _ in codes} == {200, 429}
     assert all(ra == "1" for c, ra in codes if c == 429)
     assert sum(c == 200 for c, _ in codes) >= 8
+
+
+def test_a_running_split_is_served_by_unit_id_and_logged_with_its_arm(
+    tools, config_dir, tmp_path, fake
+):
+    from workbench.experiments import ExperimentSpec
+    from workbench.experiments._online import assign_variant, write_split_config
+
+    spec = ExperimentSpec.model_validate(
+        {
+            "name": "brief",
+            "app": "shop",
+            "baseline": {"name": "control", "system_prompt": "You help.", "policy": "policy.yaml"},
+            "variants": [{"name": "brief", "system_prompt": "Be brief.", "policy": "policy.yaml"}],
+            "primary": {"kind": "policy"},
+        }
+    )
+    write_split_config(spec, config_dir)
+    logs = tmp_path / "logs"
+    gw = tools.start_gateway(config_dir, logs, fake)
+    try:
+        client = _client(gw)
+        for i in range(20):
+            unit = f"user-{i}"
+            if i % 2:
+                raw = client.chat.completions.with_raw_response.create(**_ask("hi"), user=unit)
+            else:
+                raw = client.chat.completions.with_raw_response.create(
+                    **_ask("hi"), extra_headers={"X-Workbench-Unit": unit}
+                )
+            assert raw.headers["x-workbench-arm"] == assign_variant(unit, spec)
+            assert (
+                raw.headers["x-workbench-prompt-version"] == f"brief:{assign_variant(unit, spec)}"
+            )
+    finally:
+        gw.stop()
+    frame = read(logs)
+    assert set(frame[C.VARIANT]) == {"control", "brief"}
+    assert {json.loads(m)["experiment"] for m in frame[C.METADATA]} == {"brief"}

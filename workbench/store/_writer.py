@@ -264,7 +264,7 @@ class StoreWriter:
             if rows:
                 try:
                     os.write(self._fd, b"".join(rows))
-                    os.fsync(self._fd)
+                    _sync(self._fd)
                     self._seg_rows += len(rows)
                     self.stats["rows"] += len(rows)
                     self.stats["commits"] += 1
@@ -296,6 +296,10 @@ class StoreWriter:
                 _release(self.root, seg, lock_fd)
             finally:
                 self._convert.task_done()
+
+
+#: fdatasync flushes the appended bytes and the size (what a reader needs), not the mtime
+_sync = getattr(os, "fdatasync", os.fsync)
 
 
 def _release(root: Path, seg: str, lock_fd: int | None) -> None:
