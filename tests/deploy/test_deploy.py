@@ -196,3 +196,14 @@ def test_threads_preparing_during_promotions_and_rollbacks_never_fail(tmp_path):
         for t in threads:
             t.join()
     assert errors == [] and len(seen) >= 5
+
+
+@pytest.mark.parametrize(
+    "module", ["", "._snapshot", "._guards", "._record", "._runtime", "._otel"]
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module("workbench.deploy" + module))
+    assert result.failed == 0 and result.attempted > 0

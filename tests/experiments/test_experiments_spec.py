@@ -125,6 +125,10 @@ def test_example_specs_load_with_config_refs():
         "_online",
         "_promote",
         "_template",
+        "_arm",
+        "_assign",
+        "_versions",
+        "_audit",
         "__init__",
     ],
 )

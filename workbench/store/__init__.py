@@ -16,7 +16,7 @@ DuckDB and pandas on the first :func:`read`.
 
 >>> from workbench import store
 >>> sorted(store.__all__)[:3]
-['StoreWriter', 'glob', 'partitions']
+['StoreWriter', 'arrow_schema', 'glob']
 """
 
 from __future__ import annotations
