@@ -20,7 +20,8 @@ Streaming (``stream: true``) has two modes:
   that judge the whole answer (JSON, truncation, minimum length, groundedness of the full answer)
   only see it at the end, when earlier sentences have been shown; a block then ends the stream
   with the fallback text, and the log records the block. Use it where latency matters more than
-  whole-answer checks.
+  whole-answer checks. Headers are sent before the guard decides, so ``X-Workbench-Guard`` is
+  ``stream`` here; the decision is in the log row.
 
 Overload: past ``max_inflight`` requests in flight the gateway answers 429 with ``Retry-After``
 at once (memory stays bounded). An upstream that fails, times out or returns a malformed body is

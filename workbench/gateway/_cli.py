@@ -36,6 +36,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--on-upstream-error", choices=("error", "fallback"), default="error")
     parser.add_argument("--poll-interval", type=float, default=0.5, help="config reload check, s")
     parser.add_argument(
+        "--skip-types",
+        default="judge",
+        help="comma-separated validator types the guard skips when serving (default: judge, "
+        "an LLM call per answer); '' runs them all",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=1,
@@ -62,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         stream_mode=args.stream_mode,
         on_upstream_error=args.on_upstream_error,
         poll_interval=args.poll_interval,
+        skip_types=tuple(t for t in args.skip_types.split(",") if t.strip()),
     )
     if args.workers > 1:
         import dataclasses
