@@ -207,3 +207,21 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module("workbench.deploy" + module))
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_an_edited_policy_is_picked_up_and_a_broken_one_keeps_the_last_good(tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    _config(tmp_path, policy="policy.yaml")
+    with Deployment(tmp_path, "shop/assistant", poll_interval=0.05) as dep:
+        call = dep.prepare("hi")
+        assert dep.guard(call, "We offer legal advice.").allowed
+        policy.write_text(POLICY + "  - type: banned_terms\n    terms: [legal advice]\n")
+        deadline = time.monotonic() + 5
+        while dep.guard(call, "We offer legal advice.").allowed and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not dep.guard(call, "We offer legal advice.").allowed
+        policy.write_text("validators: [{type: no_such_validator}]\n")
+        while not dep.problems and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert dep.problems and not dep.guard(call, "We offer legal advice.").allowed

@@ -26,6 +26,7 @@ class Guards:
         self._lock = threading.Lock()
         self._cache: dict[Path, tuple[tuple, Any]] = {}
         self._errors: dict[Path, str] = {}
+        self._by_name: dict = {}  # policy as named -> guard: the serving path's lookup
 
     def resolve(self, policy: str | os.PathLike) -> Path:
         """A policy path as named in a config: absolute, or relative to the config dir."""
@@ -40,9 +41,14 @@ class Guards:
         """
         if policy is None:
             return None
+        if not check:
+            fast = self._by_name.get(policy)
+            if fast is not None:
+                return fast
         path = self.resolve(policy)
         hit = self._cache.get(path)
         if hit is not None and not check:
+            self._by_name[policy] = hit[1]
             return hit[1]
         try:
             st = path.stat()
@@ -66,6 +72,7 @@ class Guards:
                 raise
             self._errors.pop(path, None)
             self._cache[path] = (stamp, guard)
+            self._by_name = {}  # serving picks the new guard up on its next call
             return guard
 
     def problems(self) -> list[str]:
