@@ -17,7 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from workbench.cluster._backends import BACKENDS, DEFAULT_BACKEND
 from workbench.errors import ConfigError
+
+EmbeddingBackend = Literal[tuple(BACKENDS)]  # the one registry of embedding backends
 
 
 class Settings(BaseModel):
@@ -28,8 +31,9 @@ class Settings(BaseModel):
     cache_dir: Path = Path(".workbench-cache")
     engine: Literal["pandas", "dask"] = "pandas"
     dask_address: str | None = None
-    embedding_backend: Literal["tfidf", "sentence-transformers"] = "tfidf"
+    embedding_backend: EmbeddingBackend = DEFAULT_BACKEND
     embedding_model: str | None = None
+    embedding_base_url: str | None = None
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key_env: str = "OPENAI_API_KEY"

@@ -97,3 +97,83 @@ def failures() -> pd.DataFrame:
 def fast():
     """Constructor arguments that keep a fit small and quick in tests."""
     return {"umap_epochs": 60, "cache_dir": False}
+
+
+class EmbeddingServer:
+    """A real OpenAI-compatible ``/v1/embeddings`` server on 127.0.0.1.
+
+    Vectors are a deterministic function of the text (bag of hashed words), so equal texts get
+    equal vectors. ``fail_first``: the first N requests are answered 429 (Retry-After 0) or 500
+    in turn; ``status``: every request is answered with this status instead (e.g. 400).
+    """
+
+    def __init__(self, fail_first: int = 0, status: int | None = None, dim: int = 16):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.fail_first, self.status, self.dim = fail_first, status, dim
+        self.lock = threading.Lock()
+        self.requests: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with server.lock:
+                    server.requests.append(body)
+                    n = len(server.requests)
+                if server.status is not None:
+                    return self._send(server.status, {"error": {"message": "refused"}})
+                if n <= server.fail_first:
+                    if n % 2:
+                        return self._send(429, {"error": "slow down"}, {"Retry-After": "0"})
+                    return self._send(500, {"error": "boom"})
+                data = [
+                    {"object": "embedding", "index": i, "embedding": server.vector(t)}
+                    for i, t in reversed(list(enumerate(body["input"])))  # any order
+                ]
+                self._send(200, {"object": "list", "data": data, "model": body["model"]})
+
+            def _send(self, code, payload, headers=None):
+                raw = json.dumps(payload).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(raw)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def vector(self, text: str) -> list[float]:
+        import zlib
+
+        v = np.zeros(self.dim)
+        for w in text.lower().split():
+            v[zlib.crc32(w.encode()) % self.dim] += 1.0
+        v[0] += 0.01
+        return v.tolist()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def embedding_server():
+    """Factory: ``with embedding_server(fail_first=2) as srv: ...``."""
+    return EmbeddingServer

@@ -104,7 +104,7 @@ def test_damaged_cache_shard_is_a_miss(tmp_path):
 
 
 def test_settings_choose_backend(monkeypatch):
-    assert isinstance(make_embedder(Settings()), TfidfEmbedder)
+    assert isinstance(make_embedder(Settings(embedding_backend="tfidf")), TfidfEmbedder)
     with pytest.raises(ConfigError, match="embedding_model"):
         make_embedder(Settings(embedding_backend="sentence-transformers"))
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # not installed

@@ -189,7 +189,9 @@ def test_result_plots(fitted):
 
 
 def test_sampled_fit_assigns_the_rest(failures):
-    fc = FailureClusterer(**FAST, max_fit_docs=120, min_topic_size=10).fit(failures)
+    # 120 points: 60 UMAP epochs leave the layout unsettled for some seeds; 200 settle it
+    params = {**FAST, "umap_epochs": 200}
+    fc = FailureClusterer(**params, max_fit_docs=120, min_topic_size=10).fit(failures)
     assert fc.fit_info_["sampled"] and fc.fit_info_["n_fit"] < 240
     assert fc.assignments_[S.TOPIC].notna().all()
     s = score_clusters(*_truth(fc, failures))

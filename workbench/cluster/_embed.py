@@ -1,9 +1,11 @@
-"""Embedding backends for failure clustering, and an on-disk cache keyed by text hash.
+"""Lexical and sentence-transformers embedding backends, and an on-disk cache keyed by text hash.
 
-The default backend, :class:`TfidfEmbedder`, needs no download: TF-IDF over word and character
-n-grams, reduced with TruncatedSVD and L2-normalised (a small LSA model). It is fitted on the
+:class:`TfidfEmbedder` (``embedding_backend: tfidf``) needs no download: TF-IDF over word and
+character n-grams, reduced with TruncatedSVD and L2-normalised (a small LSA model), fitted on the
 documents being clustered. :class:`SentenceTransformerEmbedder` is used only when the
 ``sentence-transformers`` package is installed and named in :class:`workbench.settings.Settings`.
+The default backend is the offline semantic ``wordllama`` one (``workbench.cluster._static``);
+every backend is named in one registry, ``workbench.cluster._backends``.
 
 Both satisfy BERTopic's embedder protocol (``embed(documents, verbose=False)``) so they can be
 handed to ``BERTopic(embedding_model=...)``.
@@ -28,7 +30,19 @@ from typing import Any, Protocol
 import numpy as np
 
 from workbench._atomic import write_atomic
+from workbench.cluster._backends import embedder_from_state, make_embedder
 from workbench.errors import ConfigError, MissingDependencyError, NotFittedError
+
+__all__ = [
+    "EmbeddingCache",
+    "SentenceTransformerEmbedder",
+    "TfidfEmbedder",
+    "cached_embed",
+    "corpus_key",
+    "embedder_from_state",
+    "make_embedder",
+    "text_key",
+]
 
 EMBEDDINGS_EXTRA = "embeddings"
 
@@ -340,49 +354,6 @@ class SentenceTransformerEmbedder:
         cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]
     ) -> SentenceTransformerEmbedder:
         return cls(**meta["params"])
-
-
-def make_embedder(settings=None, seed: int = 0):
-    """The embedding backend named by ``settings`` (default: the offline TF-IDF backend).
-
-    >>> from workbench.settings import Settings
-    >>> type(make_embedder(Settings())).__name__
-    'TfidfEmbedder'
-    """
-    backend = getattr(settings, "embedding_backend", "tfidf") if settings is not None else "tfidf"
-    if backend == "tfidf":
-        return TfidfEmbedder(seed=seed)
-    if backend == "sentence-transformers":
-        model = getattr(settings, "embedding_model", None)
-        if not model:
-            raise ConfigError(
-                "embedding_backend 'sentence-transformers' needs embedding_model (a local model name or path)",
-                key="embedding_model",
-            )
-        emb = SentenceTransformerEmbedder(model)
-        emb._load()  # fail early with MissingDependencyError naming the extra
-        return emb
-    raise ConfigError(
-        f"unknown embedding backend {backend!r}",
-        key="embedding_backend",
-        allowed=["tfidf", "sentence-transformers"],
-    )
-
-
-def embedder_from_state(meta: dict[str, Any], arrays: dict[str, np.ndarray]):
-    """Rebuild a saved embedder (see ``state()`` of each backend)."""
-    backends = {
-        TfidfEmbedder.name: TfidfEmbedder,
-        SentenceTransformerEmbedder.name: SentenceTransformerEmbedder,
-    }
-    cls = backends.get(meta.get("backend"))
-    if cls is None:
-        raise ConfigError(
-            f"unknown embedding backend {meta.get('backend')!r}",
-            key="backend",
-            allowed=sorted(backends),
-        )
-    return cls.from_state(meta, arrays)
 
 
 class EmbeddingCache:
