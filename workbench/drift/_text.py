@@ -10,14 +10,20 @@ A text column gets four tests:
   first half, and the novelty of the second half is the null distribution the current window's
   novelty is compared with (two-sample KS);
 - ``domain_classifier``: embedding drift. Reference and current texts (at most ``max_samples``
-  each) are embedded with TF-IDF followed by truncated SVD (``svd_components`` dimensions; fitted
-  without labels), and a logistic regression is trained to tell them apart. The statistic is the
+  each) are embedded with the shared offline semantic backend (``embedding="semantic"``, the
+  default: :func:`workbench.cluster.embed_texts`, so a change of *meaning* with the same words
+  shows) or with TF-IDF followed by truncated SVD (``embedding="tfidf"``: ``svd_components``
+  dimensions, fitted without labels), and a logistic regression is trained to tell them apart. The statistic is the
   ROC AUC of its out-of-fold scores (``cv`` folds): 0.5 means the windows are indistinguishable.
   The p-value permutes the domain labels over those out-of-fold scores ``n_permutations`` times
   (a Monte-Carlo rank test of the AUC); ``refit_permutations=True`` instead refits the classifier
   for every permutation (:func:`sklearn.model_selection.permutation_test_score`; slower).
 
-Everything runs offline with scikit-learn.
+- ``embedding.mmd`` (``embedding="semantic"``): maximum mean discrepancy between the two
+  windows' semantic embeddings with a permutation p-value (:func:`workbench.drift.mmd.mmd_test`,
+  ``mmd_permutations`` permutations, ``mmd_samples`` texts per side).
+
+Everything runs offline (scikit-learn and the embedding model bundled with ``wordllama``).
 
 >>> ref = ["the order arrived on time, thank you"] * 30 + ["my parcel is late again"] * 30
 >>> cur = ["el pedido llegó tarde otra vez, gracias"] * 60
@@ -88,22 +94,55 @@ def domain_classifier_test(
     n_permutations: int = 2000,
     refit_permutations: bool = False,
     seed: int = 0,
+    embedding: str = "tfidf",
 ) -> tuple[float, float]:
-    """ROC AUC of a classifier telling reference from current texts, and its permutation p-value."""
+    """ROC AUC of a classifier telling reference from current texts, and its permutation p-value.
+
+    ``embedding``: ``"tfidf"`` (TF-IDF + SVD fitted on both windows) or ``"semantic"`` (the
+    shared offline embedding backend).
+    """
+    ref = _sample(list(reference), max_samples, seed)
+    cur = _sample(list(current), max_samples, seed + 1)
+    x = text_features(ref + cur, embedding, svd_components, seed)
+    y = np.r_[np.zeros(len(ref), int), np.ones(len(cur), int)]
+    return domain_auc(x, y, cv, n_permutations, refit_permutations, seed)
+
+
+def text_features(docs: list[str], embedding: str, svd_components: int = 50, seed: int = 0):
+    """Feature rows of ``docs``: semantic embeddings, or TF-IDF + SVD fitted on ``docs``."""
+    if embedding == "semantic":
+        from workbench.cluster import embed_texts
+
+        return embed_texts(docs)
+    if embedding != "tfidf":
+        from workbench.errors import ConfigError
+
+        raise ConfigError(
+            f"unknown text embedding {embedding!r}", key="embedding", allowed=["semantic", "tfidf"]
+        )
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+    x = TfidfVectorizer(sublinear_tf=True, max_features=20_000).fit_transform(docs)
+    k = min(svd_components, x.shape[1] - 1, len(docs) - 1)
+    return (
+        TruncatedSVD(n_components=k, random_state=seed).fit_transform(x) if k >= 2 else x.toarray()
+    )
+
+
+def domain_auc(
+    x: np.ndarray,
+    y: np.ndarray,
+    cv: int = 3,
+    n_permutations: int = 2000,
+    refit_permutations: bool = False,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Out-of-fold ROC AUC of a logistic regression on features ``x`` for labels ``y`` (0/1)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict, permutation_test_score
 
-    ref = _sample(list(reference), max_samples, seed)
-    cur = _sample(list(current), max_samples, seed + 1)
-    docs = ref + cur
-    y = np.r_[np.zeros(len(ref), int), np.ones(len(cur), int)]
-    tfidf = TfidfVectorizer(sublinear_tf=True, max_features=20_000)
-    x = tfidf.fit_transform(docs)
-    k = min(svd_components, x.shape[1] - 1, len(docs) - 1)
-    x = TruncatedSVD(n_components=k, random_state=seed).fit_transform(x) if k >= 2 else x.toarray()
     clf = LogisticRegression(max_iter=500)
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
     if refit_permutations:
@@ -140,6 +179,8 @@ class TextDriftDetector:
         or ``"langdetect"``; see :mod:`workbench._lang`.
     n_permutations, svd_components, cv, refit_permutations : domain-classifier settings.
     domain_classifier : run the domain classifier (the slowest test).
+    embedding : ``"semantic"`` (shared offline embeddings) or ``"tfidf"`` (TF-IDF + SVD).
+    mmd, mmd_permutations, mmd_samples : the ``embedding.mmd`` test (semantic embedding only).
     min_samples : fewer texts than this on either side and the tests do not run.
     seed : random seed for sampling, SVD and permutations.
     """
@@ -156,6 +197,10 @@ class TextDriftDetector:
         cv: int = 3,
         refit_permutations: bool = False,
         domain_classifier: bool = True,
+        embedding: str = "semantic",
+        mmd: bool = True,
+        mmd_permutations: int = 500,
+        mmd_samples: int = 500,
         min_samples: int = 20,
         seed: int = 0,
     ) -> None:
@@ -167,6 +212,10 @@ class TextDriftDetector:
         self.cv = cv
         self.refit_permutations = refit_permutations
         self.domain_classifier = domain_classifier
+        self.embedding = embedding
+        self.mmd = mmd
+        self.mmd_permutations = mmd_permutations
+        self.mmd_samples = mmd_samples
         self.min_samples = min_samples
         self.seed = seed
 
@@ -184,6 +233,11 @@ class TextDriftDetector:
         nov = novelty(second, self.vocabulary_)
         self.novelty_ = NumericDriftDetector(tests=("ks",)).fit(nov[np.isfinite(nov)])
         self.sample_ = _sample(texts, self.max_samples, self.seed)
+        self.sample_emb_ = (
+            text_features(self.sample_, "semantic")
+            if self.embedding == "semantic" and self.sample_
+            else None
+        )
         return self
 
     def compute(self, current: Any) -> list[dict[str, Any]]:
@@ -201,6 +255,8 @@ class TextDriftDetector:
         names = ["length.ks", "length.psi", "language.chi2", "novelty.ks"]
         if self.domain_classifier:
             names.append("domain_classifier")
+        if self._mmd_on():
+            names.append("embedding.mmd")
         if why:
             thr = {"length.psi": (0.2, "distance")}
             return [_row(n, *thr.get(n, (0.05, "p_value")), n_ref, n_cur, note=why) for n in names]
@@ -231,16 +287,18 @@ class TextDriftDetector:
                     "note": f"mean novelty: reference {self.novelty_.mean_:.3f}, current {np.nanmean(nov) if np.isfinite(nov).any() else float('nan'):.3f}",
                 }
             )
+        cur = _sample(texts, self.max_samples, self.seed + 1)
+        cur_emb = text_features(cur, "semantic") if self.sample_emb_ is not None else None
         if self.domain_classifier:
-            auc, p = domain_classifier_test(
-                self.sample_,
-                texts,
-                self.max_samples,
-                self.svd_components,
-                self.cv,
-                self.n_permutations,
-                self.refit_permutations,
-                self.seed,
+            if cur_emb is not None:
+                x = np.vstack([self.sample_emb_, cur_emb])
+                what = "semantic embeddings (wordllama)"
+            else:
+                x = text_features(self.sample_ + cur, "tfidf", self.svd_components, self.seed)
+                what = "TF-IDF+SVD"
+            y = np.r_[np.zeros(len(self.sample_), int), np.ones(len(cur), int)]
+            auc, p = domain_auc(
+                x, y, self.cv, self.n_permutations, self.refit_permutations, self.seed
             )
             rows.append(
                 _row(
@@ -252,11 +310,34 @@ class TextDriftDetector:
                     statistic=auc,
                     p_value=p,
                     drifted=p < 0.05,
-                    note=f"ROC AUC of TF-IDF+SVD logistic regression, {self.cv}-fold out-of-fold; "
-                    f"{self.n_permutations} label permutations",
+                    note=f"ROC AUC of a logistic regression on {what}, {self.cv}-fold "
+                    f"out-of-fold; {self.n_permutations} label permutations",
+                )
+            )
+        if self._mmd_on():
+            from workbench.drift.mmd import mmd_test
+
+            stat, p = mmd_test(
+                self.sample_emb_, cur_emb, self.mmd_permutations, self.mmd_samples, self.seed
+            )
+            rows.append(
+                _row(
+                    "embedding.mmd",
+                    0.05,
+                    "p_value",
+                    n_ref,
+                    n_cur,
+                    statistic=stat,
+                    p_value=p,
+                    drifted=bool(p < 0.05),
+                    note=f"MMD^2 of semantic embeddings (Gaussian kernel, median bandwidth); "
+                    f"{self.mmd_permutations} label permutations",
                 )
             )
         return rows
+
+    def _mmd_on(self) -> bool:
+        return bool(self.mmd) and self.embedding == "semantic"
 
     def get_params(self) -> dict[str, Any]:
         return {
@@ -270,6 +351,10 @@ class TextDriftDetector:
                 "cv",
                 "refit_permutations",
                 "domain_classifier",
+                "embedding",
+                "mmd",
+                "mmd_permutations",
+                "mmd_samples",
                 "min_samples",
                 "seed",
             )
