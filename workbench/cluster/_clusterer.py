@@ -325,7 +325,7 @@ class FailureClusterer:
                 t = self._stage("outlier reassignment", t)
             self.train_emb_ = emb[fit_idx] if len(fit_idx) < n else emb
             self.train_topics_ = doc_topics[fit_idx] if len(fit_idx) < n else doc_topics
-            self._set_topics_from_model(docs, doc_topics)
+            self._set_topics_from_model(docs, doc_topics, text_emb)
         topics[nonempty] = doc_topics
         info["n_outliers"] = int((topics == OUTLIER).sum())
         info["n_topics"] = int(len([k for k in self.names_ if k != OUTLIER]))
@@ -537,7 +537,9 @@ class FailureClusterer:
         return topics
 
     # -- topic descriptions -----------------------------------------------------------------
-    def _set_topics_from_model(self, docs: list[str], doc_topics: np.ndarray) -> None:
+    def _set_topics_from_model(
+        self, docs: list[str], doc_topics: np.ndarray, text_emb: np.ndarray
+    ) -> None:
         model = self.model_
         words: dict[int, list[str]] = {}
         for t, reps in (model.get_topics() or {}).items():
@@ -547,7 +549,7 @@ class FailureClusterer:
         self.words_ = words
         self.names_ = {t: _readable_name(t, w) for t, w in words.items()}
         self.labels_ = {t: _label(t, w) for t, w in words.items()}
-        self.examples_ = self._examples(docs, doc_topics)
+        self.examples_ = self._examples(docs, doc_topics, text_emb)
 
     def _set_trivial_topics(self, docs: list[str]) -> None:
         from sklearn.feature_extraction.text import CountVectorizer
@@ -564,16 +566,22 @@ class FailureClusterer:
         self.labels_ = {0: _label(0, w)}
         self.examples_ = {0: list(dict.fromkeys(docs))[: self.n_examples]}
 
-    def _examples(self, docs: list[str], doc_topics: np.ndarray) -> dict[int, list[str]]:
-        """Representative documents: BERTopic's when present, else the most central texts."""
-        rep = getattr(self.model_, "representative_docs_", None) or {}
+    def _examples(
+        self, docs: list[str], doc_topics: np.ndarray, text_emb: np.ndarray
+    ) -> dict[int, list[str]]:
+        """Representative texts per topic: diverse by MMR on the text embeddings."""
+        from workbench.cluster._describe import mmr_examples
+
         out: dict[int, list[str]] = {}
         for t in self.words_:
-            ex = [d for d in rep.get(t, []) if d]
-            if len(ex) < self.n_examples:
-                idx = np.flatnonzero(doc_topics == t)
-                ex += [docs[i] for i in idx[: self.n_examples * 3]]
-            out[t] = list(dict.fromkeys(ex))[: self.n_examples]
+            idx = np.flatnonzero(doc_topics == t)
+            if t == OUTLIER or len(idx) == 0:
+                out[t] = list(dict.fromkeys(docs[i] for i in idx[: self.n_examples * 3]))
+                out[t] = out[t][: self.n_examples]
+                continue
+            out[t] = mmr_examples(
+                text_emb[idx], [docs[i] for i in idx], k=self.n_examples, diversity=0.5
+            )
         return out
 
     def _assignment_frame(
@@ -618,6 +626,28 @@ class FailureClusterer:
         self._check()
         return self.names_.get(int(topic), "outliers" if topic == OUTLIER else f"topic {topic}")
 
+    def label_topics(self, labeler: Any = None) -> dict[int, dict[str, str]]:
+        """Ask an LLM for a label and a one-line description of each topic (opt-in).
+
+        ``labeler``: a :class:`~workbench.cluster.LLMLabeler`; default one from ``settings``
+        (``llm_base_url``, ``llm_model``). Only keywords and the representative examples are
+        sent. Answers are cached on disk; topics the labeler could not answer (token budget,
+        malformed answer) keep their keyword name. The result is kept in ``llm_labels_`` and
+        shown by :meth:`topic_table` as ``llm_label`` and ``description``.
+        """
+        self._check()
+        if labeler is None:
+            from workbench.cluster._labels import LLMLabeler
+
+            labeler = LLMLabeler.from_settings(self.settings)
+        topics = {
+            t: {"keywords": self.words_.get(t, []), "examples": self.examples_.get(t, [])}
+            for t in sorted(self.names_)
+            if t != OUTLIER
+        }
+        self.llm_labels_ = labeler.label_topics(topics)
+        return self.llm_labels_
+
     def topic_table(self, assignments: pd.DataFrame | None = None) -> TopicTable:
         """Per topic: name, label, words, size, share, failure rate, top validators, examples,
         most common prompt version / model / app.
@@ -645,6 +675,7 @@ class FailureClusterer:
                 "name": self.topic_name(t),
                 "label": self.labels_.get(t, f"{t}_outliers" if t == OUTLIER else str(t)),
                 "words": ", ".join(self.words_.get(t, [])[: self.top_n_words]),
+                **self._llm_columns(t),
                 "size": len(g),
                 "share": len(g) / max(len(a), 1),
                 "failure_rate": len(g) / max(n_rows, 1),
@@ -665,10 +696,19 @@ class FailureClusterer:
         f = pd.DataFrame(rows)
         if len(f):
             f = f.sort_values(["size", "topic"], ascending=[False, True], ignore_index=True)
-            for c in ("name", "label", "words", "top_validators"):
+            for c in ("name", "label", "words", "top_validators", "llm_label", "description"):
+                if c not in f.columns:
+                    continue
                 f[c] = f[c].astype("string")
         meta = {k: v for k, v in self.fit_info_.items() if v is not None}
         return TopicTable(f, title=f"Failure topics ({self.text_})", meta=meta)
+
+    def _llm_columns(self, topic: int) -> dict[str, Any]:
+        labels = getattr(self, "llm_labels_", None)
+        if not labels:
+            return {}
+        got = labels.get(int(topic), {})
+        return {"llm_label": got.get("label"), "description": got.get("description")}
 
     def breakdown(
         self,
@@ -956,16 +996,11 @@ def _default_vectorizer(docs: list[str]):
 
 
 def _readable_name(topic: int, words: list[str]) -> str:
+    from workbench.cluster._describe import keyword_name
+
     if topic == OUTLIER:
         return "outliers"
-    picked: list[str] = []
-    for w in words:
-        if any(w in p or p in w for p in picked):
-            continue
-        picked.append(w)
-        if len(picked) == 3:
-            break
-    return " / ".join(picked) if picked else f"topic {topic}"
+    return keyword_name(words) or f"topic {topic}"
 
 
 def _label(topic: int, words: list[str]) -> str:

@@ -121,6 +121,9 @@ def save_clusterer(clusterer: Any, path: str | Path) -> Path:
             "labels": {str(k): v for k, v in clusterer.labels_.items()},
             "words": {str(k): v for k, v in clusterer.words_.items()},
             "examples": {str(k): v for k, v in clusterer.examples_.items()},
+            "llm_labels": {
+                str(k): v for k, v in (getattr(clusterer, "llm_labels_", None) or {}).items()
+            },
         }
         (tmp / "clusterer.json").write_text(
             json.dumps(doc, indent=1, default=str), encoding="utf-8"
@@ -173,6 +176,7 @@ def load_clusterer(path: str | Path, settings: Any = None):
     fc.labels_ = {int(k): v for k, v in doc["labels"].items()}
     fc.words_ = {int(k): v for k, v in doc["words"].items()}
     fc.examples_ = {int(k): v for k, v in doc["examples"].items()}
+    fc.llm_labels_ = {int(k): v for k, v in doc.get("llm_labels", {}).items()}
     a = pd.read_parquet(path / "assignments.parquet")
     a["_text"] = pd.array([""] * len(a), dtype="string")
     fc.assignments_ = a
