@@ -7,9 +7,18 @@
    Also reported: text only (no validator signals, no signature merge) on the same rows.
 2. JailbreakBench responses (../shared/data/real/jailbreakbench): topics vs the 10 harm
    ``category`` labels, on the jailbroken responses (the failures) and on all responses.
+3. Side by side, text only, on every labelled set of benchmarks/_sets.py (JailbreakBench
+   jailbroken and all responses, attack prompts and goals vs category; AlpacaEval instructions vs
+   source dataset; the paraphrase set of data/paraphrase vs theme): the workbench clusterer on
+   TF-IDF, the same on the semantic default (wordllama), and plain BERTopic (``BERTopic()``
+   defaults, unseeded UMAP, given the same semantic embeddings because its own default model
+   needs torch). NMI / ARI count outliers as one cluster.
 
 Run:  .venv/bin/python benchmarks/score_clusters.py [--n 20000] [--seed 0] [--param KEY=VALUE ...]
-(``--param`` sets FailureClusterer arguments for every fit, values as JSON, e.g. umap_init="spectral")
+      [--backend tfidf|wordllama] [--only demo|jailbreak|compare]
+(``--param`` sets FailureClusterer arguments for every fit, values as JSON, e.g. umap_init="spectral";
+``--backend`` picks the embedding backend of sections 1-2: ``tfidf`` reproduces the figures
+measured before the semantic default)
 """
 
 from __future__ import annotations
@@ -42,7 +51,13 @@ def _fmt(s: dict) -> str:
     return ", ".join(f"{k}={s[k]:.3f}" if isinstance(s[k], float) else f"{k}={s[k]}" for k in keys)
 
 
-def demo(n: int, seed: int, params: dict | None = None) -> None:
+def _settings(backend: str | None):
+    from workbench.settings import Settings
+
+    return Settings(embedding_backend=backend) if backend else None
+
+
+def demo(n: int, seed: int, params: dict | None = None, backend: str | None = None) -> None:
     from workbench.cluster import FailureClusterer, score_clusters
     from workbench.datasets import demo_logs
     from workbench.validation import validate
@@ -57,7 +72,9 @@ def demo(n: int, seed: int, params: dict | None = None) -> None:
         ("text only (signals=None, merge=None)", {"signals": None, "merge": None}),
     ):
         t = time.perf_counter()
-        fc = FailureClusterer(seed=seed, cache_dir=False, **{**(params or {}), **kw}).fit(frame)
+        fc = FailureClusterer(
+            seed=seed, cache_dir=False, settings=_settings(backend), **{**(params or {}), **kw}
+        ).fit(frame)
         a = fc.assignments_
         truth = truth_all.loc[a["record_id"]].to_numpy()
         planted = truth != "none"
@@ -72,7 +89,7 @@ def demo(n: int, seed: int, params: dict | None = None) -> None:
     )
 
 
-def jailbreak(seed: int, params: dict | None = None) -> None:
+def jailbreak(seed: int, params: dict | None = None, backend: str | None = None) -> None:
     from workbench.cluster import FailureClusterer, score_clusters
 
     rows = []
@@ -98,14 +115,64 @@ def jailbreak(seed: int, params: dict | None = None) -> None:
     ):
         for kw in ({}, {"nr_topics": 10}):
             t = time.perf_counter()
-            fc = FailureClusterer(seed=seed, cache_dir=False, **{**(params or {}), **kw}).fit(
-                df, where=where
-            )
+            fc = FailureClusterer(
+                seed=seed, cache_dir=False, settings=_settings(backend), **{**(params or {}), **kw}
+            ).fit(df, where=where)
             a = fc.assignments_
             truth = df.set_index("record_id").loc[a["record_id"], "category"].to_numpy()
             s = score_clusters(a["topic"].to_numpy(), truth)
             print(
                 f"jailbreakbench {label} {kw or 'defaults'}: {_fmt(s)}; fit {time.perf_counter() - t:.1f} s"
+            )
+
+
+def _plain_bertopic(docs: list[str], emb) -> tuple:
+    import numpy as np
+    from bertopic import BERTopic
+
+    topics, _ = BERTopic().fit_transform(docs, embeddings=emb)
+    return np.asarray(topics)
+
+
+def compare(seed: int, params: dict | None = None) -> None:
+    """TF-IDF vs semantic default vs plain BERTopic, text only, on every labelled set."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _sets import SETS
+
+    from workbench.cluster import FailureClusterer, StaticEmbedder, TfidfEmbedder, score_clusters
+
+    print("set | method | n | topics/truth | NMI | ARI | outliers | fit s")
+    for name, load in SETS.items():
+        df = load()
+        if df is None:
+            print(f"{name}: data not found; skipped")
+            continue
+        truth = df.set_index("record_id")["truth"]
+        for method in ("tfidf", "semantic", "plain-bertopic"):
+            t = time.perf_counter()
+            if method == "plain-bertopic":
+                docs = df["output"].str.strip().tolist()
+                emb = StaticEmbedder().fit(docs).embed(docs)
+                topics, ids = _plain_bertopic(docs, emb), df["record_id"]
+            else:
+                emb = TfidfEmbedder(seed=seed) if method == "tfidf" else None
+                fc = FailureClusterer(
+                    embedder=emb,
+                    seed=seed,
+                    cache_dir=False,
+                    signals=None,
+                    merge=None,
+                    **(params or {}),
+                ).fit(df, where="all")
+                topics, ids = fc.assignments_["topic"].to_numpy(), fc.assignments_["record_id"]
+            s = score_clusters(topics, truth.loc[ids].to_numpy())
+            print(
+                f"{name} | {method} | {s['n']} | {s['n_topics']}/{s['n_truth']} | "
+                f"{s['nmi']:.3f} | {s['ari']:.3f} | {s['outlier_share']:.1%} | "
+                f"{time.perf_counter() - t:.1f}",
+                flush=True,
             )
 
 
@@ -115,7 +182,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
-    ap.add_argument("--only", choices=["demo", "jailbreak"])
+    ap.add_argument("--only", choices=["demo", "jailbreak", "compare"])
+    ap.add_argument("--backend", choices=["tfidf", "wordllama"], default=None)
     args = ap.parse_args()
     params = {}
     for kv in args.param:
@@ -126,10 +194,12 @@ def main() -> None:
             params[key] = value
     if params:
         print(f"FailureClusterer parameters: {params}")
-    if args.only != "jailbreak":
-        demo(args.n, args.seed, params)
-    if args.only != "demo":
-        jailbreak(args.seed, params)
+    if args.only in (None, "demo"):
+        demo(args.n, args.seed, params, args.backend)
+    if args.only in (None, "jailbreak"):
+        jailbreak(args.seed, params, args.backend)
+    if args.only in (None, "compare"):
+        compare(args.seed, params)
 
 
 if __name__ == "__main__":

@@ -79,10 +79,32 @@ def test_cli_prints_table_and_writes_parquet(failures, tmp_path, capsys):
     assert _cli.run(args) == 0
     printed = capsys.readouterr().out
     assert "240 texts from 240 of 280 rows" in printed and "topic" in printed
+    assert "example" in printed and "name" in printed
     table = pd.read_parquet(out)
     assert table["size"].sum() == 240
     with pytest.raises(FileExistsError):
         _cli.run(args)  # never overwrites
+
+
+def test_cli_prints_llm_labels_and_uses_the_backend(failures, tmp_path, capsys, monkeypatch):
+    import argparse
+
+    from workbench.cluster import _cli
+    from workbench.cluster._clusterer import FailureClusterer
+
+    def fake_labels(self, labeler=None):
+        self.llm_labels_ = {t: {"label": f"label-{t}", "description": "d"} for t in self.names_}
+        return self.llm_labels_
+
+    monkeypatch.setattr(FailureClusterer, "label_topics", fake_labels)
+    logs = tmp_path / "logs.parquet"
+    failures.to_parquet(logs)
+    p = argparse.ArgumentParser()
+    _cli.configure(p)
+    args = p.parse_args([str(logs), "--quiet", "--backend", "tfidf", "--llm-labels"])
+    assert _cli.run(args) == 0
+    printed = capsys.readouterr().out
+    assert "llm_label" in printed and "label-0" in printed
 
 
 def test_cli_missing_file_is_a_clear_error(tmp_path):

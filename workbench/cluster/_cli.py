@@ -44,6 +44,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=20_000,
         help="past this many texts, fit on a stratified sample (default 20000)",
     )
+    parser.add_argument(
+        "--backend",
+        default=None,
+        help="embedding backend: wordllama (default, offline semantic), tfidf, "
+        "sentence-transformers or openai (Settings.embedding_backend)",
+    )
+    parser.add_argument(
+        "--llm-labels",
+        action="store_true",
+        help="ask the configured LLM endpoint (WORKBENCH_LLM_BASE_URL, WORKBENCH_LLM_MODEL) "
+        "for a label and description per topic",
+    )
+    parser.add_argument(
+        "--example-chars", type=int, default=70, help="characters of the example shown per topic"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--top", type=int, default=30, help="topics to print (default 30)")
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
@@ -85,6 +100,16 @@ def _apply_policy(frame, policy: str):
     return res
 
 
+def _one_line(examples, width: int) -> str:
+    """The first example on one line, cut to ``width`` characters.
+
+    >>> _one_line(["I cannot   help with that request"], 12)
+    'I cannot he…'
+    """
+    text = " ".join(str(examples[0]).split()) if len(examples) else ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -94,13 +119,19 @@ def run(args: argparse.Namespace) -> int:
     frame = _load_frame(args.logs)
     if args.policy:
         frame = _apply_policy(frame, args.policy)
+    from workbench.settings import Settings
+
+    settings = Settings.from_env(embedding_backend=getattr(args, "backend", None))
     fc = FailureClusterer(
         min_topic_size=args.min_topic_size,
         max_fit_docs=args.max_fit_docs,
         seed=args.seed,
+        settings=settings,
         verbose=not args.quiet,
     )
     fc.fit(frame, text=args.text, where="all" if args.all else None)
+    if getattr(args, "llm_labels", False):
+        fc.label_topics()
     table = fc.topic_table()
     f = table.to_frame()
     info = fc.fit_info_
@@ -108,14 +139,25 @@ def run(args: argparse.Namespace) -> int:
         f"{info['n_docs']:,} texts from {info['n_selected']:,} of {info['n_rows']:,} rows -> "
         f"{info['n_topics']} topics, {info['n_outliers']:,} outliers, {info['n_empty']:,} empty"
     )
+    width = max(10, int(getattr(args, "example_chars", 70)))
+    shown = f.assign(example=[_one_line(ex, width) for ex in f["examples"]])
     cols = [
         c
-        for c in ("topic", "name", "size", "share", "failure_rate", "top_validators")
-        if c in f.columns
+        for c in (
+            "topic",
+            "name",
+            "llm_label",
+            "size",
+            "share",
+            "failure_rate",
+            "top_validators",
+            "example",
+        )
+        if c in shown.columns
     ]
-    with pd.option_context("display.width", 160, "display.max_colwidth", 50):
+    with pd.option_context("display.width", 200, "display.max_colwidth", width + 3):
         print(
-            f[cols]
+            shown[cols]
             .head(args.top)
             .to_string(
                 index=False, formatters={"share": "{:.1%}".format, "failure_rate": "{:.2%}".format}
