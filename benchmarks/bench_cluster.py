@@ -1,6 +1,7 @@
 """Failure clustering at scale: wall time and peak memory for 10k, 50k, 100k texts, end to end.
 
-Compares, on the same texts and the same offline embeddings (TF-IDF + SVD), the workbench
+Compares, on the same texts and the same offline embeddings (the semantic default, WordLlama
+static vectors with corpus token weights; TF-IDF + SVD before the semantic default), the workbench
 ``FailureClusterer`` (seeded UMAP, fit on a stratified sample past ``max_fit_docs`` and nearest-
 neighbour assignment of the rest) with plain BERTopic defaults (``BERTopic()`` given the same
 embeddings: UMAP 15/5 without a seed, HDBSCAN min_cluster_size=10, CountVectorizer) fitted on
@@ -41,10 +42,10 @@ def _one(n: int, mode: str, seed: int) -> dict:
     if mode == "plain":
         from bertopic import BERTopic
 
-        from workbench.cluster import TfidfEmbedder
+        from workbench.cluster import StaticEmbedder
 
         docs = frame["output"].fillna("").astype(str).tolist()
-        emb = TfidfEmbedder(seed=seed).fit(docs[:20_000]).embed(docs)
+        emb = StaticEmbedder().fit(docs[:20_000]).embed(docs)
         t_emb = time.perf_counter() - t0
         topics, _ = BERTopic().fit_transform(docs, embeddings=emb)
         topics = np.asarray(topics)

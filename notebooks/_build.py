@@ -565,11 +565,14 @@ def nb04():
         Spanish". The `FailureClusterer` groups the failing outputs into **topics** with
         BERTopic:
 
-        1. each text becomes a vector (offline TF-IDF + SVD by default; no model download),
+        1. each text becomes a vector that follows its *meaning* (offline semantic embeddings,
+           WordLlama's static vectors bundled with the package: no model download, no GPU),
            joined with which rules it failed;
         2. UMAP squeezes the vectors to a few dimensions, HDBSCAN finds dense groups (topics)
            and leaves scattered texts as *outliers* (topic −1);
-        3. each topic is described by its most distinctive words (c-TF-IDF) and examples.
+        3. each topic is named by its most distinctive keywords (c-TF-IDF, stop words and
+           numbers left out) and shown with three representative examples chosen to differ
+           from each other; with an LLM endpoint configured it can also get a written label.
         """),
         params("""
         TEXT = "output"  # which text to cluster: "output" or "input"
@@ -612,8 +615,21 @@ def nb04():
         code("""
         for row in topics.frame.head(3).itertuples():
             print(f"--- topic {row.topic}: {row.name}  ({row.size} answers)")
-            for example in row.examples[:2]:
+            for example in row.examples:
                 print("   ", example[:200])
+        """),
+        md("""
+        **Written labels (optional).** With an OpenAI-compatible endpoint configured
+        (`WORKBENCH_LLM_BASE_URL`, `WORKBENCH_LLM_MODEL`), `label_topics()` sends each topic's
+        keywords and examples (nothing else) in a few batched, cached requests and adds
+        `llm_label` and `description` to the table. Without an endpoint this cell does nothing.
+        """),
+        code("""
+        if wb.Settings.from_env().llm_base_url:
+            clusterer.label_topics()
+            display(clusterer.topic_table().frame[["topic", "name", "llm_label", "description"]])
+        else:
+            print("no LLM endpoint configured: topics keep their keyword names")
         """),
         md("""
         **How to read it:** a good topic has words and examples that tell one story. The

@@ -175,6 +175,8 @@ def _render(session: Any, res: dict[str, Any]) -> list:
         for c in (
             "topic",
             "name",
+            "llm_label",
+            "description",
             "size",
             "share",
             "failure_rate",
@@ -217,9 +219,15 @@ def _render(session: Any, res: dict[str, Any]) -> list:
             if c in ds.frame
         ]
         ex = ds.frame.iloc[idx][cols].astype(str)
+        reps = merged.iloc[event.row].get("examples") if "examples" in merged.columns else None
+        reps = [str(e)[:300] for e in (reps if reps is not None else [])]
         drill.objects = [
             pn.pane.Markdown(
                 f"#### Topic {t}: {md(chosen['name'])} — {len(np.flatnonzero(mask)):,} rows"
+            ),
+            pn.pane.Markdown(
+                "Representative examples:\n\n" + "\n".join(f"- {md(e)}" for e in reps),
+                css_classes=["wb-topic-examples"],
             ),
             tabulator(ex, page_size=8),
         ]

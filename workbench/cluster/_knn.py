@@ -4,7 +4,7 @@ Three speed-ups for the clusterer, each exact or deterministic for a seed:
 
 * :func:`nearest` -- the ``k`` nearest rows of ``base`` for each row of ``query`` (cosine or
   euclidean) with scikit-learn's chunked, multi-threaded brute-force kNN (matrix products plus a
-  heap per row). Identical query rows are searched once.
+  heap per row), in blocks of query rows. Identical query rows of a block are searched once.
 * :class:`ExactKnnUMAP` -- ``umap.UMAP`` fed an exact kNN graph (``precomputed_knn``) instead of
   building an NN-descent index: no pynndescent JIT compilation (30-40 s on a 2-core machine in
   every new process), and an exact rather than approximate graph. ``transform`` of new data
@@ -35,6 +35,7 @@ import numpy as np
 from umap import UMAP
 
 _SUPPORTED = ("cosine", "euclidean")
+_QUERY_BLOCK = 16_384
 _NUMBA_CACHE_ON = False
 
 
@@ -56,7 +57,19 @@ def _unique_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _exact_distances(q: np.ndarray, b: np.ndarray, idx: np.ndarray, metric: str) -> np.ndarray:
-    """Distances between each query row and its neighbours ``idx`` (as UMAP's metrics define them)."""
+    """Distances between each query row and its neighbours ``idx`` (as UMAP's metrics define them).
+
+    Computed in blocks of rows: the gathered neighbours (rows x k x dims) of 100k queries with
+    256-dim embeddings would otherwise take a gigabyte at once.
+    """
+    out = np.empty(idx.shape, dtype=np.float32)
+    step = max(1, 2**22 // max(1, idx.shape[1] * q.shape[1]))  # ~16 MB of float32 per block
+    for s in range(0, len(q), step):
+        out[s : s + step] = _block_distances(q[s : s + step], b, idx[s : s + step], metric)
+    return out
+
+
+def _block_distances(q: np.ndarray, b: np.ndarray, idx: np.ndarray, metric: str) -> np.ndarray:
     nb = b[idx]  # (n, k, d)
     if metric == "euclidean":
         return np.sqrt(((nb - q[:, None, :]) ** 2).sum(axis=2)).astype(np.float32)
@@ -66,6 +79,13 @@ def _exact_distances(q: np.ndarray, b: np.ndarray, idx: np.ndarray, metric: str)
     d[qz[:, None] ^ bz] = 1.0  # umap.distances.cosine: a zero vector is at distance 1 ...
     d[qz[:, None] & bz] = 0.0  # ... from any other vector, and 0 from another zero vector
     return np.clip(d, 0.0, 2.0).astype(np.float32)
+
+
+def _bounded_memory():
+    """Distance blocks of at most 64 MB (scikit-learn's default is 1 GB per block)."""
+    import sklearn
+
+    return sklearn.config_context(working_memory=64)
 
 
 def nearest(
@@ -83,15 +103,23 @@ def nearest(
     k = int(min(k, len(base)))
     if len(query) == 0 or k == 0:
         return np.empty((len(query), k), np.int64), np.empty((len(query), k), np.float32)
-    q = np.ascontiguousarray(query, dtype=np.float32)
     b = np.ascontiguousarray(base, dtype=np.float32)
     if metric == "cosine":
-        q, b = _normalise(q), _normalise(b)
-    first, inverse = _unique_rows(q)
+        b = _normalise(b)
     nn = NearestNeighbors(n_neighbors=k, algorithm="brute", metric="euclidean").fit(b)
-    idx = nn.kneighbors(q[first], return_distance=False)
-    dist = _exact_distances(q[first], b, idx, metric)
-    return idx[inverse].astype(np.int64), dist[inverse]
+    idx_out = np.empty((len(query), k), dtype=np.int64)
+    dist_out = np.empty((len(query), k), dtype=np.float32)
+    for s in range(0, len(query), _QUERY_BLOCK):  # bounded copies of the query rows
+        q = np.ascontiguousarray(query[s : s + _QUERY_BLOCK], dtype=np.float32)
+        if metric == "cosine":
+            q = _normalise(q)
+        first, inverse = _unique_rows(q)
+        with _bounded_memory():
+            idx = nn.kneighbors(q[first], return_distance=False)
+        dist = _exact_distances(q[first], b, idx, metric)
+        idx_out[s : s + len(q)] = idx[inverse]
+        dist_out[s : s + len(q)] = dist[inverse]
+    return idx_out, dist_out
 
 
 def self_knn(x: np.ndarray, k: int, metric: str = "cosine") -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +129,8 @@ def self_knn(x: np.ndarray, k: int, metric: str = "cosine") -> tuple[np.ndarray,
     x = np.ascontiguousarray(x, dtype=np.float32)
     xs = _normalise(x) if metric == "cosine" else x
     nn = NearestNeighbors(n_neighbors=k - 1, algorithm="brute", metric="euclidean").fit(xs)
-    other = nn.kneighbors(None, return_distance=False)  # excludes each point itself
+    with _bounded_memory():
+        other = nn.kneighbors(None, return_distance=False)  # excludes each point itself
     idx = np.hstack([np.arange(len(x))[:, None], other]).astype(np.int32)
     dist = _exact_distances(xs, xs, idx, metric)
     dist[:, 0] = 0.0
