@@ -125,3 +125,45 @@ def test_word_hits_engines_agree(values):
     wl, (hl,) = word_hits(TextColumn(values * reps, len(values) * reps, "l"), [vocab])
     assert wl[: len(values)].tolist() == ws.tolist()
     assert hl[: len(values)].tolist() == hs.tolist()
+
+
+#: non-ASCII pieces, lone surrogates, and the spellings RE2 used to leave to Python's re
+#: (\s, $, {,n} in user patterns)
+HOSTILE_PIECES = st.sampled_from(
+    list("ab 9-@.\n\v\x1c\ufffd€")
+    + ["\ud800", "\udfff", "é", "ΣΑΣ", "İ", "١٢٣", "😀"]
+    + ["123-45-6789", "a@b.co", "sk-" + "x" * 24, "lawsuit", "I'm sorry, but I can't", "end\n"]
+)
+HOSTILE_TEXT = st.one_of(st.none(), st.lists(HOSTILE_PIECES, max_size=10).map("".join))
+HOSTILE_CONFIGS = [
+    {"type": "pii", "national_ids": {"ssn": r"\b\d{3}-\d{2}-\d{4}\b"}},
+    {"type": "secrets", "patterns": {"code": r"x{,3}\s+y"}},
+    {"type": "regex", "must_not_match": r"end\s*$", "ignore_case": True},
+    {"type": "banned_terms", "terms": ["lawsuit", "σας"]},
+    {"type": "refusal"},
+    {"type": "length", "max_tokens": 6},
+    {"type": "truncation", "min_chars": 2},
+    {"type": "json"},
+    {"type": "repetition", "min_words": 2},
+    {"type": "relevance"},
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(HOSTILE_TEXT, min_size=1, max_size=5), st.lists(HOSTILE_TEXT, min_size=5, max_size=5)
+)
+def test_guard_equals_batch_on_non_ascii_and_surrogate_text(outputs, inputs):
+    n = len(outputs)
+    reps = SMALL // n + 1
+    frame = pd.DataFrame({"output": outputs * reps, "input": inputs[:n] * reps}, dtype=object)
+    for cfg in HOSTILE_CONFIGS:
+        v = build_validator(cfg)
+        large = v.evaluate(Batch(frame))
+        small = v.evaluate(Batch(frame.head(n)))
+        for i in range(n):
+            p, s, r = v.evaluate_one(Record(frame.iloc[i].to_dict()))
+            assert outputs[i] is None or not r.startswith("error"), (cfg, outputs[i], r)
+            for out in (large, small):
+                assert _same(out.passed[i], p) and out.reason[i] == r, (cfg, outputs[i], r)
+                assert _same(out.score[i], s) or np.isclose(out.score[i], s), (cfg, i)

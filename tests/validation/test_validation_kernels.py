@@ -20,8 +20,8 @@ from workbench.validation._accuracy import (
     text_numbers,
 )
 from workbench.validation._batch import TextColumn, contains, count, ws_split
-from workbench.validation._regex import Rx
 from workbench.validation._quality import RepetitionValidator, relevance_of
+from workbench.validation._regex import Rx
 
 #: ASCII pieces around every boundary the rules care about, and a few non-plain ones
 PIECES = st.sampled_from(

@@ -503,6 +503,8 @@ class RepetitionValidator(BaseValidator):
         """The rule on a text long enough to judge."""
         words = text.lower().split()
         grams = list(zip(*(words[k:] for k in range(self.n))))
+        if not grams:  # fewer words than n (min_words under n): nothing can repeat
+            return (1.0, NAN, "")
         ratio = len(set(grams)) / len(grams)
         if ratio < self.min_distinct_ratio:
             top, times = Counter(grams).most_common(1)[0]
