@@ -15,8 +15,9 @@
    needs torch). NMI / ARI count outliers as one cluster.
 
 Run:  .venv/bin/python benchmarks/score_clusters.py [--n 20000] [--seed 0] [--param KEY=VALUE ...]
-      [--backend tfidf|wordllama] [--only demo|jailbreak|compare]
-(``--param`` sets FailureClusterer arguments for every fit, values as JSON, e.g. umap_init="spectral";
+      [--backend tfidf|wordllama] [--only demo|jailbreak|compare|merge]
+(``--only merge``: the centroid-merge sweep behind the choice of no merge for text-only topics.
+``--param`` sets FailureClusterer arguments for every fit, values as JSON, e.g. umap_init="spectral";
 ``--backend`` picks the embedding backend of sections 1-2: ``tfidf`` reproduces the figures
 measured before the semantic default)
 """
@@ -176,13 +177,55 @@ def compare(seed: int, params: dict | None = None) -> None:
             )
 
 
+def merge_sweep(seed: int, params: dict | None = None) -> None:
+    """Would merging topics whose centroids are close help? Average-linkage agglomeration of the
+    fitted topics' mean text embeddings (semantic default, text only) at several cosine-distance
+    thresholds, scored on every labelled set; ``none`` is the clusterer's own result."""
+    import sys
+
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _sets import SETS
+
+    from workbench.cluster import FailureClusterer, score_clusters
+
+    thresholds = (0.3, 0.4, 0.5, 0.6, 0.7)
+    print("set | merge threshold: topics/NMI/ARI ...")
+    for name, load in SETS.items():
+        df = load()
+        if df is None:
+            continue
+        fc = FailureClusterer(
+            seed=seed, cache_dir=False, signals=None, merge=None, **(params or {})
+        ).fit(df, where="all")
+        a = fc.assignments_
+        truth = df.set_index("record_id").loc[a["record_id"], "truth"].to_numpy()
+        emb = fc.embedder_.embed(a["_text"].tolist())
+        topics = a["topic"].to_numpy(dtype=np.int64)
+        ids = sorted(set(topics.tolist()) - {-1})
+        s = score_clusters(topics, truth)
+        cells = [f"none: {s['n_topics']}/{s['nmi']:.3f}/{s['ari']:.3f}"]
+        if len(ids) > 1:
+            cent = np.stack([emb[topics == t].mean(axis=0) for t in ids])
+            z = linkage(pdist(cent, "cosine"), "average")
+            for th in thresholds:
+                new = dict(zip(ids, fcluster(z, th, "distance").tolist(), strict=True))
+                merged = np.array([new.get(t, -1) for t in topics])
+                s = score_clusters(merged, truth)
+                cells.append(f"{th}: {s['n_topics']}/{s['nmi']:.3f}/{s['ari']:.3f}")
+        print(f"{name} | " + " | ".join(cells), flush=True)
+
+
 def main() -> None:
     warnings.filterwarnings("ignore")
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
-    ap.add_argument("--only", choices=["demo", "jailbreak", "compare"])
+    ap.add_argument("--only", choices=["demo", "jailbreak", "compare", "merge"])
     ap.add_argument("--backend", choices=["tfidf", "wordllama"], default=None)
     args = ap.parse_args()
     params = {}
@@ -200,6 +243,8 @@ def main() -> None:
         jailbreak(args.seed, params, args.backend)
     if args.only in (None, "compare"):
         compare(args.seed, params)
+    if args.only == "merge":
+        merge_sweep(args.seed, params)
 
 
 if __name__ == "__main__":

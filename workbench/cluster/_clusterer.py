@@ -53,7 +53,8 @@ class FailureClusterer:
     vectorizer_model, ctfidf_model, representation_model : optional
         BERTopic's topic-word stages (CountVectorizer, ClassTfidfTransformer, representation).
     min_topic_size : int, optional
-        Smallest topic; default ``max(10, n_docs // 100)`` capped at 100.
+        Smallest topic; default ``max(10, n_docs // 100)`` capped at 100, and
+        ``max(5, n_docs // 20)`` below 200 documents.
     min_samples : int, optional
         HDBSCAN ``min_samples`` (lower = fewer outliers); default ``min(min_topic_size, 10)``.
     n_neighbors, n_components, umap_epochs : UMAP settings (``umap_epochs=None``: UMAP's default).
@@ -350,6 +351,8 @@ class FailureClusterer:
     def _min_topic_size(self, n: int) -> int:
         if self.min_topic_size is not None:
             return int(self.min_topic_size)
+        if n < 200:  # 100 texts in 10 kinds (JailbreakBench goals): 10 would merge kinds
+            return int(max(5, n // 20))
         return int(min(100, max(10, min(n, self.max_fit_docs) // 100)))
 
     def _embedder(self):
