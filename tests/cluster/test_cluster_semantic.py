@@ -1,7 +1,7 @@
 """Topics follow meaning: the paraphrase set (data/paraphrase) and JailbreakBench (real data).
 
 Figures these guard (``benchmarks/score_clusters.py --only compare``, seed 0): paraphrases ARI
-0.306 semantic vs 0.161 TF-IDF; JailbreakBench jailbroken responses NMI 0.579 with 9.5%
+0.286 semantic vs 0.183 TF-IDF; JailbreakBench jailbroken responses NMI 0.579 with 9.5%
 outliers (TF-IDF 0.489, 21.6%). The thresholds leave room for UMAP's platform differences.
 """
 
