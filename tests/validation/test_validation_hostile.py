@@ -80,6 +80,7 @@ def _huge(kind: str, n: int) -> str:
         "fence-newlines": "```\n" + "\n" * n,
         "json-nesting": '{"a":[' * (n // 6),
         "sentences": ("Refund 12. " * (n // 11 + 1))[:n],
+        "phones": ("+1 415 555 2671 " * (n // 16 + 1))[:n],
     }[kind]
 
 
@@ -94,6 +95,7 @@ def _huge(kind: str, n: int) -> str:
         "fence-newlines",
         "json-nesting",
         "sentences",
+        "phones",
     ],
 )
 def test_a_one_megabyte_output_is_decided_in_bounded_time(kind, repo_root):
