@@ -61,10 +61,10 @@ def test_a_hostile_pattern_is_decided_in_bounded_time_by_guard_and_batch(place, 
     guard.check({**rec, "output": "warm"})
     t0 = time.perf_counter()
     decision = guard.check(rec)
-    assert time.perf_counter() - t0 < 0.5  # was 6-16 s on Python's re
+    assert time.perf_counter() - t0 < 3.0  # a hang bound (was 6-16 s on Python's re)
     t0 = time.perf_counter()
     report = validate(pd.DataFrame([rec] * 40), policy, threads=1)
-    assert time.perf_counter() - t0 < 5.0  # 40 texts; the RE2-incompatible one times out on each
+    assert time.perf_counter() - t0 < 20.0  # 40 texts; the RE2-incompatible one times out on each
     frame = report.to_frame()
     assert frame["rule__policy"].tolist() == [decision.allowed] * 40
     if pattern.endswith("(?=b)"):  # the time limit decides: an error, which blocks
@@ -110,11 +110,13 @@ def test_a_one_megabyte_output_is_decided_in_bounded_time(kind, repo_root):
     validate(pd.DataFrame([benign] * 40), policy, skip_types=("judge",), threads=1)
     t0 = time.perf_counter()
     decision = guard.check(rec)
-    assert time.perf_counter() - t0 < 2.0
+    # a hang bound, not a speed target (benchmarks/probe_guard.py measures that): the probe's
+    # cases took 31 s to over 60 s; the target is < 2 s on a quiet machine, here slack for CI load
+    assert time.perf_counter() - t0 < 15.0
     t0 = time.perf_counter()
     frame = pd.DataFrame([rec] + [benign] * 39)
     report = validate(frame, policy, skip_types=("judge",), threads=1)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.perf_counter() - t0 < 15.0
     assert report.to_frame()["rule__policy"].iloc[0] == decision.allowed
 
 
@@ -257,7 +259,7 @@ def test_pattern_properties_and_additional_properties_run_on_re2():
     guard = Guard(policy)
     t0 = time.perf_counter()
     d = guard.check({S.OUTPUT: json.dumps({"x-" + "a" * 40 + "!": "v", "x-aa": 1})})
-    assert time.perf_counter() - t0 < 0.5 and not d.allowed
+    assert time.perf_counter() - t0 < 3.0 and not d.allowed
     assert "do not match any of the regexes" in d.reasons[0] or "is not of type" in d.reasons[0]
     assert guard.check({S.OUTPUT: '{"x-aaa": "v"}'}).allowed
     with pytest.raises(ConfigError, match="unevaluatedProperties"):
@@ -334,7 +336,7 @@ def test_a_billion_laughs_schema_is_refused_before_it_is_walked(tmp_path):
     t0 = time.perf_counter()
     with pytest.raises(ConfigError, match="more than 100,000 values"):
         Policy.from_yaml(path)
-    assert time.perf_counter() - t0 < 2.0  # 97 s before
+    assert time.perf_counter() - t0 < 10.0  # 97 s before
     path.write_text("validators: &v [{type: pii, national_ids: *v}]\n")
     with pytest.raises(ConfigError, match="contains itself"):
         Policy.from_yaml(path)
