@@ -179,6 +179,7 @@ LINEAR_PYTHON = {
     "workbench.validation._accuracy._SENTENCE_SEP",
     "workbench.validation._batch._WS_SPLIT",
     "workbench.validation._batch._PY_ONLY_WS",
+    "workbench.validation._batch._UNICODE_ONLY_WS",
     "workbench.validation._compliance._ID_GLUE",  # read on two characters only
     "workbench.validation._regex._SURROGATE",
     "workbench.validation._regex._FLAGS",  # read on pattern text from the policy, not on outputs
@@ -243,3 +244,10 @@ def test_token_count_equals_the_token_pattern():
     for _ in range(500):
         text = "".join(rng.choice(alphabet, size=rng.integers(0, 30)))
         assert token_count(text) == TOKEN_RX.count(text) == len(re.findall(r"\w+|\S", text, re.A))
+
+
+def test_ws_split_knows_every_separator_str_split_has():
+    from workbench.validation._batch import _UNICODE_ONLY_WS
+
+    spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()} - set(" \t\n\v\f\r")
+    assert {c for c in spaces if _UNICODE_ONLY_WS.fullmatch(c)} == spaces

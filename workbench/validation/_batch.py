@@ -129,11 +129,17 @@ class Record:
     reason :meth:`TextColumn.problem` gives a batch row.
     """
 
-    __slots__ = ("_meta", "raw")
+    __slots__ = ("_meta", "_safe", "raw")
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
         self._meta: dict[str, Any] = {}
+        self._safe: dict[str, str] = {}  # each text column made UTF-8 safe once
+
+    def _utf8(self, column: str, value: str) -> str:
+        if column not in self._safe:
+            self._safe[column] = utf8_safe(value)
+        return self._safe[column]
 
     def has(self, column: str) -> bool:
         return column in self.raw
@@ -143,7 +149,7 @@ class Record:
             return None, f"error: {column} column is absent"
         v = self.raw[column]
         if isinstance(v, str):
-            return utf8_safe(v), ""
+            return self._utf8(column, v), ""
         if _isna(v):
             return None, f"error: {column} value is missing"
         return None, f"error: {column} is not a string"
@@ -151,7 +157,7 @@ class Record:
     def string(self, column: str) -> str | None:
         """The value when it is a string, else ``None``."""
         v = self.raw.get(column)
-        return utf8_safe(v) if isinstance(v, str) else None
+        return self._utf8(column, v) if isinstance(v, str) else None
 
     def number(self, column: str) -> tuple[float, bool]:
         return _to_float(self.raw[column]) if column in self.raw else (np.nan, False)
@@ -464,12 +470,20 @@ _PY_ONLY_WS = re.compile("[\x1c-\x1f]")
 def ws_split(s: str) -> list[str]:
     """``s`` split on runs of ASCII whitespace (`` \\t\\n\\v\\f\\r``), no empty strings.
 
-    ``str.split()`` (several times faster) when it gives the same answer: on ASCII text
-    without the separators \\x1c-\\x1f, which it also splits on.
+    ``str.split()`` (several times faster) when it gives the same answer: on text without the
+    other separators it splits on (\\x1c-\\x1f, and Unicode spaces in non-ASCII text).
     """
-    if s.isascii() and _PY_ONLY_WS.search(s) is None:
+    if s.isascii():
+        return s.split() if _PY_ONLY_WS.search(s) is None else [w for w in _WS_SPLIT.split(s) if w]
+    if _UNICODE_ONLY_WS.search(s) is None:
         return s.split()
     return [w for w in _WS_SPLIT.split(s) if w]
+
+
+#: the characters ``str.split()`` splits on besides the six ASCII ones (``str.isspace``)
+_UNICODE_ONLY_WS = re.compile(
+    "[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
 
 
 #: punctuation stripped from both ends of a whitespace-separated word before vocabulary look-up
@@ -482,7 +496,7 @@ def lower(s: str) -> str:
     >>> lower("Straße İstanbul ΣΑΣ")
     'straße istanbul σασ'
     """
-    if s.isascii() or (max(s) < "\U00010000" and _lower_differs().isdisjoint(s)):
+    if s.isascii() or _lower_differs().search(s) is None:
         return s.lower()
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -491,15 +505,17 @@ def lower(s: str) -> str:
 
 
 @functools.cache
-def _lower_differs() -> frozenset[str]:
-    """Letters of the Basic Multilingual Plane that ``str.lower`` and Arrow lower differently
-    ('İ', letters newer than one of the two Unicode tables), and 'Σ' (Python's final sigma)."""
+def _lower_differs() -> re.Pattern:
+    """One class (a single scan of the text) of the letters of the Basic Multilingual Plane
+    that ``str.lower`` and Arrow lower differently ('İ', letters newer than one of the two
+    Unicode tables), 'Σ' (Python's final sigma), and every character past the plane."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     chars = [chr(c) for c in range(0x80, 0x10000) if not 0xD800 <= c <= 0xDFFF]
     arrow = pc.utf8_lower(pa.array(chars)).to_pylist()
-    return frozenset(c for c, low in zip(chars, arrow) if c.lower() != low) | {"Σ"}
+    differ = sorted({c for c, low in zip(chars, arrow) if c.lower() != low} | {"Σ"})
+    return re.compile(f"[{re.escape(''.join(differ))}\\U00010000-\\U0010ffff]")
 
 
 def word_counts(s: str, vocabularies: list[frozenset[str]]) -> tuple[int, list[int]]:

@@ -133,9 +133,8 @@ class Rx:
     def finditer(self, text: str) -> Iterator[Any]:
         """The non-empty matches, in order (objects with ``group()``, ``start()``, ``end()``)."""
         c = self._compiled
-        text = utf8_safe(text)
         if c.re2 is not None:
-            return (m for m in c.one.finditer(text) if m.end() > m.start())
+            return (m for m in _re2_finditer(c.one, text) if m.end() > m.start())
         try:
             found = list(c.one.finditer(text, timeout=FALLBACK_TIME_LIMIT_S))
         except TimeoutError:
@@ -161,13 +160,29 @@ class Rx:
 
     def _first(self, text: str):
         c = self._compiled
-        text = utf8_safe(text)
         if c.re2 is not None:
-            return c.one.search(text)
+            try:
+                return c.one.search(text)
+            except UnicodeEncodeError:  # a lone surrogate (the same length after the change)
+                return c.one.search(utf8_safe(text))
         try:
             return c.one.search(text, timeout=FALLBACK_TIME_LIMIT_S)
         except TimeoutError:
             raise PatternTimeout(self.pattern) from None
+
+
+def _re2_finditer(one: Any, text: str) -> Iterator[Any]:
+    """``one.finditer(text)``; a text with a lone surrogate is read through :func:`utf8_safe`
+    (which keeps every other character where it was)."""
+    try:
+        found = one.finditer(text)
+        first = next(found, None)
+    except UnicodeEncodeError:
+        found = one.finditer(utf8_safe(text))
+        first = next(found, None)
+    if first is not None:
+        yield first
+        yield from found
 
 
 @dataclass(frozen=True)
