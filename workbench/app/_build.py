@@ -120,8 +120,9 @@ def build_session(
 def _configure_panel() -> None:
     import panel as pn
 
-    if "tabulator" not in pn.extension._loaded_extensions:
-        pn.extension("tabulator", notifications=True, sizing_mode="stretch_width")
+    if "filedropper" not in pn.extension._loaded_extensions:
+        # the Data page's upload is a FileDropper, whose browser model ships as an extension
+        pn.extension("tabulator", "filedropper", notifications=True, sizing_mode="stretch_width")
 
 
 def _pin_local_stylesheets() -> None:
