@@ -118,7 +118,9 @@ class BaseValidator:
     when : dict, optional
         Run only on rows where each column (or ``metadata.<key>``) equals the value or is in the
         list, e.g. ``{"app": "support", "metadata.expects_json": true}``; other rows get NA and
-        ``"skipped: ..."``.
+        ``"skipped: ..."``. Columns must be LogFrame columns (checked when the policy loads); a
+        metadata value JSON cannot read (a bad escape, an integer over 4,300 digits) equals
+        nothing, so the condition does not hold on that row.
     column : str
         The text column checked (default the output).
     """

@@ -399,9 +399,21 @@ def _buffers(t) -> tuple[np.ndarray, np.ndarray]:
     return offsets.astype(np.int64), data
 
 
-def _table(*offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Hash-set storage big enough for the longest row of any of the columns."""
-    longest = max((int(np.diff(o).max()) if len(o) > 1 else 0) for o in offsets)
+def _ascii(t) -> np.ndarray:
+    """Rows of a :class:`TextColumn` that are ASCII (missing ones count as ASCII)."""
+    import pyarrow.compute as pc
+
+    if t.absent:
+        return np.ones(t.n, dtype=bool)
+    return pc.string_is_ascii(t.arrow).fill_null(True).to_numpy(zero_copy_only=False)
+
+
+def _table(*offsets: np.ndarray, only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Hash-set storage big enough for the longest row of any of the columns (of the rows in
+    ``only``: a kernel never hashes the words of a row it hands back, and a 10 MB non-ASCII row
+    would otherwise cost a 320 MB table)."""
+    lengths = [np.diff(o) if only is None else np.diff(o)[only] for o in offsets]
+    longest = max((int(n.max()) if len(n) else 0) for n in lengths)
     size = 16
     while size < longest * 2 + 2:
         size *= 2
@@ -441,8 +453,9 @@ def support_scores(out, ctx, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _overlap_of(a, b, rows, b_content: bool, by_sentence: bool):
     a_off, a_dat = _buffers(a)
     b_off, b_dat = _buffers(b)
-    k1, s1 = _table(b_off)
-    k2, s2 = _table(a_off)
+    judged = rows & _ascii(a) & _ascii(b)  # the rows the kernel reads (it hands back the rest)
+    k1, s1 = _table(b_off, only=judged)
+    k2, s2 = _table(a_off, only=judged)
     stop = _stop_hashes()
     return _overlap(a_off, a_dat, b_off, b_dat, rows, stop, b_content, by_sentence, k1, s1, k2, s2)
 
@@ -482,5 +495,5 @@ def word_hits(t, vocabularies: list[frozenset[str]], trim: str):
 def repetition(out, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: words, distinct word ``n``-grams, fallback rows."""
     o_off, o_dat = _buffers(out)
-    keys, stamp = _table(o_off)
+    keys, stamp = _table(o_off, only=rows & _ascii(out))
     return _repetition(o_off, o_dat, rows, int(n), keys, stamp)
