@@ -1,6 +1,7 @@
 """Hostile input for the guard and ``validate``: worst check time on hostile patterns and on huge outputs.
 
 Run:  .venv/bin/python benchmarks/probe_guard.py [--size-mb 10] [--timeout 30] [--only patterns|huge]
+      [--match TEXT]
 
 Prints two tables and the worst figure of each, for three paths: ``Guard.check`` (the guard's
 scalar path), ``validate`` on 1 row (the small-batch path, as ``Guard.check_many``) and
@@ -276,6 +277,7 @@ def main() -> None:
     ap.add_argument("--size-mb", type=float, default=10.0, help="length of the huge outputs (MB)")
     ap.add_argument("--timeout", type=float, default=30.0, help="deadline per case (s)")
     ap.add_argument("--only", choices=("patterns", "huge"), default=None)
+    ap.add_argument("--match", default="", help="run only the cases whose name holds this text")
     ap.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -284,7 +286,7 @@ def main() -> None:
 
     summary = []
     if args.only in (None, "patterns"):
-        cases = _pattern_cases()
+        cases = [c for c in _pattern_cases() if args.match in c["name"]]
         print(f"hostile patterns on ~28-character outputs ({len(cases)} cases; target < 50 ms):")
         res = _run_all(cases, args.timeout)
         worst = _table(cases, res, args.timeout, key=lambda c: c["name"])
@@ -293,7 +295,7 @@ def main() -> None:
         )
     if args.only in (None, "huge"):
         size = int(args.size_mb * 1_000_000)
-        cases = _huge_cases(size)
+        cases = [c for c in _huge_cases(size) if args.match in c["name"]]
         print(f"\n{args.size_mb:g} MB single-token outputs ({len(cases)} cases; target < 2 s):")
         res = _run_all(cases, args.timeout)
         worst = _table(cases, res, args.timeout, key=lambda c: f"{c['token']:15s} {c['name']}")
