@@ -29,13 +29,6 @@ class Session:
     tabs: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def notify(self, message: str, level: str = "info") -> None:
-        import panel as pn
-
-        notifications = getattr(pn.state, "notifications", None)
-        if notifications is not None:
-            getattr(notifications, level, notifications.info)(message, duration=6000)
-
     def goto(self, page: str) -> None:
         """Show ``page`` (building it if it was never shown)."""
         if self.tabs is not None and page in PAGES:
