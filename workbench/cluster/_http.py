@@ -19,6 +19,7 @@ import threading
 import time
 from typing import Any
 
+from workbench._retry import RETRY_STATUS, retry_delay
 from workbench.errors import ConfigError, ProviderError
 
 
@@ -84,19 +85,12 @@ class JsonClient:
         return self._client
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
-        from workbench.experiments._providers import retry_after_seconds
-
-        wait = retry_after_seconds(retry_after)
-        if wait is not None:
-            return min(wait, self.max_backoff)
-        with self._lock:
-            return self._rng.uniform(0, min(self.max_backoff, self.backoff * (2**attempt)))
+        with self._lock:  # one Random shared by the threads
+            return retry_delay(attempt, retry_after, self.backoff, self.max_backoff, self._rng)
 
     def post(self, path: str, body: dict) -> dict:
         """The decoded JSON answer of a 200; :class:`ProviderError` after the retries."""
         import httpx
-
-        from workbench.experiments._providers import RETRY_STATUS
 
         url, last = self.url(path), ""
         for attempt in range(self.max_retries + 1):

@@ -21,16 +21,15 @@ Examples
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import os
 import random
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import workbench.schema as S
+from workbench._retry import RETRY_STATUS, retry_delay
 from workbench.errors import ConfigError, ProviderError
 from workbench.experiments._cache import RequestCache, request_key
 
@@ -178,9 +177,6 @@ class DemoProvider(Provider):
         )
 
 
-RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
-
-
 class OpenAIProvider(Provider):
     """OpenAI-compatible ``/chat/completions`` client (OpenAI, vLLM, Ollama, llama.cpp, LiteLLM).
 
@@ -271,11 +267,7 @@ class OpenAIProvider(Provider):
             self._free.put_nowait(client)
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
-        wait = retry_after_seconds(retry_after)
-        if wait is not None:
-            return min(wait, self.max_backoff)
-        cap = min(self.max_backoff, self.backoff * (2**attempt))
-        return self._rng.uniform(0, cap)  # full jitter (AWS architecture blog, 2015)
+        return retry_delay(attempt, retry_after, self.backoff, self.max_backoff, self._rng)
 
     async def send(self, call: Call) -> Completion:
         import httpx
@@ -429,32 +421,3 @@ def provider_from_settings(kind: str = "demo", **kwargs: Any) -> Provider:
             )
         return OpenAIProvider(base, api_key_env=settings.llm_api_key_env, **kwargs)
     raise ConfigError(f"unknown provider {kind!r}", key="provider", allowed=["demo", "openai"])
-
-
-#: delay-seconds, also with a fraction (some servers send one); never a sign, nan or inf
-_DELAY_SECONDS = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?")
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (RFC 9110: delay-seconds or an HTTP date).
-
-    Anything else (``soon``, ``nan``, ``-5``, a malformed date) is ``None``: the caller falls back
-    to its own back-off instead of failing or sleeping forever.
-
-    >>> retry_after_seconds("2"), retry_after_seconds("soon"), retry_after_seconds("nan")
-    (2.0, None, None)
-    >>> retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT")  # in the past: retry now
-    0.0
-    """
-    if not value:
-        return None
-    value = value.strip()
-    if _DELAY_SECONDS.fullmatch(value):
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when is None or when.tzinfo is None:
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
