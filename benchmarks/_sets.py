@@ -8,12 +8,23 @@ from __future__ import annotations
 import glob
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
-REAL = REPO.parent / "shared" / "data" / "real"
+
+
+def _real() -> Path:
+    """$WORKBENCH_REAL_DATA, else ../shared/data/real beside the checkout, else /work/shared's."""
+    if os.environ.get("WORKBENCH_REAL_DATA"):
+        return Path(os.environ["WORKBENCH_REAL_DATA"])
+    candidates = [REPO.parent / "shared" / "data" / "real", Path("/work/shared/data/real")]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+REAL = _real()
 PARAPHRASES = REPO / "data" / "paraphrase" / "failure_themes.json"
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -34,7 +35,10 @@ from pathlib import Path
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
-REAL = REPO.parent / "shared" / "data" / "real" / "jailbreakbench"
+sys.path.insert(0, str(REPO / "benchmarks"))
+import _sets  # noqa: E402  (the shared real-data lookup)
+
+REAL = _sets.REAL / "jailbreakbench"
 
 
 def _fmt(s: dict) -> str:

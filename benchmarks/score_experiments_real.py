@@ -21,6 +21,9 @@ from workbench.experiments import ExperimentSpec, analyze
 from workbench.io import load
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+import _sets  # noqa: E402  (the shared real-data lookup)
+
 BASE = "gpt-3.5-turbo-1106"
 ARMS = [BASE, f"{BASE}_concise", f"{BASE}_verbose"]
 
@@ -60,7 +63,7 @@ def spec_for(primary: dict) -> ExperimentSpec:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "real"))
+    ap.add_argument("--data", default=str(_sets.REAL))
     args = ap.parse_args(argv)
     frame = load_alpaca(Path(args.data))
     cols = [

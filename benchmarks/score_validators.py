@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -23,7 +24,10 @@ import workbench.schema as S
 from workbench.validation import Policy, validate
 
 REPO = Path(__file__).resolve().parents[1]
-REAL = REPO.parent / "shared" / "data" / "real"
+sys.path.insert(0, str(REPO / "benchmarks"))
+import _sets  # noqa: E402  (the shared real-data lookup)
+
+REAL = _sets.REAL
 POLICY = REPO / "data" / "policy.yaml"
 
 #: validator name -> planted failure mode, and the targets from the issue
