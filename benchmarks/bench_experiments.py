@@ -142,10 +142,10 @@ async def _tuned(url: str, bodies: list[dict], concurrency: int) -> None:
     """The runner's transport strategy without the runner: one client per connection."""
     import httpx
 
-    from workbench.experiments._providers import _tls_context
+    from workbench._tls import tls_context
 
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    tls = _tls_context()
+    tls = tls_context()
     clients = [httpx.AsyncClient(limits=limits, timeout=30, verify=tls) for _ in range(concurrency)]
     free: asyncio.Queue = asyncio.Queue()
     for c in clients:

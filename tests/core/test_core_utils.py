@@ -10,13 +10,15 @@ import sys
 import pandas as pd
 import pytest
 
-from workbench import _atomic, _lazy, _results, _retry, errors, schema, settings
+from workbench import _atomic, _lazy, _results, _retry, _tls, errors, schema, settings
 from workbench._atomic import write_atomic
 from workbench.errors import ConfigError
 from workbench.settings import Settings
 
 
-@pytest.mark.parametrize("module", [_atomic, _lazy, _results, _retry, errors, schema, settings])
+@pytest.mark.parametrize(
+    "module", [_atomic, _lazy, _results, _retry, _tls, errors, schema, settings]
+)
 def test_docstring_examples_run(module):
     failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert failed == 0

@@ -2,7 +2,7 @@
 
 ``Deployment(config_dir, "app/name", logs=STORE)`` reads the current config version and any
 running traffic split, reloads when they change, assigns the arm by unit id (the experiments'
-salted hash, :func:`workbench.experiments._online.assign_arm`), renders the messages in the
+salted hash, :func:`workbench.experiments.assign_arm`), renders the messages in the
 bounded template sandbox, guards an output with the policy the config names, and logs every call
 as a LogFrame row to the log store (:mod:`workbench.store`), and as an OpenTelemetry GenAI span
 when given a :class:`~workbench.deploy._otel.SpanSink`.

@@ -1,7 +1,7 @@
 """The app-side runtime: serve the promoted config, split traffic, render, guard, log.
 
 >>> import tempfile
->>> from workbench.experiments._versions import DeploymentConfig, write_version
+>>> from workbench.experiments import DeploymentConfig, write_version
 >>> d, logs = tempfile.mkdtemp(), tempfile.mkdtemp()
 >>> _ = write_version(DeploymentConfig(app="shop", name="assistant", version=1, config={
 ...     "system_prompt": "You help.", "prompt_template": "Q: {{ input }}"}), d)
@@ -108,7 +108,7 @@ class Deployment:
         self._writer = writer
         self.spans = spans
         if writer is None and logs is not None:
-            from workbench.store._writer import StoreWriter
+            from workbench.store import StoreWriter
 
             self._writer = StoreWriter(logs)
         # the config models (pydantic, Jinja2) load here, not with the package

@@ -8,7 +8,7 @@ runs until a version of the config names its experiment in its provenance (the w
 promoted); when several run, the newest file is served and the others are reported.
 
 >>> import tempfile
->>> from workbench.experiments._versions import DeploymentConfig, write_version
+>>> from workbench.experiments import DeploymentConfig, write_version
 >>> d = tempfile.mkdtemp()
 >>> _ = write_version(DeploymentConfig(app="shop", name="assistant", version=1), d)
 >>> snap = load_snapshot(d, "shop", "assistant")
@@ -25,9 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ConfigError
-from workbench.experiments._arm import ArmConfig
-from workbench.experiments._assign import assign_arm
-from workbench.experiments._versions import DeploymentConfig, current_version, load_config
+from workbench.experiments import (
+    ArmConfig,
+    DeploymentConfig,
+    assign_arm,
+    current_version,
+    load_config,
+)
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def _read_split(path: Path) -> Split:
 
 def _promoted_experiments(config_dir, app: str, name: str, cache: dict) -> set[str]:
     """Experiments some version was promoted from (version files are immutable: cached by name)."""
-    from workbench.experiments._versions import versions
+    from workbench.experiments import versions
 
     out = set()
     for v in versions(config_dir, app, name):

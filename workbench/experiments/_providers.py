@@ -30,6 +30,7 @@ from typing import Any
 
 import workbench.schema as S
 from workbench._retry import RETRY_STATUS, retry_delay
+from workbench._tls import tls_context
 from workbench.errors import ConfigError, ProviderError
 from workbench.experiments._cache import RequestCache, request_key
 
@@ -238,7 +239,7 @@ class OpenAIProvider(Provider):
         # connection pool costs ~4x the CPU per request at 32 concurrent requests (measured in
         # benchmarks/bench_experiments.py), and the queue doubles as the concurrency limit.
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        tls = _tls_context()  # loading CA certificates once, not once per client, saves ~80 ms each
+        tls = tls_context()  # loading CA certificates once, not once per client, saves ~80 ms each
         self._clients = [
             httpx.AsyncClient(
                 headers=headers,
@@ -368,17 +369,6 @@ async def _sse_deltas(resp):
         if choice.get("finish_reason"):
             final["finish_reason"] = choice["finish_reason"]
     yield final
-
-
-def _tls_context():
-    import ssl
-
-    try:
-        import certifi  # what httpx verifies against by default
-
-        return ssl.create_default_context(cafile=certifi.where())
-    except ImportError:
-        return ssl.create_default_context()
 
 
 def _parse(resp, latency: float, attempts: int, call: Call) -> Completion:

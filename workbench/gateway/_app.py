@@ -108,7 +108,7 @@ class Gateway:
 
     async def start(self) -> None:
         from workbench.gateway._upstream import UpstreamProvider
-        from workbench.store._writer import StoreWriter
+        from workbench.store import StoreWriter
 
         s = self.settings
         # open now: a restart after a crash turns the dead process's log into Parquet at once
@@ -178,7 +178,7 @@ class Gateway:
     async def _complete(self, req, prepared, t0):
         from starlette.responses import JSONResponse
 
-        from workbench.experiments._providers import Call
+        from workbench.experiments import Call
 
         s = self.settings
         try:

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from workbench.errors import ConfigError
-from workbench.experiments._providers import OpenAIProvider
+from workbench.experiments import OpenAIProvider
 
 #: a connection idle longer than this is reopened rather than reused
 IDLE_REUSE_S = 4.0
@@ -130,9 +130,9 @@ class UpstreamProvider(OpenAIProvider):
             raise ConfigError(f"cannot call upstream {self.base_url!r}", key="upstream")
         ssl = None
         if url.scheme == "https":
-            from workbench.experiments._providers import _tls_context
+            from workbench._tls import tls_context
 
-            ssl = _tls_context()
+            ssl = tls_context()
         port = url.port or (443 if url.scheme == "https" else 80)
         key = self.api_key or os.environ.get(self.api_key_env)
         host = url.hostname if url.port is None else f"{url.hostname}:{url.port}"
