@@ -42,6 +42,13 @@ class BadInputError(WorkbenchError, ValueError):
         super().__init__(f"{', '.join(where)}: {reason}" if where else reason)
 
 
+class InputTooLarge(BadInputError):
+    """A file bigger than the limit it is read under, or one that inflates like a zip bomb.
+
+    Raised whatever the ``errors`` mode: it is a refusal of the whole file, not a bad record.
+    """
+
+
 class SchemaError(WorkbenchError, ValueError):
     """A frame that does not satisfy the LogFrame contract."""
 

@@ -91,14 +91,12 @@ def test_uploads_pass_their_cap_to_the_loader_and_other_files_do_not(session, mo
 
 
 def test_a_compressed_upload_is_capped_on_its_uncompressed_size(session):
-    errors = pytest.importorskip("workbench.errors")
-    if not hasattr(errors, "InputTooLarge"):
-        pytest.skip("workbench.load(max_bytes=...) has not landed yet")
     from workbench.app._data import load_source, save_upload
+    from workbench.errors import InputTooLarge
 
     body = ("\n".join(_line(i) for i in range(40_000)) + "\n").encode()  # ~3 MB, 1 MB limit
     packed = gzip.compress(body)
     assert len(packed) < 1024 * 1024 < len(body)
     name = save_upload(session, "bomb.jsonl.gz", packed)
-    with pytest.raises(errors.InputTooLarge):
+    with pytest.raises(InputTooLarge):
         load_source(session, session.settings.data_dir / name)

@@ -186,6 +186,14 @@ def _ints_from_objects(values: list[Any], index: pd.Index, what: str, reasons: p
 def _finish_number(num: pd.Series, integer: bool, what: str, reasons: pd.Series | None):
     if not integer:
         return num.astype(pd.Float64Dtype()), reasons
+    if pd.api.types.is_unsigned_integer_dtype(num.dtype):
+        over = (num > np.iinfo(np.int64).max).fillna(False).to_numpy(dtype=bool)
+        if over.any():  # a uint64 above int64's range: quarantined, never wrapped around
+            reasons = (
+                reasons if reasons is not None else pd.Series(None, index=num.index, dtype=object)
+            )
+            reasons[over] = [f"expected {what} below 2**63, got {v}" for v in num[over]]
+            num = num.where(~over)
     if pd.api.types.is_integer_dtype(num.dtype):
         return num.astype(pd.Int64Dtype()), reasons
     f = num.astype(pd.Float64Dtype())

@@ -9,7 +9,6 @@ that do not fit, so every reader gets the same checks and the same error message
 from __future__ import annotations
 
 import glob as _glob
-import gzip
 import json
 import math
 import os
@@ -21,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.errors import BadInputError
+from workbench.io._inflate import read_prefix
 
 # location columns carried next to the raw values (dropped before the frame is returned)
 FILE = "__file__"
@@ -169,29 +169,6 @@ def base_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it ends in .gz."""
-    if path.suffix.lower() == ".gz":
-        try:
-            with gzip.open(path, "rb") as fh:
-                return fh.read()
-        except (OSError, EOFError) as exc:
-            raise BadInputError(f"not a readable gzip file ({exc})", file=str(path)) from None
-    return path.read_bytes()
-
-
-def head_bytes(path: Path, n: int = 65_536) -> bytes:
-    """The first ``n`` bytes of the (decompressed) file, for format sniffing."""
-    try:
-        if path.suffix.lower() == ".gz":
-            with gzip.open(path, "rb") as fh:
-                return fh.read(n)
-        with open(path, "rb") as fh:
-            return fh.read(n)
-    except (OSError, EOFError):
-        return b""
-
-
 def iter_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
     """(1-based line number, line bytes) for every non-blank line."""
     for i, line in enumerate(data.split(b"\n"), start=1):
@@ -211,6 +188,8 @@ def parse_json_line(line: bytes) -> tuple[Any, str | None]:
         return None, f"not valid JSON ({exc.msg} at column {exc.colno}); truncated line?"
     except RecursionError:
         return None, "JSON nested too deeply"
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        return None, f"not readable JSON ({exc_text(exc)})"
 
 
 def parse_json_document(data: bytes, file: str) -> Any:
@@ -230,6 +209,18 @@ def parse_json_document(data: bytes, file: str) -> Any:
         ) from None
     except RecursionError:
         raise BadInputError("JSON nested too deeply", file=file) from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise BadInputError(f"not readable JSON ({exc_text(exc)})", file=file) from None
+
+
+def exc_text(exc: BaseException) -> str:
+    """The first line of an exception's message (at most 200 characters), or its type's name.
+
+    >>> exc_text(ValueError("Exceeds the limit (4300 digits)\\nmore"))
+    'Exceeds the limit (4300 digits)'
+    """
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 MISSING = object()
@@ -308,6 +299,7 @@ class Context:
     columns: list[str] | None = None
     fast_bytes: int = FAST_BYTES
     tick: Any = None  # callable(bytes_done) for the progress bar, or None
+    max_bytes: int | None = None  # a file may hold (or inflate to) at most this many bytes
 
     def advance(self, nbytes: int) -> None:
         if self.tick is not None:
@@ -328,12 +320,20 @@ def json_records(
     Returns ``[(line or row, record, raw bytes)]`` and the quarantine entries of unreadable lines.
     A JSON document is detected by its first character and read whole.
     """
-    data = read_bytes(path)
+    data, broken = read_prefix(path, ctx.max_bytes)
     ctx.advance(len(data))
     if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark some Windows tools write
         data = data[3:]
     file = str(path)
     bad: list[dict[str, Any]] = []
+    if broken is not None:  # keep the whole lines before the damage; the rest is one bad item
+        cut = data.rfind(b"\n") + 1
+        data, tail = data[:cut], data[cut:]
+        whole = data.count(b"\n")
+        reason = f"{broken.reason}; nothing after line {whole} could be read"
+        ctx.reject(bad_record(file, reason, line=whole + 1, raw=tail[:200]), bad)
+        if not data.strip():
+            return [], bad
     if not data.strip():
         ctx.reject(bad_record(file, "empty file: no records"), bad)
         return [], bad
@@ -445,7 +445,7 @@ def convert_records(
             entry[Q_LINE if row_kind == "line" else Q_ROW] = loc
             ctx.reject(entry, bad)
             continue
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
             entry = bad_record(
                 file, f"unexpected {fmt} record shape ({type(exc).__name__}: {exc})", raw=rec
             )
@@ -463,7 +463,12 @@ def epoch_seconds(value: Any) -> pd.Timestamp | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise BadInputError(f"expected Unix seconds, got {value!r:.60}")
+    if not -EPOCH_RANGE < value < EPOCH_RANGE:
+        raise BadInputError(f"Unix seconds {value!r:.60} are outside the years 1678-2261")
     return pd.Timestamp(round(value * 1_000_000), unit="us", tz="UTC")
+
+
+EPOCH_RANGE = 9.2e9  # seconds either side of 1970 that a pandas nanosecond timestamp can hold
 
 
 def latency_ms(start: Any, end: Any) -> float | None:
@@ -487,6 +492,6 @@ def maybe_json(value: Any) -> Any:
         if t[:1] in ("{", "[") and t[-1:] in ("}", "]"):
             try:
                 return json.loads(t)
-            except (json.JSONDecodeError, RecursionError):
+            except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
                 return value
     return value

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import workbench.schema as S
-from workbench.errors import BadInputError
-from workbench.io._common import base_suffix, document_records, head_bytes, read_bytes
+from workbench.errors import BadInputError, InputTooLarge
+from workbench.io._common import base_suffix, document_records
+from workbench.io._inflate import head_bytes, open_bytes, read_bytes
 
 log = logging.getLogger("workbench.io")
 
@@ -51,6 +52,10 @@ def classify(keys: set[str] | list[str], record: dict[str, Any] | None = None) -
     return None
 
 
+SNIFF_LINES = 20
+"""JSONL lines tried for a first readable record: one broken line does not hide the format."""
+
+
 def _first_record(path: Path) -> dict[str, Any] | None:
     head = head_bytes(path).lstrip()
     if head.startswith(b"\xef\xbb\xbf"):
@@ -58,34 +63,38 @@ def _first_record(path: Path) -> dict[str, Any] | None:
     if head[:1] == b"[" or (head[:1] == b"{" and base_suffix(path) == ".json"):
         try:
             doc = json.loads(read_bytes(path).decode("utf-8", errors="replace"))
-        except (json.JSONDecodeError, RecursionError):
+        except InputTooLarge:
+            raise
+        except (ValueError, RecursionError, BadInputError):  # the reader reports why
             doc = None
         if doc is not None:
             items = document_records(doc) or []
             return next((i for i in items if isinstance(i, dict)), None)
-    line = _first_line(path)
-    if line is None:
-        return None
+    for line in _leading_lines(path):
+        try:
+            value = json.loads(line.decode("utf-8", errors="replace").lstrip("\ufeff"))
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _leading_lines(path: Path) -> list[bytes]:
+    """Up to SNIFF_LINES non-blank lines from the start, each read whole however long it is."""
+    out: list[bytes] = []
     try:
-        value = json.loads(line.decode("utf-8", errors="replace").lstrip("\ufeff"))
-    except (json.JSONDecodeError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _first_line(path: Path) -> bytes | None:
-    """The first non-blank line, read whole however long it is."""
-    import gzip
-
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
-    try:
-        with opener(path, "rb") as fh:
+        with open_bytes(path) as fh:
             for line in fh:
                 if line.strip():
-                    return line
-    except (OSError, EOFError):
-        return None
-    return None
+                    out.append(line)
+                    if len(out) >= SNIFF_LINES:
+                        break
+    except InputTooLarge:
+        raise
+    except (OSError, BadInputError):  # corrupt gzip: what was read so far still counts
+        pass
+    return out
 
 
 def _csv_header(path: Path) -> list[str]:

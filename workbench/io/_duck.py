@@ -45,6 +45,8 @@ def _mapper(t):
 
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
         return S.string_dtype()
+    if pa.types.is_uint64(t):
+        return pd.UInt64Dtype()  # values above int64's range stay readable; coerce checks them
     if pa.types.is_integer(t):
         return pd.Int64Dtype()
     if pa.types.is_floating(t):

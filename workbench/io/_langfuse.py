@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import workbench.schema as S
+from workbench.errors import BadInputError
 from workbench.io._common import (
     Chunk,
     Context,
@@ -145,15 +146,25 @@ def _expand_traces(records):
         obs = rec.get("observations")
         if isinstance(obs, list) and "traceId" not in rec:
             trace = {k: v for k, v in rec.items() if k != "observations"}
-            for o in obs:
+            for i, o in enumerate(obs):
                 if isinstance(o, dict):
                     out.append((loc, {**o, "__trace__": trace}, raw))
+                else:  # quarantined by _convert_any, never dropped
+                    out.append((loc, {_NOT_AN_OBSERVATION: (i, o)}, raw))
         else:
             out.append((loc, rec, raw))
     return out
 
 
+_NOT_AN_OBSERVATION = "__not_an_observation__"
+
+
 def _convert_any(rec: dict[str, Any]) -> dict[str, Any]:
+    if _NOT_AN_OBSERVATION in rec:
+        i, value = rec[_NOT_AN_OBSERVATION]
+        raise BadInputError(
+            f"observation {i} is {type(value).__name__}, not a JSON object", field="observations"
+        )
     trace = rec.pop("__trace__", None)
     return convert(rec, trace)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -12,22 +13,29 @@ from typing import Any
 import pandas as pd
 
 import workbench.schema as S
-from workbench.errors import ConfigError
+from workbench.errors import BadInputError, ConfigError, InputTooLarge, WorkbenchError
 from workbench.io import _common
 from workbench.io._coerce import coerce, duplicate_entries
 from workbench.io._common import (
     FILE,
+    LINE,
     LOCATION_COLUMNS,
     Q_FILE,
     Q_LINE,
+    Q_REASON,
     Q_ROW,
+    ROW,
     Chunk,
     Context,
+    bad_record,
+    base_suffix,
+    exc_text,
     expand_paths,
     quarantine_frame,
     raise_bad,
 )
 from workbench.io._detect import FORMATS, detect_format
+from workbench.io._inflate import check_size, content_bytes
 from workbench.io._result import LoadResult
 
 log = logging.getLogger("workbench.io")
@@ -109,6 +117,7 @@ def load(
     columns: Sequence[str] | None = None,
     errors: str = "raise",
     progress: bool | None = None,
+    max_bytes: int | None = None,
 ) -> LoadResult:
     """Load LLM call logs into a LogFrame.
 
@@ -131,9 +140,16 @@ def load(
     errors
         ``"raise"``: stop at the first bad record with ``BadInputError`` naming file, line or row,
         field and reason. ``"quarantine"``: load the good records and return the bad ones in
-        ``result.quarantine`` with their reasons.
+        ``result.quarantine`` with their reasons: a record that cannot be typed, a file
+        whose format cannot be told (read as contract JSONL or CSV, so each record is
+        quarantined with its reason), a file that breaks off (corrupt gzip, a reader error)
+        from that point on.
     progress
         ``None``: a progress bar on loads that take more than a second; ``True``/``False``.
+    max_bytes
+        Refuse (``workbench.errors.InputTooLarge``, in either ``errors`` mode) a file that holds,
+        or inflates to, more than this many bytes. Whatever the limit, a ``.gz`` file that
+        inflates like a decompression bomb (over 200x past 16 MB) is refused as it is read.
 
     Returns
     -------
@@ -154,7 +170,10 @@ def load(
         raise ConfigError(f"unknown errors mode {errors!r}", key="errors", allowed=list(ERRORS))
     if format != "auto" and format not in FORMATS:
         raise ConfigError(f"unknown format {format!r}", key="format", allowed=["auto", *FORMATS])
+    if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes < 0):
+        raise ConfigError(f"max_bytes must be a whole number of bytes >= 0, not {max_bytes!r}")
     ctx = Context(errors=errors, since=_bound(since, "since"), until=_bound(until, "until"))
+    ctx.max_bytes = max_bytes
     ctx.fast_bytes = _common.FAST_BYTES  # read at call time so tests can lower it
     if ctx.since is not None and ctx.until is not None and ctx.since >= ctx.until:
         raise ConfigError(f"since ({ctx.since}) must be before until ({ctx.until})", key="since")
@@ -176,7 +195,7 @@ def load(
     else:
         groups = {}
         for p in paths:
-            fmt = detect_format(p) if format == "auto" else format
+            fmt = _detect(p, errors) if format == "auto" else format
             if format == "auto":
                 log.info("workbench.load: %s detected as %s", p, fmt)
             groups.setdefault(fmt, []).append(p)
@@ -184,6 +203,11 @@ def load(
     if format == "auto" and mapping is None:
         log.info("workbench.load: reading %d file(s) as %s", len(paths), label)
 
+    if max_bytes is not None:
+        for p in paths:
+            size = content_bytes(p)
+            if size is not None:
+                check_size(p, size, max_bytes)
     total = sum(p.stat().st_size for p in paths)
     bar = _Progress(total, progress)
     ctx.tick = bar
@@ -214,15 +238,106 @@ def load(
     return result
 
 
+def _detect(path: Path, errors: str) -> str:
+    """The file's format; in quarantine mode an unknown one is read as contract JSONL or CSV."""
+    try:
+        return detect_format(path)
+    except InputTooLarge:
+        raise
+    except BadInputError as exc:
+        if errors == "raise":
+            raise
+        why = exc.reason
+    except Exception as exc:  # noqa: BLE001 - the boundary: a foreign error names the file
+        if errors == "raise":
+            raise BadInputError(
+                f"cannot read the file to tell its format ({type(exc).__name__}: {exc_text(exc)})",
+                file=str(path),
+            ) from None
+        why = exc_text(exc)
+    fallback = "csv" if base_suffix(path) in (".csv", ".tsv") else "jsonl"
+    log.warning("workbench.load: %s: %s; read as %s, bad records quarantined", path, why, fallback)
+    return fallback
+
+
+# files each reader is given at once: a Batch output is paired with its input across files
+_GROUPED = ("openai-batch",)
+
+
 def _chunks(groups: dict[str, list[Path]], ctx: Context, mapping) -> Iterator[Chunk]:
     """Chunks from every reader, lazily: each is typed before the next is read."""
     for fmt, group in groups.items():
         if fmt == "mapping":
             from workbench.io._mapping import read as read_mapping
 
-            yield from read_mapping(group, ctx, mapping)
+            batches = [[p] for p in group]
+            read = functools.partial(read_mapping, ctx=ctx, mapping=mapping)
         else:
-            yield from _reader(fmt)(group, ctx)
+            batches = [group] if fmt in _GROUPED else [[p] for p in group]
+            read = functools.partial(_reader(fmt), ctx=ctx)
+        for files in batches:
+            yield from _guarded(read, files, fmt, ctx)
+
+
+def _guarded(read, files: list[Path], fmt: str, ctx: Context) -> Iterator[Chunk]:
+    """The reader's chunks; an error it raises part-way ends the file as one quarantined item.
+
+    The one exception boundary of the read stage: nothing but the project's own errors leaves
+    it, and in quarantine mode a whole-file problem (corrupt gzip, a reader's own failure) is
+    quarantined, so one broken file never aborts a glob.
+    """
+    file = ", ".join(str(p) for p in files)
+    chunks = None
+    while True:
+        try:
+            chunks = iter(read(files)) if chunks is None else chunks
+            chunk = next(chunks, None)
+        except InputTooLarge:
+            raise
+        except BadInputError as exc:
+            if ctx.errors == "raise":
+                raise
+            entry = bad_record(exc.file or file, exc.reason, line=exc.line, row=exc.row)
+        except WorkbenchError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary: a foreign error names the file
+            reason = f"unreadable {fmt} file ({type(exc).__name__}: {exc_text(exc)})"
+            entry = bad_record(file, reason)
+        else:
+            if chunk is None:
+                return
+            yield chunk
+            continue
+        entry[Q_REASON] += "; the rest of the file was not read"
+        if ctx.errors == "raise":
+            raise_bad(entry)
+        yield Chunk(pd.DataFrame(), [entry], fmt, file=file)
+        return
+
+
+def _typed(frame: pd.DataFrame, file: str, **how: Any) -> tuple[pd.DataFrame | None, list]:
+    """``coerce``, inside the typing stage's exception boundary.
+
+    A foreign error (a library's, on a value nobody foresaw) is narrowed down by halving the
+    frame until the one record it comes from is quarantined with that error as its reason.
+    """
+    try:
+        return coerce(frame, file, **how)
+    except WorkbenchError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the boundary
+        if len(frame) > 1:
+            half = len(frame) // 2
+            parts = [_typed(frame.iloc[:half], file, **how), _typed(frame.iloc[half:], file, **how)]
+            goods = [g for g, _ in parts if g is not None]
+            good = goods[0] if len(goods) == 1 else pd.concat(goods) if goods else None
+            return good, parts[0][1] + parts[1][1]
+        reason = f"cannot type this record ({type(exc).__name__}: {exc_text(exc)})"
+        entry = bad_record(file, reason, raw=frame.iloc[0].to_dict() if len(frame) else None)
+        for col, key in ((LINE, Q_LINE), (ROW, Q_ROW)):
+            if col in frame.columns and not pd.isna(frame[col].iloc[0]):
+                entry[key] = int(frame[col].iloc[0])
+        return None, [entry] if len(frame) else []
 
 
 def _first(bad: list[dict[str, Any]], paths: list[Path]) -> dict[str, Any]:
@@ -252,9 +367,14 @@ def _assemble(chunks: Iterable[Chunk], ctx: Context, mapping) -> tuple[pd.DataFr
         if chunk.frame.empty and not len(chunk.frame.columns):
             continue
         file = _chunk_file(chunk)
-        good, entries = coerce(
+        good, entries = _typed(
             chunk.frame, file, timezone=tz, timestamp_unit=unit, row_kind=chunk.row_kind
         )
+        if good is None:  # every record failed the typing stage
+            bad.extend(entries)
+            if entries and ctx.errors == "raise":
+                raise_bad(entries[0])
+            continue
         if entries and chunk.retry is not None:
             # a fast-path read with a problem: the careful path names each bad record by its line
             retry = chunk.retry

@@ -40,8 +40,8 @@ from workbench.io._common import (
     is_missing,
     json_records,
     parse_json_document,
-    read_bytes,
 )
+from workbench.io._inflate import read_bytes
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _SPECIAL = ("__row__", "__file__", "__stem__")
@@ -193,7 +193,7 @@ def _records(path: Path, mapping: Mapping, ctx: Context) -> tuple[list, Any, lis
         return _parquet_records(path, ctx, bad), None, bad, "row"
     if mapping.spec.records or fmt == "json":
         bad = []
-        data = read_bytes(path)
+        data = read_bytes(path, ctx.max_bytes)
         ctx.advance(len(data))
         if not data.strip():
             ctx.reject(bad_record(str(path), "empty file: no records"), bad)
