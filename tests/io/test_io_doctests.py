@@ -17,6 +17,7 @@ MODULES = [
     "workbench.io._write",
     "workbench.io._result",
     "workbench.io._table",
+    "workbench.io._inflate",
 ]
 
 
