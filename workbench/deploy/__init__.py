@@ -5,7 +5,7 @@ running traffic split, reloads when they change, assigns the arm by unit id (the
 salted hash, :func:`workbench.experiments.assign_arm`), renders the messages in the
 bounded template sandbox, guards an output with the policy the config names, and logs every call
 as a LogFrame row to the log store (:mod:`workbench.store`), and as an OpenTelemetry GenAI span
-when given a :class:`~workbench.deploy._otel.SpanSink`.
+when given a :class:`SpanSink` (``SpanSink.otlp()`` exports them over OTLP/HTTP).
 
 Importing it loads no pandas, numpy, panel or bertopic (under 150 ms); the validation package
 loads on the first guarded output (or :meth:`Deployment.warm`), pyarrow in the log writer's
@@ -18,7 +18,8 @@ True
 
 from __future__ import annotations
 
+from workbench.deploy._otel import SpanSink
 from workbench.deploy._record import Decision
 from workbench.deploy._runtime import Deployment, Prepared
 
-__all__ = ["Decision", "Deployment", "Prepared"]
+__all__ = ["Decision", "Deployment", "Prepared", "SpanSink"]

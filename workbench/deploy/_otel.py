@@ -61,6 +61,51 @@ class SpanSink:
 
         self.tracer = trace.get_tracer(SCOPE, tracer_provider=tracer_provider)
         self.capture_content = capture_content
+        self._owned = None  # the provider made by otlp(), shut down by close()
+
+    @classmethod
+    def otlp(
+        cls,
+        endpoint: str | None = None,
+        *,
+        service_name: str = "workbench",
+        capture_content: bool = False,
+    ) -> SpanSink:
+        """Spans exported over OTLP/HTTP (protobuf), batched in the background.
+
+        ``endpoint`` is the collector's base URL (``http://127.0.0.1:4318``; spans go to its
+        ``/v1/traces``); None takes the standard ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`` /
+        ``OTEL_EXPORTER_OTLP_ENDPOINT`` environment variables, as every OpenTelemetry SDK does.
+        ``OTEL_SERVICE_NAME`` overrides ``service_name``. Needs the ``otel`` extra.
+        """
+        try:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+            from opentelemetry.sdk.resources import Resource
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        except ImportError:
+            from workbench.errors import MissingDependencyError
+
+            raise MissingDependencyError(
+                "opentelemetry-exporter-otlp-proto-http", extra="otel", purpose="OTLP span export"
+            ) from None
+        url = None if endpoint is None else endpoint.rstrip("/") + "/v1/traces"
+        import os
+
+        named = os.environ.get("OTEL_SERVICE_NAME")  # the standard variable wins, as in any SDK
+        resource = Resource.create({} if named else {"service.name": service_name})
+        provider = TracerProvider(resource=resource)
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=url)))
+        sink = cls(provider, capture_content=capture_content)
+        sink._owned = provider
+        return sink
+
+    def close(self) -> None:
+        """Export what is still queued and stop, for the provider :meth:`otlp` made (a provider
+        passed in is its owner's to shut down)."""
+        if self._owned is not None:
+            self._owned.shutdown()
+            self._owned = None
 
     def emit(self, row: dict[str, Any], prepared) -> None:
         from opentelemetry.trace import SpanKind, Status, StatusCode

@@ -299,6 +299,8 @@ class Deployment:
             self._poller.join()
         if self._writer is not None:
             self._writer.close()
+        if self.spans is not None:
+            self.spans.close()
 
     async def aclose(self) -> None:
         import asyncio

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import workbench._columns as C
-from workbench.deploy import Decision, Deployment
+from workbench.deploy import Decision, Deployment, SpanSink
 from workbench.gateway._metrics import Metrics
 from workbench.gateway._openai import (
     DONE,
@@ -77,6 +77,9 @@ class GatewaySettings:
     on_upstream_error: str = "error"
     poll_interval: float = 0.5
     skip_types: tuple[str, ...] = ("judge",)
+    otel: bool = False  # also export every call as an OpenTelemetry GenAI span over OTLP/HTTP
+    otel_endpoint: str | None = None  # None: OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT
+    otel_capture_content: bool = False  # prompt and answer text on the spans (opt-in)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -113,6 +116,13 @@ class Gateway:
         s = self.settings
         # open now: a restart after a crash turns the dead process's log into Parquet at once
         self.writer = StoreWriter(s.logs, roll_seconds=2.0).open()
+        spans = None
+        if s.otel or s.otel_endpoint:
+            spans = SpanSink.otlp(
+                s.otel_endpoint,
+                service_name="workbench-gateway",
+                capture_content=s.otel_capture_content,
+            )
         self.deployment = Deployment(
             s.config_dir,
             s.target,
@@ -120,6 +130,7 @@ class Gateway:
             policy=s.policy,
             poll_interval=s.poll_interval,
             skip_types=s.skip_types,
+            spans=spans,
         )
         self.deployment.warm()  # import validation and compile the policy before traffic
         import pyarrow.parquet  # noqa: F401  (the log writer's; not under the first requests)

@@ -42,6 +42,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "an LLM call per answer); '' runs them all",
     )
     parser.add_argument(
+        "--otel",
+        action="store_true",
+        help="also export every call as an OpenTelemetry GenAI span over OTLP/HTTP, to "
+        "--otel-endpoint or the standard OTEL_EXPORTER_OTLP_ENDPOINT",
+    )
+    parser.add_argument("--otel-endpoint", help="OTLP/HTTP collector base URL (implies --otel)")
+    parser.add_argument(
+        "--otel-capture-content",
+        action="store_true",
+        help="put prompt and answer text on the spans (off by default, as the conventions say)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=1,
@@ -69,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
         on_upstream_error=args.on_upstream_error,
         poll_interval=args.poll_interval,
         skip_types=tuple(t for t in args.skip_types.split(",") if t.strip()),
+        otel=args.otel,
+        otel_endpoint=args.otel_endpoint,
+        otel_capture_content=args.otel_capture_content,
     )
     if args.workers > 1:
         import dataclasses
