@@ -74,7 +74,7 @@ CASES = [
     (
         {"type": "truncation"},
         [
-            "The refund was approved and the money will arrive",
+            "The refund was approved and the money will arrive in",
             "The refund was approved, all done.",
             "short",
         ],

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 import workbench.schema as S
 from workbench.errors import ConfigError
@@ -30,6 +31,13 @@ from workbench.validation._base import (
 )
 from workbench.validation._batch import contains, length, token_count, tokens
 from workbench.validation._regex import Rx
+from workbench.validation._truncation import (
+    FINISH_REASONS,
+    STRONG,
+    WEAK,
+    evidence,
+    max_tokens,
+)
 
 _FENCE = Rx(r"(?s)^\s*```[A-Za-z0-9_-]*\s*\n(.*?)\n?\s*```\s*$")
 
@@ -241,59 +249,91 @@ def _length_reason(value, unit: str, low: bool, bound) -> str:
 #: an answer whose last non-space character is a letter (ASCII or Latin accented), a digit, or
 #: a comma, semicolon, colon, hyphen or opening bracket stops mid-sentence; sentence punctuation,
 #: closing brackets and quotes, code fences and emoji end one
-#: whitespace spelled out: RE2's \s lacks the vertical tab Python's has
-_UNFINISHED = r"[A-Za-z0-9À-ɏ,;:(\-][ \t\n\v\f\r]*$"
+#: texts the truncation evidence may find something in (ending on a character that does not
+#: close a text, a code fence, a table row or a bare list marker last); whitespace spelled out:
+#: RE2's \s lacks the vertical tab Python's has
+_WS = "[ \t\n\v\f\r]*"
+_MAYBE_CUT = (
+    f"[^.!?…)\\]}}\"'»”’`*_>|~%° \t\n\v\f\r]{_WS}$|```|\\|[^\n]*$"
+    f"|(?:^|\n)[ \t]*(?:[-*•+]|[0-9]{{1,3}}[.)]){_WS}$"
+)
 
 
 @register("truncation")
 class TruncationValidator(BaseValidator):
-    """The output was cut off: a ``length`` finish reason, or an unfinished last sentence.
+    """The output was cut off, judged from evidence (:mod:`workbench.validation._truncation`).
+
+    Strong evidence fails the row (score 0.0): a ``length`` finish reason, output tokens at the
+    call's ``max_tokens`` (from ``model_params``), or a text that stops where no finished answer
+    can (inside a code fence, bracket or table row; on a comma, colon or hyphen; mid-clause on
+    "the", "and", "of"...; on a bare list marker). Weak evidence (a long prose line that merely
+    ends without a full stop) passes with score 0.5 and says so in its reason, unless
+    ``flag_weak`` is set. Lists, headings, hashtags, verses, names, single values and code that
+    end without a full stop are not truncated (score 1.0).
 
     Parameters
     ----------
     finish_reasons : list of str
         Finish reasons that mean the model ran out of tokens.
     check_last_sentence : bool
-        Also flag outputs whose last character does not end a sentence (``.!?``, a closing
-        bracket, quote, code fence, emoji). Score: 1.0 finished, 0.0 truncated.
+        Also look at how the text ends (not only at the call's finish reason and token count).
     min_chars : int
-        Outputs shorter than this are not judged by their last character.
+        Outputs shorter than this are not judged by how they end.
+    flag_weak : bool
+        Fail rows whose only evidence is weak too.
     """
 
-    finish_reasons: tuple[str, ...] = ("length", "max_tokens")
+    finish_reasons: tuple[str, ...] = FINISH_REASONS
     check_last_sentence: bool = True
     min_chars: Count = 20
+    flag_weak: bool = False
 
     def _prepare(self):
-        return {"unfinished": Rx(_UNFINISHED)}
+        return {"maybe_cut": Rx(_MAYBE_CUT)}
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
         t, rows = self._text(batch, out, active)
         fr = batch.column(S.FINISH_REASON)
-        stops = set(self.finish_reasons)
-        by_reason = rows & np.fromiter((v in stops for v in fr), bool, batch.n)
-        fail = by_reason.copy()
-        out.reason[by_reason] = [f"finish_reason={v}" for v in fr[by_reason]]
-        if self.check_last_sentence:
-            unfinished = rows & ~by_reason & contains(t, state["unfinished"])
-            unfinished &= length(t) >= self.min_chars
-            out.reason[unfinished] = "last sentence is unfinished"
-            fail |= unfinished
-        out.passed[rows] = out.score[rows] = np.where(fail[rows], 0.0, 1.0)
+        params = batch.column(S.MODEL_PARAMS)
+        tokens, _ = batch.number(S.TOKENS_OUT)
+        # the call's own evidence: a stop reason, or output tokens at the call's cap (parsed
+        # once per distinct parameter text)
+        try:
+            codes, uniques = pd.factorize(params, use_na_sentinel=True)
+            caps = np.array([max_tokens(u) or np.nan for u in uniques] + [np.nan])[codes]
+        except TypeError:  # unhashable values (dicts passed in by hand): one at a time
+            caps = np.array([max_tokens(p) or np.nan for p in params], dtype=float)
+        with np.errstate(invalid="ignore"):
+            called = np.isin(fr, list(self.finish_reasons)) | (tokens >= caps)
+        candidates = rows & called
+        if self.check_last_sentence:  # a superset of the texts the evidence rules look at
+            candidates |= rows & (length(t) >= self.min_chars) & contains(t, state["maybe_cut"])
+        out.score[rows] = 1.0
+        idx = np.flatnonzero(candidates)
+        for i, text in zip(idx.tolist(), t.at(idx)):
+            out.passed[i], out.score[i], out.reason[i] = self._verdict(
+                text, fr[i], tokens[i], params[i]
+            )
         return out
 
     def _one(self, rec, state) -> Verdict:
         text, problem = rec.text(self.column)
         if text is None:
             return (NAN, NAN, problem)
-        fr = rec.column(S.FINISH_REASON)
-        if fr in set(self.finish_reasons):
-            return (0.0, 0.0, f"finish_reason={fr}")
-        if (
-            self.check_last_sentence
-            and state["unfinished"].search(text)
-            and len(text) >= self.min_chars
-        ):
-            return (0.0, 0.0, "last sentence is unfinished")
+        tokens, _ = rec.number(S.TOKENS_OUT)
+        return self._verdict(text, rec.column(S.FINISH_REASON), tokens, rec.column(S.MODEL_PARAMS))
+
+    def _verdict(self, text: str, finish_reason, tokens_out, model_params) -> Verdict:
+        strength, why = evidence(
+            text if self.check_last_sentence and len(text) >= self.min_chars else "",
+            finish_reason=finish_reason,
+            tokens_out=tokens_out,
+            model_params=model_params,
+            finish_reasons=tuple(self.finish_reasons),
+        )
+        if strength == STRONG or (strength == WEAK and self.flag_weak):
+            return (0.0, 0.0 if strength == STRONG else 0.5, why)
+        if strength == WEAK:
+            return (1.0, 0.5, f"weak evidence of a cut: {why}")
         return (1.0, 1.0, "")
