@@ -1,11 +1,19 @@
-"""Property tests: the JSONL and CSV loaders never fail unexpectedly, and counts always add up."""
+"""Property tests: the JSONL and CSV loaders never fail unexpectedly, and counts always add up.
+
+The last test runs a seeded sample of the hostile-input corpus (benchmarks/_hostile_inputs.py,
+every format and mutation kind; the whole corpus is run by benchmarks/probe_inputs.py).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import random
+import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -104,3 +112,58 @@ def test_csv_loader_never_crashes_and_counts_add_up(header, rows, junk):
         path = Path(tmp) / "fuzz.csv"
         path.write_bytes(data)
         _load_counts(path)
+
+
+# -- the seeded corpus of hostile files (benchmarks/_hostile_inputs.py) -----------------------
+
+
+def _hostile_module():
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "_hostile_inputs.py"
+    spec = importlib.util.spec_from_file_location("_hostile_inputs", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("_hostile_inputs", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+_H = _hostile_module()
+_PER_PAIR = 2  # cases per (format, mutation) pair
+# 20,000-key JSON and 20,000-column CSV loads take seconds each; their other spellings (.json,
+# .gz, the Langfuse CSV) go through the same code, so only jsonl, csv and the Parquet ones run
+_SLOW_WIDE = {"json", "json.gz", "jsonl.gz", "csv.gz", "langfuse-csv", "langfuse-csv.gz"}
+
+
+def _hostile_sample(seed: int = 20) -> list:
+    """``_PER_PAIR`` seeded cases of every (format, mutation) pair; the bombs are the probe's."""
+    pairs: dict[tuple[str, str], list] = {}
+    for case in _H.corpus(seed=0):
+        if case.mutation == "gzip-bomb" or (case.mutation == "wide" and case.format in _SLOW_WIDE):
+            continue
+        pairs.setdefault((case.format, case.mutation), []).append(case)
+    rng = random.Random(seed)
+    return [
+        c for key in sorted(pairs) for c in rng.sample(pairs[key], min(_PER_PAIR, len(pairs[key])))
+    ]
+
+
+@pytest.mark.timeout(120)  # a hang guard, not a speed target
+@pytest.mark.parametrize("case", _hostile_sample(), ids=lambda c: c.name)
+def test_hostile_corpus_loads_cleanly_and_counts_add_up(case, tmp_path):
+    path = case.write(tmp_path)
+    for mode in ("raise", "quarantine"):
+        try:
+            result = load(path, errors=mode, progress=False)
+        except WorkbenchError:
+            continue  # a clean, explained refusal; any other exception fails the test
+        loaded, quarantined = len(result.frame), len(result.quarantine)
+        skipped = sum(result.meta.get("skipped", {}).values())
+        low, high = _H.record_count(case, result.format)
+        n = loaded + quarantined + skipped
+        assert low <= n <= high, (
+            f"[{mode}] {loaded} loaded + {quarantined} quarantined + {skipped} skipped = {n}, "
+            f"but the file holds {low}..{high} records (read as {result.format}); "
+            f"quarantine: {list(result.quarantine['reason'])[:3]}"
+        )
+        if mode == "raise":
+            assert quarantined == 0
+        assert result.frame[S.RECORD_ID].is_unique
