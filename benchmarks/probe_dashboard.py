@@ -44,8 +44,13 @@ PASSWORD = "probe-password"
 
 
 def payloads(tag: str) -> list[str]:
-    """Script payloads for one field; each calls ``alert`` with the field and the payload kind."""
+    """Script payloads for one field; each calls ``alert`` with the field and the payload kind.
+
+    Only tags with quoted attributes are inline HTML to CommonMark, so ``quoted`` is the one
+    that tests Markdown and Alert panes; the unquoted ones test HTML panes and widgets.
+    """
     return [
+        f'<img src="x" onerror="alert(\'{tag}:quoted\')">',
         f"<img src=x onerror=alert('{tag}:img')>",
         f"<svg onload=alert('{tag}:svg')>",
         f'"><img src=x onerror=alert("{tag}:attr")>',
@@ -59,9 +64,10 @@ def hostile_records(n: int = 240) -> list[dict]:
     fields = ("app", "model", "prompt_version", "variant")
     pools = {f: [f"{f}-plain", *payloads(f)] for f in fields}
     text = {f: payloads(f) for f in ("input", "context", "output", "error", "finish", "meta")}
+    kinds = len(payloads(""))
     rows = []
     for i in range(n):
-        k = i % 6
+        k = i % kinds
         out = text["output"][k]
         if i % 2:  # failing rows, so validators have worst examples and topics
             out += f" call me at 555-01{i % 90:02d} or mail bob{i}@example.com"
@@ -94,15 +100,17 @@ def write_inputs(root: Path) -> tuple[Path, Path, Path]:
     logs = data / "hostile.jsonl"
     logs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     # a file named with a payload, with bad lines (quarantined, their reasons shown)
-    bad = data / "<img src=x onerror=alert('filename')>.jsonl"
+    bad = data / '<img src="x" onerror="alert(\'filename\')">.jsonl'
     lines = [json.dumps(r) for r in rows[:40]]
-    lines.insert(3, "{not json <img src=x onerror=alert('raw')>")
-    lines.insert(7, json.dumps({**rows[7], "timestamp": "<img src=x onerror=alert('reason')>"}))
+    lines.insert(3, '{not json <img src="x" onerror="alert(\'raw\')">')
+    lines.insert(
+        7, json.dumps({**rows[7], "timestamp": '<img src="x" onerror="alert(\'reason\')">'})
+    )
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
     policy = yaml.safe_load((REPO / "data" / "policy.yaml").read_text(encoding="utf-8"))
     policy["validators"] += [
         {"type": "length", "name": p, "severity": "warn", "max_chars": 60}
-        for p in payloads("validator")[:3]
+        for p in payloads("validator")[:4]
     ]
     (data / "policy.yaml").write_text(yaml.safe_dump(policy), encoding="utf-8")
     return data, configs, logs

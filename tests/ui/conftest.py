@@ -88,27 +88,33 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
 
 def _workbench_cmd() -> list[str]:
     script = Path(sys.executable).with_name("workbench")
     return [str(script)] if script.exists() else [sys.executable, "-m", "workbench.cli"]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Server:
+def _require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not found: run `make chromium` (Debian package) first")
-    root = tmp_path_factory.mktemp("ui")
-    data_dir, config_dir, cache_dir = root / "data", root / "configs", root / "cache"
-    data_dir.mkdir()
-    shutil.copy(REPO / "data" / "samples" / "contract.jsonl", data_dir / "contract.jsonl")
-    (root / "secret.jsonl").write_text('{"record_id": "x"}\n')
-    shutil.copytree(REPO / "data" / "configs", config_dir)
-    if (REPO / "data" / "policy.yaml").exists():
-        shutil.copy(REPO / "data" / "policy.yaml", data_dir / "policy.yaml")
+
+
+def serve(root: Path, data_dir: Path, config_dir: Path, *args: str) -> Server:
+    """``workbench serve *args`` on a free loopback port, once it answers ``/``.
+
+    The cache goes under ``root``; ``args`` add a LOGS file, ``--demo-n`` and the like.
+    """
     port = free_port()
     log_path = root / "server.log"
-    env = {**os.environ, "WORKBENCH_CACHE_DIR": str(cache_dir), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "WORKBENCH_CACHE_DIR": str(root / "cache"), "PYTHONUNBUFFERED": "1"}
+    env.pop("WORKBENCH_POLICY", None)
     cmd = [
         *_workbench_cmd(),
         "serve",
@@ -117,12 +123,11 @@ def server(tmp_path_factory) -> Server:
         "--address",
         "127.0.0.1",
         "--no-show",
-        "--demo-n",
-        str(DEMO_N),
         "--data-dir",
         str(data_dir),
         "--config-dir",
         str(config_dir),
+        *args,
     ]
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
@@ -140,13 +145,23 @@ def server(tmp_path_factory) -> Server:
     else:
         proc.kill()
         pytest.fail(f"workbench serve did not answer within 240 s:\n{log_path.read_text()}")
-    srv = Server(url, log_path, data_dir, config_dir, proc)
+    return Server(url, log_path, data_dir, config_dir, proc)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    _require_chromium()
+    root = tmp_path_factory.mktemp("ui")
+    data_dir, config_dir = root / "data", root / "configs"
+    data_dir.mkdir()
+    shutil.copy(REPO / "data" / "samples" / "contract.jsonl", data_dir / "contract.jsonl")
+    (root / "secret.jsonl").write_text('{"record_id": "x"}\n')
+    shutil.copytree(REPO / "data" / "configs", config_dir)
+    if (REPO / "data" / "policy.yaml").exists():
+        shutil.copy(REPO / "data" / "policy.yaml", data_dir / "policy.yaml")
+    srv = serve(root, data_dir, config_dir, "--demo-n", str(DEMO_N))
     yield srv
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    srv.stop()
 
 
 @pytest.fixture(scope="session")
@@ -158,14 +173,16 @@ def playwright_instance():
 
 
 @pytest.fixture(scope="session")
-def chromium(playwright_instance, server):
+def chromium(playwright_instance):
+    _require_chromium()
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
 
 
 class Tab:
-    """One browser session on the dashboard, collecting page errors."""
+    """One browser session on the dashboard, collecting page errors and JS dialogs (a dialog
+    means a script from the page's data ran: the dashboard itself opens none)."""
 
     def __init__(self, browser, url: str):
         self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -173,6 +190,8 @@ class Tab:
         self._errors: list[str] = []
         self.failed_requests: list[str] = []
         self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("dialog", self._on_dialog)
         self.page.on(
             "console", lambda m: self._errors.append(m.text) if m.type == "error" else None
         )
@@ -181,6 +200,10 @@ class Tab:
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto(url)
         self.page.wait_for_selector("#kpi-records", timeout=90_000)
+
+    def _on_dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
     @property
     def errors(self) -> list[str]:
@@ -223,6 +246,8 @@ def kit():
 
     return SimpleNamespace(
         Tab=Tab,
+        repo=REPO,
+        serve=serve,
         chromium=CHROMIUM,
         args=CHROMIUM_ARGS,
         demo_n=DEMO_N,
