@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
+import re
 from collections import Counter
 from typing import Annotated, ClassVar, Literal
 
@@ -58,6 +61,13 @@ REFUSAL_PHRASES: tuple[str, ...] = (
 )
 
 
+@functools.cache
+def refusal_rx(phrases: tuple[str, ...] = (), within_chars: int = 300) -> Rx:
+    """The refusal pattern: one of the phrases starting in the first ``within_chars`` characters."""
+    body = "|".join(f"(?:{p})" for p in (*REFUSAL_PHRASES, *phrases))
+    return Rx(rf"^(?s:.){{0,{within_chars}}}?\b(?:{body})", ignore_case=True)
+
+
 @register("refusal")
 class RefusalValidator(BaseValidator):
     """The model declined the request (a refusal phrase early in the output).
@@ -81,8 +91,7 @@ class RefusalValidator(BaseValidator):
 
         for k, p in enumerate(self.phrases):
             compile_rx(p, f"phrases[{k}]", ignore_case=True)
-        body = "|".join(f"(?:{p})" for p in (*REFUSAL_PHRASES, *self.phrases))
-        return {"rx": Rx(rf"^(?s:.){{0,{int(self.within_chars)}}}?\b(?:{body})", ignore_case=True)}
+        return {"rx": refusal_rx(tuple(self.phrases), int(self.within_chars))}
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
@@ -406,19 +415,42 @@ def relevance_of(user_input: str, text: str) -> tuple[float, int]:
     return (len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0), len(a)
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
 @register("relevance")
 class RelevanceValidator(BaseValidator):
-    """The output shares too few content words with the input (lexical cosine similarity).
+    """The output is off the input's topic.
 
-    Rows whose input has fewer than ``min_input_terms`` content words are not judged (score
-    NaN, pass). Score: the similarity.
+    ``method: semantic`` (the default): an output sharing at least ``pass_similarity`` of its
+    content words with the input passes at once (the lexical fast path can only pass); any other
+    is judged by meaning, the cosine of the input's and the output's embeddings (the offline
+    WordLlama backend, :func:`workbench.cluster.embed_texts`), and fails below ``min_cosine``.
+    ``method: lexical``: the content-word similarity alone, failing below ``min_similarity``.
+
+    Not judged (pass, score NaN): inputs with fewer than ``min_input_terms`` content words,
+    outputs with fewer than ``min_output_terms`` (emoji, ASCII art, a number) and, with
+    ``skip_refusals``, refusals (the ``refusal`` validator's concern). Only the output's first
+    ``output_chars`` characters are embedded (an answer's opening says what it is about).
+    Score: the content-word similarity; the cosine is in the reason of a row it fails.
+
+    The defaults were chosen on real answers (``benchmarks/calibrate_relevance.py``): on
+    AlpacaEval's gpt-3.5-turbo and claude-2.1 answers, ``min_cosine: 0.16`` fails 0.9% of the
+    good answers and 88% of answers shuffled onto other instructions.
     """
 
     worse_when: ClassVar[str] = "lower"
 
     input_column: str = S.INPUT
+    method: Literal["semantic", "lexical"] = "semantic"
     min_similarity: Probability = 0.05
+    pass_similarity: Probability = 0.1
+    min_cosine: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)] = 0.16
     min_input_terms: Count = 2
+    min_output_terms: Count = 2
+    skip_refusals: bool = True
+    output_chars: Annotated[int, Field(ge=1)] = 600
+    backend: str = "wordllama"
 
     def _run(self, batch, active, state) -> Outcome:
         out = Outcome.empty(batch.n)
@@ -434,10 +466,28 @@ class RelevanceValidator(BaseValidator):
         for i, a, b in zip(idx.tolist(), inputs.at(idx), t.at(idx)):
             sim[i], n_input[i] = relevance_of(a, b)
         judged = rows & (n_input >= self.min_input_terms)
+        if self.method == "lexical":
+            out.score[judged] = sim[judged]
+            low = judged & (sim < self.min_similarity)
+            out.passed[low] = 0.0
+            out.reason[low] = [self._low(v) for v in sim[low]]
+            return out
+        doubt = judged & (sim < self.pass_similarity)
+        if self.skip_refusals:
+            refused = doubt & contains(t, refusal_rx())
+            judged &= ~refused
+            doubt &= ~refused
+        idx = np.flatnonzero(doubt)
+        outputs = t.at(idx)
+        enough = np.fromiter((self._wordy(o) for o in outputs), bool, len(idx))
+        judged[idx[~enough]] = False
+        idx, outputs = idx[enough], [o for o, ok in zip(outputs, enough) if ok]
         out.score[judged] = sim[judged]
-        low = judged & (sim < self.min_similarity)
-        out.passed[low] = 0.0
-        out.reason[low] = [self._low(v) for v in sim[low]]
+        if len(idx):
+            cos = self._cosines(list(inputs.at(idx)), outputs)
+            far = cos < self.min_cosine
+            out.passed[idx[far]] = 0.0
+            out.reason[idx[far]] = [self._far(c) for c in cos[far]]
         return out
 
     def _one(self, rec, state) -> Verdict:
@@ -450,10 +500,36 @@ class RelevanceValidator(BaseValidator):
         sim, n_input = relevance_of(user_input, text)
         if n_input < self.min_input_terms:
             return (1.0, NAN, "")
-        return (0.0, sim, self._low(sim)) if sim < self.min_similarity else (1.0, sim, "")
+        if self.method == "lexical":
+            return (0.0, sim, self._low(sim)) if sim < self.min_similarity else (1.0, sim, "")
+        if sim >= self.pass_similarity:
+            return (1.0, sim, "")
+        if self.skip_refusals and refusal_rx().search(text):
+            return (1.0, NAN, "")
+        if not self._wordy(text):
+            return (1.0, NAN, "")
+        cos = float(self._cosines([user_input], [text])[0])
+        return (0.0, sim, self._far(cos)) if cos < self.min_cosine else (1.0, sim, "")
+
+    def _wordy(self, text: str) -> bool:
+        """At least ``min_output_terms`` words of two letters or more (not emoji, art, a value)."""
+        found = itertools.islice(_WORD.finditer(text), self.min_output_terms)
+        return sum(1 for _ in found) >= self.min_output_terms
+
+    def _cosines(self, inputs: list[str], outputs: list[str]) -> np.ndarray:
+        from workbench.cluster import embed_texts
+
+        # an answer's opening says what it is about; its tail dilutes the mean (and costs time)
+        heads = [o[: self.output_chars] for o in outputs]
+        vectors = embed_texts([*inputs, *heads], backend=self.backend)
+        n = len(inputs)
+        return np.einsum("ij,ij->i", vectors[:n], vectors[n:])
 
     def _low(self, sim: float) -> str:
         return f"similarity to the input {sim:.2f} < {self.min_similarity}"
+
+    def _far(self, cos: float) -> str:
+        return f"meaning far from the input (cosine {cos:.2f} < {self.min_cosine})"
 
 
 @register("repetition")
