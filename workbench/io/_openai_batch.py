@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import workbench.schema as S
+from workbench.errors import BadInputError
 from workbench.io._common import (
     LINE,
     Chunk,
@@ -90,7 +91,13 @@ def read(paths: list[Path], ctx: Context) -> list[Chunk]:
         req_body = req[2].get("body") or {}
         row: dict[str, Any] = {S.RECORD_ID: cid, S.TRACE_ID: response.get("request_id")}
         created = body.get("created")
-        row[S.TIMESTAMP] = epoch_seconds(created) if isinstance(created, int | float) else created
+        try:
+            row[S.TIMESTAMP] = (
+                epoch_seconds(created) if isinstance(created, int | float) else created
+            )
+        except BadInputError as exc:  # this record only: the rest of the file still loads
+            ctx.reject(bad_record(file, exc.reason, line=line, field="created", raw=rec), bad)
+            continue
         if isinstance(req_body, dict):
             row.update(request_fields(req_body.get("messages")))
             row[S.MODEL] = req_body.get("model")
