@@ -32,6 +32,7 @@ MODULES = [
     "workbench.validation._judge",
     "workbench.validation._quality",
     "workbench.validation._regex",
+    "workbench.validation._truncation",
 ]
 
 # -- Python's reading and RE2's agree --------------------------------------------------------------
@@ -173,6 +174,13 @@ def _validator_patterns():
 #: Python patterns allowed in validation code, and why each is linear: a single character class
 #: (no position is read by more than one attempt), or the token/sentence readers whose
 #: look-behind starts an attempt only at a run's first character
+#: end-anchored searches that are only ever run on a bounded tail (``_truncation.TAIL``)
+TAIL_ONLY = {
+    "workbench.validation._truncation._URL",
+    "workbench.validation._truncation._HASHTAGS",
+    "workbench.validation._truncation._LAST_WORD",
+}
+
 LINEAR_PYTHON = {
     "workbench.validation._accuracy._DIGIT_RUN",
     "workbench.validation._accuracy._DIGIT_TOKEN",
@@ -184,6 +192,11 @@ LINEAR_PYTHON = {
     "workbench.validation._regex._SURROGATE",
     "workbench.validation._regex._FLAGS",  # read on pattern text from the policy, not on outputs
     "workbench.validation._regex._BRACE",
+    "workbench.validation._quality._WORD",
+    "workbench.validation._truncation._LIST_ITEM",  # anchored at a line's start
+    "workbench.validation._truncation._BARE_MARKER",  # anchored at a line's start
+    "workbench.validation._truncation._SENTENCE_END",
+    *TAIL_ONLY,
 }
 
 
@@ -226,13 +239,31 @@ def test_every_built_in_pattern_is_linear_on_a_long_token():
     for name, p in [*_module_patterns(), *_validator_patterns()]:
         if isinstance(p, Rx):
             seen.setdefault(p.pattern, (name, lambda s, p=p: (p.search(s), p.findall(s, 1000))))
-        elif name in LINEAR_PYTHON - {"workbench.validation._compliance._ID_GLUE"}:
+        elif name in LINEAR_PYTHON - {"workbench.validation._compliance._ID_GLUE", *TAIL_ONLY}:
             seen.setdefault(p.pattern, (name, lambda s, p=p: deque(p.finditer(s), maxlen=0)))
     slow = []
     for name, fn in seen.values():
         small, big = _worst(fn, 100_000), _worst(fn, 1_000_000)
         if big > 0.1 and big / max(small, 1e-3) > 40:
             slow.append((name, round(small, 4), round(big, 4)))
+    assert slow == []
+
+
+@pytest.mark.slow
+def test_truncation_evidence_is_linear_on_a_long_hostile_output():
+    from workbench.validation._truncation import text_evidence
+
+    pieces = ["#a ", "http://", "a", "aé", "1. a.\n", "| a "]
+    slow = []
+    for piece in pieces:
+        small = _worst(
+            lambda s, piece=piece: text_evidence(piece * (len(s) // len(piece))), 100_000
+        )
+        big = _worst(
+            lambda s, piece=piece: text_evidence(piece * (len(s) // len(piece))), 1_000_000
+        )
+        if big > 0.1 and big / max(small, 1e-3) > 40:
+            slow.append((piece, small, big))
     assert slow == []
 
 

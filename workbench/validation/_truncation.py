@@ -47,6 +47,7 @@ _HASHTAGS = re.compile(r"(?:^|\s)#\w+(?:\s+#\w+)*\s*$")
 _SENTENCE_END = re.compile(r"[a-z0-9)][.!?] +(?=[A-Z])")  # "... done. Next" inside a line
 _URL = re.compile(r"https?://\S*$")
 _LAST_WORD = re.compile(r"([^\W\d_][\w'’-]*)\W*$")
+TAIL = 400  # characters of the last line that _URL, _HASHTAGS and _LAST_WORD read
 SHORT_LINE = 10  # words: a line this short is a verse, a name, an item or a value, not prose
 LONG_LINE = 12  # words: a prose line at least this long that stops unpunctuated is weak evidence
 
@@ -86,15 +87,16 @@ def text_evidence(text: str) -> tuple[str, str]:
     end = body[-1]
     if end in _CLOSING or _is_symbol(end):
         return NONE, ""
-    if _URL.search(last):
+    tail = last[-TAIL:]  # the end-anchored searches read a bounded tail: linear on any input
+    if _URL.search(tail):
         return (WEAK, "it stops on a URL") if end in "/.-?=&" else (NONE, "")
     if end in ",;:-–—(&+=":
         if end == "," and _short_items(body):
             return NONE, ""  # a list of short items (sign-offs, names) may end on a comma
         return STRONG, f"it stops on '{end}'"
-    if last.startswith("#") or _HASHTAGS.search(last):
+    if last.startswith("#") or _HASHTAGS.search(tail):
         return NONE, ""  # a heading, or hashtags closing a post
-    word = _LAST_WORD.search(last)
+    word = _LAST_WORD.search(tail)
     if word and word.group(1).lower() in DANGLING and len(last.split()) > 1:
         return STRONG, f"it stops mid-clause, on '{word.group(1)}'"
     if _breaks_the_pattern(body, last):
