@@ -146,30 +146,8 @@ def _hostile_sample(seed: int = 20) -> list:
     ]
 
 
-#: known defects (issue 20, still open): one bad value makes the whole file one quarantined item
-#: instead of one bad record. Strict: a fix makes these XPASS and fails the run until removed.
-_WHOLE_FILE = {
-    "surrogate JSON key: records_frame's column names": ("json:lone-surrogate:451", "jsonl.gz:lone-surrogate:243"),
-    "invalid UTF-8 in a contract Parquet cell (DuckDB)": ("parquet:invalid-utf8:4103", "parquet:invalid-utf8:4106"),
-    "one bad Phoenix Parquet row (pyarrow to_pylist)": (
-        "phoenix-parquet:invalid-utf8:4192", "phoenix-parquet:invalid-utf8:4194",
-        "phoenix-parquet:parquet-page:4156", "phoenix-parquet:timestamp-range:4203",
-        "phoenix-parquet:timestamp-range:4186",
-    ),
-}  # fmt: skip
-
-
-def _marked(cases: list) -> list:
-    out = []
-    for case in cases:
-        why = next((w for w, names in _WHOLE_FILE.items() if case.name.startswith(names)), None)
-        marks = [pytest.mark.xfail(reason=why, strict=True)] if why else []
-        out.append(pytest.param(case, marks=marks, id=case.name))
-    return out
-
-
 @pytest.mark.timeout(120)  # a hang guard, not a speed target
-@pytest.mark.parametrize("case", _marked(_hostile_sample()))
+@pytest.mark.parametrize("case", _hostile_sample(), ids=lambda c: c.name)
 def test_hostile_corpus_loads_cleanly_and_counts_add_up(case, tmp_path):
     path = case.write(tmp_path)
     for mode in ("raise", "quarantine"):

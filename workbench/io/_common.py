@@ -192,6 +192,17 @@ def parse_json_line(line: bytes) -> tuple[Any, str | None]:
         return None, f"not readable JSON ({exc_text(exc)})"
 
 
+def key_problem(record: dict[str, Any]) -> str | None:
+    """Why a record's keys cannot be column names, or None.
+
+    >>> key_problem({"\\udc80": 1}), key_problem({"a": 1})
+    ('a key is not valid Unicode text (lone surrogate)', None)
+    """
+    if all(valid_text(k) for k in record):
+        return None
+    return "a key is not valid Unicode text (lone surrogate)"
+
+
 def parse_json_document(data: bytes, file: str) -> Any:
     """A whole JSON document, or BadInputError naming the line and reason."""
     try:
@@ -286,6 +297,45 @@ def records_frame(rows: list[dict[str, Any]], columns: list[str] | None = None) 
     return pd.DataFrame(data)
 
 
+def arrow_rows(table: Any, file: str, ctx: Context, bad: list[dict[str, Any]]) -> list:
+    """``(row, record, b"")`` for each row of an Arrow table that Python can hold, 1-based.
+
+    A cell that cannot become a Python value (invalid UTF-8, a timestamp beyond year 9999, a
+    value a damaged page decoded to) puts its row in quarantine naming the column, so one bad
+    cell no longer costs the whole file. Whole columns convert at Arrow speed; only a column
+    that fails is converted cell by cell.
+    """
+    import pyarrow as pa
+
+    failures = (ValueError, OverflowError, pa.ArrowException)  # UnicodeDecodeError: ValueError
+    columns: dict[str, list] = {}
+    reasons: dict[int, tuple[str, str]] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        try:
+            columns[name] = column.to_pylist()
+            continue
+        except failures:
+            pass
+        values = []
+        for i in range(table.num_rows):
+            try:
+                values.append(column[i].as_py())
+            except failures as exc:
+                values.append(None)
+                reasons.setdefault(i, (name, f"cannot read the value ({exc_text(exc)})"))
+        columns[name] = values
+    out = []
+    names = list(columns)
+    for i, cells in enumerate(zip(*columns.values(), strict=True)):
+        if i in reasons:
+            name, why = reasons[i]
+            ctx.reject(bad_record(file, why, row=i + 1, field=name), bad)
+        else:
+            out.append((i + 1, dict(zip(names, cells, strict=True)), b""))
+    return out
+
+
 FAST_BYTES = 32 * 1024 * 1024  # JSONL/CSV files at least this big try the DuckDB fast path first
 
 
@@ -354,15 +404,8 @@ def json_records(
                 if isinstance(item, dict):
                     out.append((i, item, b""))
                 else:
-                    ctx.reject(
-                        bad_record(
-                            file,
-                            f"expected a JSON object, got {type(item).__name__}",
-                            row=i,
-                            raw=item,
-                        ),
-                        bad,
-                    )
+                    why = f"expected a JSON object, got {type(item).__name__}"
+                    ctx.reject(bad_record(file, why, row=i, raw=item), bad)
             return out, bad
     out = []
     for lineno, line in iter_lines(data):

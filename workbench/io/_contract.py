@@ -28,10 +28,12 @@ from workbench.io._common import (
     ROW,
     Chunk,
     Context,
+    arrow_rows,
     bad_record,
     base_suffix,
     exc_text,
     json_records,
+    key_problem,
     parse_json_line,
     records_frame,
 )
@@ -109,12 +111,26 @@ def _parquet_file(path: Path, ctx: Context, with_rows: bool) -> Chunk:
         sql = f"SELECT {select} FROM {src}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        frame = _pandas_dtypes(query_frame(con, sql), path)
+        try:
+            frame = _pandas_dtypes(query_frame(con, sql), path)
+        except duckdb.InvalidInputException:  # e.g. invalid UTF-8 in one cell
+            return _parquet_by_row(path, cols, ctx)
     finally:
         con.close()
     if not with_rows:
         ctx.advance(path.stat().st_size)
     return Chunk(frame, [], "parquet", file=str(path))
+
+
+def _parquet_by_row(path: Path, cols: list[str], ctx: Context) -> Chunk:
+    """The careful read of a file DuckDB refuses for one bad value: bad rows are quarantined."""
+    import pyarrow.parquet as pq
+
+    bad: list[dict[str, Any]] = []
+    records = arrow_rows(pq.read_table(path, columns=cols), str(path), ctx, bad)
+    rows = [{**rec, ROW: row} for row, rec, _raw in records]
+    ctx.advance(path.stat().st_size)
+    return Chunk(records_frame(rows, cols), bad, "parquet", file=str(path))
 
 
 def _pandas_dtypes(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -165,6 +181,10 @@ def _jsonl_slow(path: Path, ctx: Context) -> Iterator[Chunk]:
     for records, bad in pieces:
         rows = []
         for lineno, rec, _raw in records:
+            why = key_problem(rec)  # the keys become column names
+            if why is not None:
+                ctx.reject(bad_record(str(path), why, line=lineno, raw=rec), bad)
+                continue
             row = rec if keep is None else {k: v for k, v in rec.items() if k in keep}
             row[LINE] = lineno
             rows.append(row)
@@ -189,6 +209,8 @@ def _jsonl_pieces(path: Path, ctx: Context):
             value, why = parse_json_line(line)
             if why is None and not isinstance(value, dict):
                 why = f"expected a JSON object per line, got {type(value).__name__}"
+            if why is None:
+                why = key_problem(value)  # the keys become column names
             if why is not None:
                 ctx.reject(bad_record(file, why, line=lineno, raw=line), bad)
             else:

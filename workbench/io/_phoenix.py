@@ -22,6 +22,7 @@ from workbench.io._common import (
     Chunk,
     Context,
     Skip,
+    arrow_rows,
     bad_record,
     convert_records,
     dumps,
@@ -154,8 +155,7 @@ def _parquet_records(
         ctx.reject(bad_record(str(path), reason), bad)
         return []
     ctx.advance(path.stat().st_size)
-    rows = table.to_pylist()
-    return [(i, r, b"") for i, r in enumerate(rows, start=1)]
+    return arrow_rows(table, str(path), ctx, bad)
 
 
 def read(paths: list[Path], ctx: Context) -> list[Chunk]:
