@@ -327,3 +327,47 @@ def test_a_very_wide_csv_loads(tmp_path):
     path.write_text(",".join(names) + "\n" + ",".join(row) + "\n")
     r = load(path, progress=False)
     assert r.frame.shape == (1, len(S.COLUMN_NAMES) + 20_000)
+
+
+def _utf8_broken_parquet(path: Path, column: str, names: dict[str, list]) -> Path:
+    """A Parquet file whose ``column`` holds the bytes ``b"ok \\xff"`` in row 2 as a string."""
+    table = pa.table(names)
+    good = [v.encode() for v in names[column]]
+    good[1] = b"ok \xff"
+    fixed = pa.array(good, pa.binary()).view(pa.string())  # Arrow does not check UTF-8 here
+    pq.write_table(table.set_column(table.schema.get_field_index(column), column, fixed), path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["contract", "phoenix"])
+def test_one_undecodable_parquet_cell_quarantines_its_row_only(tmp_path, kind):
+    if kind == "contract":
+        cols = {
+            S.RECORD_ID: ["a", "b", "c"],
+            S.TIMESTAMP: ["2026-01-01T00:00:00Z"] * 3,
+            S.OUTPUT: ["one", "two", "three"],
+        }
+        column = S.OUTPUT
+    else:
+        cols = {
+            "context.span_id": ["a", "b", "c"],
+            "span_kind": ["LLM"] * 3,
+            "start_time": ["2026-01-01T00:00:00Z"] * 3,
+            "attributes.output.value": ["one", "two", "three"],
+        }
+        column = "attributes.output.value"
+    path = _utf8_broken_parquet(tmp_path / "spans.parquet", column, cols)
+    r = _quarantine(path)
+    assert list(r.frame[S.RECORD_ID]) == ["a", "c"]
+    (entry,) = r.quarantine.to_dict("records")
+    assert (entry["row"], entry["field"]) == (2, column) and "utf-8" in entry["reason"]
+    with pytest.raises(BadInputError, match="row 2, field"):
+        load(path, progress=False)
+
+
+def test_a_lone_surrogate_key_is_one_bad_contract_record(tmp_path):
+    path = tmp_path / "logs.jsonl"
+    path.write_bytes(_rec(0) + b"\n" + _rec(1)[:-1] + b', "\\udc80": 1}\n' + _rec(2) + b"\n")
+    r = _quarantine(path)
+    assert list(r.frame[S.RECORD_ID]) == ["r0", "r2"]
+    assert list(r.quarantine["line"]) == [2] and "surrogate" in r.quarantine["reason"][0]
