@@ -107,3 +107,4 @@ def test_cli_rollback_approve_and_audit(tmp_path, capsys):
     assert main(["config", "audit", "shop/assistant", "--config-dir", d]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 4 and "rollback v2 -> v1  by bo" in out[2]
+    assert "publish  (none) -> v1" in out[0]  # a first publish has no version before it

@@ -81,6 +81,7 @@ def section(config_dir, say):
     import panel as pn
 
     from workbench.app._ui import tabulator
+    from workbench.experiments import transition
 
     found = targets(config_dir)
     pick = pn.widgets.Select(name="Config", options=found, css_classes=["wb-cfg-target"])
@@ -120,7 +121,7 @@ def section(config_dir, say):
         current = frame.loc[frame["current"], "version"].tolist()
         target_v.value = current[0] if current else versions[-1]
         lines = [
-            f"{e['at']}  {e['action']:<8} v{e['from']} -> v{e['to']}  by {e['by']}"
+            f"{e['at']}  {e['action']:<8} {transition(e['from'], e['to'])}  by {e['by']}"
             + (f"  ({e['reason']})" if e.get("reason") else "")
             for e in audit(config_dir, pick.value)
         ]
@@ -143,7 +144,10 @@ def section(config_dir, say):
         except Exception as exc:
             say(f"Rollback refused: {exc}", "danger")
             return
-        say(f"Rolled back {pick.value}: v{move.from_version} -> v{move.to_version}.", "success")
+        say(
+            f"Rolled back {pick.value}: {transition(move.from_version, move.to_version)}.",
+            "success",
+        )
         refresh()
 
     def do_approve(_event):

@@ -44,6 +44,7 @@ _LAZY = {
     "approve": "_versions",
     "audit_log": "_versions",
     "current_version": "_versions",
+    "transition": "_audit",
 }
 
 __all__ = sorted(_LAZY)

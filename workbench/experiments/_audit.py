@@ -39,6 +39,19 @@ def who(by: str | None = None) -> str:
         return "unknown"
 
 
+def transition(from_version: int | None, to_version: int | None) -> str:
+    """A pointer move as people read it; a first publish has no version before it.
+
+    >>> transition(None, 1), transition(3, 2)
+    ('(none) -> v1', 'v3 -> v2')
+    """
+
+    def label(v: int | None) -> str:
+        return "(none)" if v is None else f"v{v}"
+
+    return f"{label(from_version)} -> {label(to_version)}"
+
+
 def entry(
     action: str,
     *,

@@ -46,6 +46,7 @@ def _version(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from workbench.errors import ConfigError
     from workbench.experiments import _promote as P
+    from workbench.experiments._audit import transition
     from workbench.settings import Settings
 
     config_dir = Path(args.config_dir) if args.config_dir else Settings.from_env().config_dir
@@ -66,16 +67,16 @@ def run(args: argparse.Namespace) -> int:
             if not args.by:
                 raise ConfigError("approve needs --by NAME (the approver, recorded)", key="by")
             move = V.approve(config_dir, app, name, target, by=args.by, reason=args.reason)
-        print(
-            f"{args.action}: {app}/{name} v{move.from_version} -> v{move.to_version} by {move.by}"
-        )
+        moved = transition(move.from_version, move.to_version)
+        print(f"{args.action}: {app}/{name} {moved} by {move.by}")
     elif args.action == "audit":
         from workbench.experiments._versions import audit_log
 
         for e in audit_log(config_dir, app, name):
             why = f"  ({e['reason']})" if e.get("reason") else ""
             exp = f"  experiment {e['experiment']}" if e.get("experiment") else ""
-            print(f"{e['at']}  {e['action']:<8} v{e['from']} -> v{e['to']}  by {e['by']}{exp}{why}")
+            move = transition(e["from"], e["to"])
+            print(f"{e['at']}  {e['action']:<8} {move}  by {e['by']}{exp}{why}")
     elif args.action == "history":
         frame = P.config_history(config_dir, app, name)
         if frame.empty:
