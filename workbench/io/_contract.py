@@ -209,8 +209,6 @@ def _jsonl_pieces(path: Path, ctx: Context):
             value, why = parse_json_line(line)
             if why is None and not isinstance(value, dict):
                 why = f"expected a JSON object per line, got {type(value).__name__}"
-            if why is None:
-                why = key_problem(value)  # the keys become column names
             if why is not None:
                 ctx.reject(bad_record(file, why, line=lineno, raw=line), bad)
             else:

@@ -74,7 +74,6 @@ def _reader(fmt: str):
         "openai-batch": "_openai_batch",
         "phoenix": "_phoenix",
         "langfuse": "_langfuse",
-        "otlp": "_otlp",
     }
     import importlib
 
@@ -129,7 +128,7 @@ def load(
     format
         ``"auto"`` (detect per file, logged and kept in ``result.format``) or one of
         ``jsonl``, ``csv``, ``parquet`` (the contract's own columns), ``litellm``,
-        ``openai-batch``, ``phoenix``, ``langfuse``, ``otlp``.
+        ``openai-batch``, ``phoenix``, ``langfuse``.
     mapping
         A column-mapping YAML file (or dict) for any other table; see ``workbench.io._mapping``.
     since, until
@@ -475,5 +474,7 @@ def _restore_types(frame: pd.DataFrame) -> pd.DataFrame:
         typed[c] = inferred
     if not typed:
         return frame
-    # one frame built at once: assigning 20,000 columns one by one takes seconds
-    return pd.DataFrame({c: typed.get(c, frame[c]) for c in frame.columns}, index=frame.index)
+    # one frame built at once (assigning 20,000 columns one by one takes seconds); copy=False:
+    # the untouched columns are shared, not copied (0.18 s per million rows of 25 columns)
+    columns = {c: typed.get(c, frame[c]) for c in frame.columns}
+    return pd.DataFrame(columns, index=frame.index, copy=False)
