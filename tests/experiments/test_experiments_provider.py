@@ -36,12 +36,12 @@ def _spec():
 
 def test_flaky_endpoint_every_output_accounted_for(chat_server, tmp_path):
     inputs = [f"question {i}" for i in range(100)]
-    with chat_server(fail_rate=0.2, stall=0.6, seed=1) as srv:
+    with chat_server(fail_rate=0.2, stall=1.2, seed=1) as srv:
         provider = OpenAIProvider(
             srv.url,
             api_key="k",
             concurrency=8,
-            timeout=0.3,
+            timeout=0.6,
             max_retries=12,
             backoff=0.01,
             max_backoff=0.05,
