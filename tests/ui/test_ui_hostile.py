@@ -117,6 +117,9 @@ def test_hostile_log_runs_no_script(hostile, chromium, kit):
             before = tab.kpi(kpi)
             box = page.locator(f".wb-filter-{name} input").first
             box.click()
+            # Enter picks the highlighted option only once the dropdown has opened
+            first = page.locator(f".wb-filter-{name} .choices__item--choice.is-highlighted")
+            first.first.wait_for(state="visible", timeout=30_000)
             box.press("Enter")  # the first option: a payload ("<" sorts before letters)
             picked = tab.wait_changed(kpi, before)
             box.press("Escape")  # the open dropdown would cover the buttons below it
