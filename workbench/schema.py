@@ -39,6 +39,7 @@ from workbench._columns import (  # noqa: F401  (re-exported: the contract's nam
     MODEL_PARAMS,
     OUTPUT,
     PROMPT_VERSION,
+    PROVIDER,
     REASON_PREFIX,
     RECORD_ID,
     RULE_PREFIX,
@@ -49,8 +50,10 @@ from workbench._columns import (  # noqa: F401  (re-exported: the contract's nam
     STATUS_OK,
     SYSTEM_PROMPT,
     TIMESTAMP,
+    TOKENS_CACHED,
     TOKENS_IN,
     TOKENS_OUT,
+    TOKENS_REASONING,
     TOOL_CALLS,
     TOPIC,
     TRACE_ID,
@@ -58,6 +61,7 @@ from workbench._columns import (  # noqa: F401  (re-exported: the contract's nam
     TRUTH_FAILURE_MODE,
     TRUTH_INTENT,
     TRUTH_PREFIX,
+    TTFT_MS,
     VARIANT,
 )
 
@@ -99,6 +103,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column(APP, _s(), False, "Application or route that made the call."),
     Column(MODEL, _s(), False, "Model name as the provider reported it."),
+    Column(PROVIDER, _s(), False, "Who served the model: openai, anthropic, aws.bedrock, ..."),
     Column(PROMPT_VERSION, _s(), False, "Version of the prompt template / app config."),
     Column(VARIANT, _s(), False, "A/B experiment arm the call was served under."),
     Column(MODEL_PARAMS, _s(), False, "Model parameters (temperature, max_tokens, ...) as JSON."),
@@ -116,8 +121,11 @@ COLUMNS: tuple[Column, ...] = (
     Column(STATUS, _s(), False, "ok or error."),
     Column(ERROR, _s(), False, "Error message when status is error."),
     Column(LATENCY_MS, pd.Float64Dtype(), False, "End-to-end latency in milliseconds."),
+    Column(TTFT_MS, pd.Float64Dtype(), False, "Time to the first streamed token, milliseconds."),
     Column(TOKENS_IN, pd.Int64Dtype(), False, "Prompt tokens."),
     Column(TOKENS_OUT, pd.Int64Dtype(), False, "Completion tokens."),
+    Column(TOKENS_CACHED, pd.Int64Dtype(), False, "Prompt tokens read from the provider's cache."),
+    Column(TOKENS_REASONING, pd.Int64Dtype(), False, "Completion tokens spent on reasoning."),
     Column(COST, pd.Float64Dtype(), False, "Cost of the call in USD."),
     Column(FEEDBACK_SCORE, pd.Float64Dtype(), False, "User or reviewer feedback score."),
     Column(LABELS, _s(), False, "Labels attached by people or pipelines, as a JSON list."),
@@ -130,8 +138,25 @@ DTYPES: dict[str, object] = {c.name: c.dtype for c in COLUMNS}
 STRING_COLUMNS: tuple[str, ...] = tuple(
     c.name for c in COLUMNS if isinstance(c.dtype, pd.StringDtype)
 )
-NUMERIC_COLUMNS: tuple[str, ...] = (LATENCY_MS, TOKENS_IN, TOKENS_OUT, COST, FEEDBACK_SCORE)
-CATEGORICAL_COLUMNS: tuple[str, ...] = (APP, MODEL, PROMPT_VERSION, VARIANT, FINISH_REASON, STATUS)
+NUMERIC_COLUMNS: tuple[str, ...] = (
+    LATENCY_MS,
+    TTFT_MS,
+    TOKENS_IN,
+    TOKENS_OUT,
+    TOKENS_CACHED,
+    TOKENS_REASONING,
+    COST,
+    FEEDBACK_SCORE,
+)
+CATEGORICAL_COLUMNS: tuple[str, ...] = (
+    APP,
+    MODEL,
+    PROVIDER,
+    PROMPT_VERSION,
+    VARIANT,
+    FINISH_REASON,
+    STATUS,
+)
 TEXT_COLUMNS: tuple[str, ...] = (INPUT, CONTEXT, OUTPUT)
 
 

@@ -25,7 +25,7 @@ from workbench.store._layout import PARTITION_KEY, glob, partitions
 def relation_sql(root: str | os.PathLike) -> str:
     """The ``FROM`` expression every surface uses to scan the store."""
     path = glob(root).replace("'", "''")
-    return f"read_parquet('{path}', hive_partitioning = true)"
+    return f"read_parquet('{path}', hive_partitioning = true, union_by_name = true)"
 
 
 def _bound(value: Any) -> dt.datetime:
