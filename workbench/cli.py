@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "serve": ("workbench.app._cli", "serve the dashboard"),
     "gateway": ("workbench.gateway._cli", "OpenAI-compatible gateway serving the promoted config"),
+    "collect": (
+        "workbench.collect._cli",
+        "receive OpenTelemetry traces (OTLP/HTTP) into a log store",
+    ),
 }
 
 

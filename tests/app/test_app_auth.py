@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import sys
 import urllib.parse
 
 import pytest
+from _loopback import free_port
 
 from workbench.app._throttle import LoginThrottle
 from workbench.settings import Settings
 
 PASSWORD = "correct horse"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +29,7 @@ def served(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("auth")
     settings = Settings(data_dir=root, config_dir=root / "c", cache_dir=root / "cache")
-    server = make_server(settings, port=_free_port(), demo_n=200, basic_auth=PASSWORD)
+    server = make_server(settings, port=free_port(), demo_n=200, basic_auth=PASSWORD)
     yield server
     server.stop()
 

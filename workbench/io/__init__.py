@@ -12,7 +12,7 @@ types and checks every record the same way whatever its source; ``_write`` write
 from __future__ import annotations
 
 from workbench.io._detect import FORMATS, detect_format
-from workbench.io._load import load
+from workbench.io._load import from_rows, load, read_otlp
 from workbench.io._result import LoadResult, LoadSummary
 from workbench.io._table import read_table
 from workbench.io._write import write
@@ -22,7 +22,9 @@ __all__ = [
     "LoadResult",
     "LoadSummary",
     "detect_format",
+    "from_rows",
     "load",
+    "read_otlp",
     "read_table",
     "write",
 ]

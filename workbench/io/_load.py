@@ -33,6 +33,7 @@ from workbench.io._common import (
     expand_paths,
     quarantine_frame,
     raise_bad,
+    records_frame,
 )
 from workbench.io._detect import FORMATS, detect_format
 from workbench.io._inflate import check_size, content_bytes
@@ -217,25 +218,57 @@ def load(
         bar.close()
     if errors == "raise" and bad:
         raise_bad(_first(bad, paths))
-    qframe = quarantine_frame(bad)
-    meta: dict[str, Any] = {"format": label, "files": len(paths)}
+    result = _result(frame, bad, skipped, label, tuple(str(p) for p in paths), ctx)
+    if len(result.quarantine):
+        log.warning(
+            "workbench.load: %d record(s) quarantined; see result.quarantine",
+            len(result.quarantine),
+        )
+    return result
+
+
+def _result(frame, bad: list, skipped: dict, label: str, files: tuple, ctx: Context) -> LoadResult:
+    meta: dict[str, Any] = {"format": label, "files": len(files)}
     if skipped:
         meta["skipped"] = skipped
     if ctx.since is not None:
         meta["since"] = ctx.since.isoformat()
     if ctx.until is not None:
         meta["until"] = ctx.until.isoformat()
-    result = LoadResult(
+    return LoadResult(
         frame=frame,
         title="workbench.load",
         meta=meta,
-        quarantine=qframe,
+        quarantine=quarantine_frame(bad),
         format=label,
-        files=tuple(str(p) for p in paths),
+        files=files,
     )
-    if len(qframe):
-        log.warning("workbench.load: %d record(s) quarantined; see result.quarantine", len(qframe))
-    return result
+
+
+def from_rows(
+    rows: list[dict[str, Any]],
+    source: str,
+    fmt: str,
+    *,
+    bad: Sequence[dict[str, Any]] = (),
+    skipped: dict[str, int] | None = None,
+) -> LoadResult:
+    """Rows a reader converted from one message (not a file) -> a LogFrame, as :func:`load` types
+    them: the same casts, required fields and duplicate-id checks; bad rows are quarantined.
+
+    ``rows`` carry contract names with raw values (and optionally ``__line__``/``__row__``);
+    ``bad`` are entries the reader already quarantined; ``source`` names where the rows came
+    from in every quarantine entry (e.g. the request of a live receiver).
+
+    >>> r = from_rows([{"record_id": "a", "timestamp": "2026-03-01T12:00:00Z", "output": "hi"},
+    ...                {"record_id": "b", "timestamp": "yesterday"}], "POST /v1/traces", "otlp")
+    >>> len(r.frame), r.quarantine["reason"].str.contains("timestamp").tolist()
+    (1, [True])
+    """
+    ctx = Context(errors="quarantine")
+    chunk = Chunk(records_frame(rows), list(bad), fmt, skipped=dict(skipped or {}), file=source)
+    frame, entries, skipped_all = _assemble([chunk], ctx, None)
+    return _result(frame, entries, skipped_all, fmt, (source,), ctx)
 
 
 def _detect(path: Path, errors: str) -> str:
@@ -478,3 +511,25 @@ def _restore_types(frame: pd.DataFrame) -> pd.DataFrame:
     # the untouched columns are shared, not copied (0.18 s per million rows of 25 columns)
     columns = {c: typed.get(c, frame[c]) for c in frame.columns}
     return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def read_otlp(data: bytes, *, protobuf: bool, source: str) -> LoadResult:
+    """One OTLP ``ExportTraceServiceRequest`` (protobuf or JSON bytes, as an OTLP/HTTP receiver
+    gets it) -> its LLM calls as a LogFrame, read exactly as an OTLP file would be.
+
+    Raises ``BadInputError`` when the bytes are not such a request; spans that cannot become a
+    row are in ``result.quarantine``, non-LLM spans are counted in ``result.meta["skipped"]``.
+
+    >>> r = read_otlp(b'{"resourceSpans": []}', protobuf=False, source="POST /v1/traces")
+    >>> len(r.frame), len(r.quarantine)
+    (0, 0)
+    """
+    from workbench.io._common import parse_json_document
+    from workbench.io._otlp import decode_protobuf, request_rows
+
+    doc = decode_protobuf(data) if protobuf else parse_json_document(data, source)
+    if not isinstance(doc, dict) or not isinstance(doc.get("resourceSpans", []), list):
+        raise BadInputError("expected an object with a resourceSpans list", file=source)
+    rows, skipped, bad = request_rows(doc, source)
+    return from_rows(rows, source, "otlp", bad=bad, skipped=skipped)
+

@@ -26,7 +26,9 @@ from workbench._lazy import lazy_exports
 _LAZY = {
     "StoreWriter": "workbench.store._writer:StoreWriter",
     "recover": "workbench.store._writer:recover",
+    "frame_rows": "workbench.store._writer:frame_rows",
     "partitions": "workbench.store._layout:partitions",
+    "partition_dir": "workbench.store._layout:partition_dir",
     "glob": "workbench.store._layout:glob",
     "arrow_schema": "workbench.store._layout:arrow_schema",
     "read": "workbench.store._read:read",

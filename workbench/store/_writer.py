@@ -113,6 +113,36 @@ def encode(row: Mapping[str, Any]) -> bytes:
     return (json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+def frame_rows(frame: Any) -> list[dict[str, Any]]:
+    """A LogFrame's rows as dicts :meth:`StoreWriter.write` takes (missing values as None).
+
+    >>> import workbench
+    >>> rows = frame_rows(workbench.load("data/demo_sample.jsonl").frame.head(2))
+    >>> rows[0]["record_id"], rows[0]["timestamp"].tzname(), rows[0]["ttft_ms"]
+    ('demo-0-0000000', 'UTC', None)
+    """
+    unknown = [c for c in frame.columns if c not in _KNOWN]
+    if unknown:
+        raise BadInputError(
+            f"not a LogFrame column: {unknown[0]!r}; put extra fields in {C.METADATA!r} (JSON)",
+            field=unknown[0],
+        )
+    columns = {}
+    for name in frame.columns:
+        s = frame[name]
+        values = s.to_numpy(dtype=object, copy=True)
+        missing = s.isna().to_numpy()
+        if missing.any():
+            values[missing] = None
+        if name == C.TIMESTAMP:
+            values = [v.to_pydatetime() if v is not None else None for v in values]
+        elif s.dtype.kind in "iu" or str(s.dtype) in ("Int64", "Float64"):
+            values = [v.item() if hasattr(v, "item") else v for v in values]
+        columns[name] = values
+    names = list(columns)
+    return [dict(zip(names, vals, strict=True)) for vals in zip(*columns.values(), strict=True)]
+
+
 class StoreWriter:
     """Append LogFrame rows to the store at ``root`` (thread-safe, asyncio-friendly).
 
@@ -172,6 +202,22 @@ class StoreWriter:
         with self._cond:
             self._ensure_started()
             self._rows.append(line)
+            self._batch.waiters.append((loop, fut))
+            self._cond.notify()
+        await fut
+
+    async def awrite_many(self, rows: list[Mapping[str, Any]]) -> None:
+        """Append ``rows`` (all or none: each is checked first) and wait until all are durable."""
+        lines = [encode(row) for row in rows]
+        if not lines:
+            return
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        with self._cond:
+            self._ensure_started()
+            self._rows.extend(lines)
             self._batch.waiters.append((loop, fut))
             self._cond.notify()
         await fut
