@@ -7,6 +7,8 @@ DuckDB fast path) cost nothing; object columns from parsed JSON are checked valu
 
 from __future__ import annotations
 
+import datetime as dt
+
 import math
 import re
 from typing import Any
@@ -230,6 +232,9 @@ def _as_timestamp(
     if not isinstance(s.dtype, pd.StringDtype):
         values = s.to_numpy(dtype=object, na_value=None)
         if any(not (v is None or isinstance(v, str)) for v in values):
+            if all(v is None or _aware(v) for v in values):  # readers that give datetimes
+                out = pd.to_datetime(pd.Series(values, index=idx), utc=True)
+                return out.astype(S.TIMESTAMP_DTYPE), None
             return _timestamps_from_objects(values, idx, timezone, unit)
         text = pd.Series(pd.array(values, dtype=S.string_dtype()), index=idx)
     text = text.astype(S.string_dtype()).str.strip()
@@ -272,6 +277,11 @@ def _as_timestamp(
             f"cannot parse timestamp {_short(v)}; use ISO 8601 with offset" for v in s[unparsed]
         ]
     return out, (reasons if reasons.notna().any() else None)
+
+
+def _aware(v: object) -> bool:
+    """A datetime (or pandas Timestamp) that carries its time zone."""
+    return isinstance(v, dt.datetime) and v.tzinfo is not None and v.utcoffset() is not None
 
 
 def _parse_iso(text: pd.Series, utc: bool) -> pd.Series:

@@ -258,7 +258,9 @@ def from_rows(
 
     ``rows`` carry contract names with raw values (and optionally ``__line__``/``__row__``);
     ``bad`` are entries the reader already quarantined; ``source`` names where the rows came
-    from in every quarantine entry (e.g. the request of a live receiver).
+    from in every quarantine entry (e.g. the request of a live receiver). The second, pandera
+    pass over the result is skipped (20 ms per call, which a receiver pays per request): every
+    column is already cast, required fields and unique ids checked, all the contract asks.
 
     >>> r = from_rows([{"record_id": "a", "timestamp": "2026-03-01T12:00:00Z", "output": "hi"},
     ...                {"record_id": "b", "timestamp": "yesterday"}], "POST /v1/traces", "otlp")
@@ -267,7 +269,7 @@ def from_rows(
     """
     ctx = Context(errors="quarantine")
     chunk = Chunk(records_frame(rows), list(bad), fmt, skipped=dict(skipped or {}), file=source)
-    frame, entries, skipped_all = _assemble([chunk], ctx, None)
+    frame, entries, skipped_all = _assemble([chunk], ctx, None, check=False)
     return _result(frame, entries, skipped_all, fmt, (source,), ctx)
 
 
@@ -383,7 +385,9 @@ def _first(bad: list[dict[str, Any]], paths: list[Path]) -> dict[str, Any]:
     return min(bad, key=key)
 
 
-def _assemble(chunks: Iterable[Chunk], ctx: Context, mapping) -> tuple[pd.DataFrame, list, dict]:
+def _assemble(
+    chunks: Iterable[Chunk], ctx: Context, mapping, check: bool = True
+) -> tuple[pd.DataFrame, list, dict]:
     tz = mapping.timezone if mapping is not None else None
     unit = mapping.timestamp_unit if mapping is not None else None
     frames, bad = [], []
@@ -446,7 +450,8 @@ def _assemble(chunks: Iterable[Chunk], ctx: Context, mapping) -> tuple[pd.DataFr
         keep = set(ctx.columns) | set(S.REQUIRED)
         frame = frame[[c for c in frame.columns if c in keep]]
     frame = _conform(frame.reset_index(drop=True))
-    _validate(frame)
+    if check:
+        _validate(frame)
     return frame, bad, skipped
 
 

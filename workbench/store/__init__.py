@@ -16,7 +16,7 @@ DuckDB and pandas on the first :func:`read`.
 
 >>> from workbench import store
 >>> sorted(store.__all__)[:3]
-['StoreWriter', 'arrow_schema', 'glob']
+['StoreWriter', 'arrow_schema', 'frame_rows']
 """
 
 from __future__ import annotations
