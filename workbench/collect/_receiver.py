@@ -108,6 +108,9 @@ class Collector:
             "duplicates": 0,
         }
         self.recent = RecentIds(settings.dedupe_window)
+        # one converter thread: requests are converted in arrival order rather than all at once
+        # fighting for the GIL (the same throughput, a lower latency for all but the last)
+        self._pool = None
 
     def start(self) -> None:
         from workbench.store import StoreWriter
@@ -116,9 +119,14 @@ class Collector:
         self.writer = StoreWriter(self.root, roll_seconds=self.settings.roll_seconds).open()
         self.writer.flush()  # a dead receiver's rows are Parquet now: seed the ids from them
         self.recent.seed(self.root)
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="workbench-collect")
         import workbench.io  # noqa: F401  (the reader and pandas: not under the first request)
 
     def stop(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
         if self.writer is not None:
             self.writer.close()
 
@@ -150,7 +158,10 @@ class Collector:
         source = f"POST /v1/traces #{self.stats['requests']}"
         encoding = request.headers.get("content-encoding")
         try:
-            result = await asyncio.to_thread(self._convert, body, encoding, media, source)
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(
+                self._pool, self._convert, body, encoding, media, source
+            )
         except WireError as exc:
             await asyncio.to_thread(self._keep_body, body, media, encoding, exc.reason)
             raise
