@@ -264,10 +264,17 @@ def _load_quarantine(given, format, lo, hi, cols, blocksize, split_row_groups) -
                     fmt = detect_format(p)
                 except InputTooLarge:
                     raise
-                except BadInputError:
-                    # io.load on the worker reads it as contract JSONL or CSV and quarantines
-                    # each record with its reason, as on one machine
-                    fmt = "auto"
+                except BadInputError as exc:
+                    # as io.load does: read as contract JSONL or CSV, each record quarantined
+                    # with its reason
+                    csv = str(p).lower().removesuffix(".gz").endswith((".csv", ".tsv"))
+                    fmt = "csv" if csv else "jsonl"
+                    log.warning(
+                        "workbench.engine.load: %s: %s; read as %s, bad records quarantined",
+                        p,
+                        exc.reason,
+                        fmt,
+                    )
             groups.setdefault(fmt, []).append(str(p))
     frames, bad, counts = [], [], []
     files: list[str] = []
