@@ -8,6 +8,7 @@ test_engine_dask.py. The KS bound checked here is the one stated in workbench/en
 from __future__ import annotations
 
 import doctest
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -168,3 +169,65 @@ def test_doctests(module, monkeypatch, repo_root):
     mod = importlib.import_module(module)
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0
+
+
+def _spoiled(tmp_path) -> str:
+    from workbench.datasets import demo_logs
+
+    frame = demo_logs(n=60, days=2, seed=3)
+    frame[S_LATENCY] = frame[S_LATENCY].astype(str)
+    frame.loc[[4, 45], S_LATENCY] = "slow"
+    path = tmp_path / "spoiled.parquet"
+    frame.to_parquet(path, row_group_size=10)
+    return str(path)
+
+
+S_LATENCY = "latency_ms"
+
+
+def test_load_pandas_engine_quarantine_is_io_load(tmp_path):
+    import workbench.io as wio
+    from workbench.engine import load
+
+    path = _spoiled(tmp_path)
+    got = load(path, engine="pandas", errors="quarantine")
+    one = wio.load(path, errors="quarantine")
+    pd.testing.assert_frame_equal(got.frame, one.frame)
+    pd.testing.assert_frame_equal(got.quarantine, one.quarantine)
+    assert got.quarantine["row"].tolist() == [5, 46]
+
+
+def test_load_rejects_unknown_errors_mode(tmp_path):
+    from workbench.engine import load
+    from workbench.errors import ConfigError
+
+    for engine in ("pandas", "dask"):
+        with pytest.raises(ConfigError, match="errors mode"):
+            load(str(tmp_path / "*.parquet"), engine=engine, errors="ignore")
+
+
+def test_load_quarantine_from_object_storage(tmp_path, sync):
+    """memory:// stands in for s3://: fsspec lists and reads it; rows are named in the file."""
+    import fsspec
+
+    from workbench.engine import load
+
+    path = _spoiled(tmp_path)
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/bucket/logs/part-0.parquet", Path(path).read_bytes())
+    try:
+        got = load("memory://bucket/logs/", engine="dask", errors="quarantine", split_row_groups=2)
+        assert got.frame.npartitions == 3
+        assert got.quarantine["file"].tolist() == ["memory:///bucket/logs/part-0.parquet"] * 2
+        assert got.quarantine["row"].tolist() == [5, 46]
+        assert got.rows_read == 60 and len(got.frame.compute()) == 58 == got.rows_loaded
+    finally:
+        fs.rm("/bucket", recursive=True)
+
+
+def test_load_quarantine_range_outside_every_row_group(tmp_path, sync):
+    from workbench.engine import load
+
+    got = load(_spoiled(tmp_path), engine="dask", errors="quarantine", since="2030-01-01")
+    assert got.rows_read == 0 and len(got.frame.compute()) == 0
+    assert got.summary().rows_loaded == 0

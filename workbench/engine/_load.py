@@ -5,14 +5,26 @@ On the dask engine:
 - Parquet files are read with ``dask.dataframe.read_parquet(columns=..., filters=...)``: only
   the selected columns are read, and row groups whose timestamp statistics fall outside
   ``[since, until)`` are skipped. Each partition is then typed with the same code as
-  :func:`workbench.io.load` (:func:`workbench.io._coerce.coerce`) and cut to the exact range.
+  :func:`workbench.io.load` (:func:`workbench.io.type_records`) and cut to the exact range.
 - Every other format (JSONL, CSV, the tracing exports) is one partition per file, each loaded by
   :func:`workbench.io.load` on a worker, so a bad record is named by file and line exactly as on
   one machine. Split very large JSONL files into several files to get more partitions.
 
+``errors="raise"`` (the default) stops at a bad record with ``BadInputError``: when the frame is
+computed, naming the file and line (JSONL, CSV) or the file and the row within its partition
+(Parquet). ``errors="quarantine"`` returns a :class:`workbench.io.LoadResult` instead of the bare
+frame: ``.frame`` is the dask LogFrame of the good rows, ``.quarantine`` a pandas frame of the bad
+ones (file, line or row, field, reason, raw), ``.summary()`` the counts. Every file (Parquet:
+every group of row groups, read with pyarrow, with the same pruning by timestamp statistics) is
+one delayed task returning its good rows, its bad rows and its counts; the frame is built from
+those tasks with ``dd.from_delayed``, and the bad rows and counts are computed at load time, in
+one pass over the files. The quarantine names a Parquet row by its position in the file and
+equals :func:`workbench.io.load`'s for the same files. The frame stays lazy: computing it reads
+the files again, as any dask frame does (``persist()`` it to keep it in cluster memory).
+
 Duplicate record ids are checked within a file (Parquet: within a partition), not across files:
-that needs a shuffle of every id. Quarantining bad records (``errors="quarantine"``) is a
-single-machine feature; on the dask engine a bad record raises ``BadInputError``.
+that needs a shuffle of every id. In quarantine mode a repeated id is quarantined with the place
+of its first occurrence, as :func:`workbench.io.load` does.
 """
 
 from __future__ import annotations
@@ -59,18 +71,28 @@ def load(
     settings : Settings used when ``engine`` is None.
     blocksize, split_row_groups : Parquet partitioning, passed to ``dask.dataframe.read_parquet``
         (``split_row_groups=1``: one row group per partition, the way to bound worker memory
-        when files are large; a pandas LogFrame takes several times its Parquet size).
+        when files are large; a pandas LogFrame takes several times its Parquet size). With
+        ``errors="quarantine"``: ``True`` or n row groups per partition, ``False`` one file per
+        partition, ``"infer"`` consecutive row groups up to ``blocksize`` (uncompressed).
+    errors : ``"raise"`` (stop at the first bad record with ``BadInputError``) or
+        ``"quarantine"`` (keep the good records; the bad ones, with their reasons, in
+        ``result.quarantine``), as for :func:`workbench.io.load`.
 
     Returns
     -------
-    pandas.DataFrame or dask.dataframe.DataFrame
-        A LogFrame: contract columns at their dtypes, in contract order, then extra columns.
-        ``compute()`` of the dask frame equals the pandas frame (up to the index).
+    pandas.DataFrame, dask.dataframe.DataFrame or LoadResult
+        ``errors="raise"``: a LogFrame: contract columns at their dtypes, in contract order, then
+        extra columns. ``compute()`` of the dask frame equals the pandas frame (up to the index).
+        ``errors="quarantine"``: a :class:`workbench.io.LoadResult` whose ``.frame`` is that
+        LogFrame (pandas or dask) and whose ``.quarantine`` is a pandas frame; records read
+        equal loaded + quarantined (``rows_read``, ``rows_loaded``, ``summary()``).
 
     Examples
     --------
     >>> from workbench.engine import load
     >>> frame = load("data/samples/contract.parquet", engine="pandas")  # doctest: +SKIP
+    >>> r = load("logs/*.jsonl", engine="dask", errors="quarantine")  # doctest: +SKIP
+    >>> r.frame, r.quarantine, r.rows_read == r.rows_loaded + len(r.quarantine)  # doctest: +SKIP
     """
     if errors not in ERRORS:
         raise ConfigError(f"unknown errors mode {errors!r}", key="errors", allowed=list(ERRORS))
