@@ -231,3 +231,21 @@ def test_load_quarantine_range_outside_every_row_group(tmp_path, sync):
     got = load(_spoiled(tmp_path), engine="dask", errors="quarantine", since="2030-01-01")
     assert got.rows_read == 0 and len(got.frame.compute()) == 0
     assert got.summary().rows_loaded == 0
+
+
+def test_load_parquet_repeated_id_in_a_partition(tmp_path, sync):
+    """Raise mode raises on it (the docstring's promise); quarantine mode quarantines it."""
+    from workbench.datasets import demo_logs
+    from workbench.engine import load
+    from workbench.errors import BadInputError
+
+    frame = demo_logs(n=20, days=1, seed=1)
+    frame.loc[9, "record_id"] = frame.loc[3, "record_id"]
+    path = tmp_path / "dup.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(BadInputError, match="duplicate record_id") as err:
+        load(str(path), engine="dask").compute()
+    assert err.value.field == "record_id"
+    got = load(str(path), engine="dask", errors="quarantine")
+    assert got.quarantine["row"].tolist() == [10]
+    assert "first seen at " + str(path) + ", row 4" in got.quarantine["reason"].iloc[0]
