@@ -525,16 +525,20 @@ def type_records(
     if errors not in ERRORS:
         raise ConfigError(f"unknown errors mode {errors!r}", key="errors", allowed=list(ERRORS))
     lo, hi = _bound(since, "since"), _bound(until, "until")
+    n = len(records) if isinstance(records, pd.DataFrame) else records.num_rows
+    places = np.arange(1, n + 1) if rows is None else np.asarray(rows, dtype=np.int64)
+    bad: list[dict[str, Any]] = []
     if not isinstance(records, pd.DataFrame):
-        from workbench.io._contract import pandas_dtypes
-        from workbench.io._duck import to_pandas
-
-        pandas_meta = records.schema.pandas_metadata or {}
-        records = pandas_dtypes(to_pandas(records), pandas_meta)
+        records = _arrow_frame(records, file, places, bad)
     frame = records.drop(columns=[c for c in LOCATION_COLUMNS if c in records.columns])
-    n = len(frame)
-    frame[ROW] = np.arange(1, n + 1) if rows is None else np.asarray(rows, dtype=np.int64)
-    good, bad = _typed(frame, file)
+    if ROW in records.columns:  # the careful read: the rows that could be read
+        frame[ROW] = records[ROW].to_numpy()
+    else:
+        frame[ROW] = places
+    if bad and errors == "raise":
+        raise_bad(bad[0])
+    good, entries = _typed(frame, file)
+    bad += entries
     if good is None:
         good = S.empty_logframe()
     if bad and errors == "raise":
@@ -554,10 +558,46 @@ def type_records(
         if hi is not None:
             keep &= ts < hi
         good = good[keep.to_numpy(dtype=bool, na_value=False)]
-    good = good.drop(columns=[c for c in LOCATION_COLUMNS if c in good.columns])
+    good = _restore_types(good.drop(columns=[c for c in LOCATION_COLUMNS if c in good.columns]))
     return LoadResult(
         frame=_conform(good.reset_index(drop=True)),
         title="workbench.type_records",
         quarantine=quarantine_frame(bad),
         files=(file,),
     )
+
+
+def _valid_arrow(table: Any) -> bool:
+    """Whether every cell is valid (UTF-8 too): one pass over the buffers.
+
+    No column reference outlives this call: ``to_pandas(self_destruct=True)`` frees the buffers
+    as it goes, and touching the table afterwards crashes the process.
+    """
+    import pyarrow as pa
+
+    try:
+        for i in range(table.num_columns):  # Table.validate crashes on an empty table
+            if table.num_rows:
+                table.column(i).validate(full=True)
+    except pa.ArrowException:
+        return False
+    return True
+
+
+def _arrow_frame(table: Any, file: str, places: np.ndarray, bad: list) -> pd.DataFrame:
+    """An Arrow table as pandas; one whose cells Python cannot all hold (invalid UTF-8) is read
+    cell by cell, as load's careful Parquet path does, and each such row is quarantined."""
+    from workbench.io._common import arrow_rows, records_frame
+    from workbench.io._contract import pandas_dtypes
+    from workbench.io._duck import to_pandas
+
+    if _valid_arrow(table):
+        pandas_meta = table.schema.pandas_metadata or {}  # read before to_pandas frees the table
+        return pandas_dtypes(to_pandas(table), pandas_meta)
+    found: list[dict[str, Any]] = []
+    records = arrow_rows(table, file, Context(errors="quarantine"), found)
+    for entry in found:
+        entry[Q_ROW] = int(places[entry[Q_ROW] - 1])
+    bad.extend(found)
+    rows = [{**rec, ROW: int(places[i - 1])} for i, rec, _raw in records]
+    return records_frame(rows, table.column_names)
