@@ -104,6 +104,99 @@ def test_load_engine_from_settings(client, files):
     assert type(got).__module__.startswith("dask")
 
 
+@pytest.fixture(scope="module")
+def bad_files(logs, tmp_path_factory) -> list[str]:
+    """A JSONL file with broken lines, bad values and a repeated id, a Parquet file (row groups of
+    50) with untypable values, and a file whose format cannot be told."""
+    import json
+
+    d = tmp_path_factory.mktemp("engine-bad")
+    lines = (
+        logs.iloc[:300]
+        .to_json(orient="records", lines=True, date_format="iso", date_unit="us")
+        .splitlines()
+    )
+
+    def spoil(i: int, **values) -> None:
+        lines[i] = json.dumps({**json.loads(lines[i]), **values})
+
+    lines[1] = '{"record_id": "cut-off'
+    spoil(3, latency_ms="fast")
+    spoil(4, timestamp="yesterday")
+    spoil(6, record_id=json.loads(lines[5])["record_id"])
+    spoil(250, tokens_in=2.5)
+    (d / "calls.jsonl").write_text("\n".join(lines) + "\n")
+    table = logs.iloc[300:700].reset_index(drop=True)
+    table[S.LATENCY_MS] = table[S.LATENCY_MS].astype(str)
+    table.loc[2, S.LATENCY_MS] = "slow"
+    table[S.TOKENS_IN] = table[S.TOKENS_IN].astype("float64")
+    table.loc[[5, 333], S.TOKENS_IN] = 1.5
+    table.loc[120, S.RECORD_ID] = None
+    table.loc[121, S.RECORD_ID] = table.loc[120 + 2, S.RECORD_ID]  # repeated in one row group
+    table.to_parquet(d / "calls.parquet", row_group_size=50)
+    (d / "notes.jsonl").write_text("not a log\n")
+    return [str(d / "calls.jsonl"), str(d / "calls.parquet"), str(d / "notes.jsonl")]
+
+
+def _by_place(q: pd.DataFrame) -> pd.DataFrame:
+    return q.sort_values(["file", "line", "row"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"since": "2026-01-02", "until": "2026-01-25", "columns": ["latency_ms", "tokens_in"]}],
+)
+def test_load_quarantine_equals_io_load(client, bad_files, kwargs):
+    """Same good rows, same quarantine (file, line/row, field, reason, raw), same counts."""
+    import workbench.io as wio
+    from workbench.engine import load
+    from workbench.io import LoadResult
+
+    one = wio.load(bad_files, errors="quarantine", **kwargs)
+    got = load(bad_files, engine="dask", errors="quarantine", split_row_groups=1, **kwargs)
+    assert isinstance(got, LoadResult) and type(got.frame).__module__.startswith("dask")
+    assert got.frame.npartitions > 3  # the Parquet file is read a row group per partition
+    assert len(one.quarantine) >= (11 if not kwargs else 5)
+    pd.testing.assert_frame_equal(_by_place(got.quarantine), _by_place(one.quarantine))
+    assert (got.rows_loaded, got.rows_read) == (len(one.frame), one.rows_read)
+    assert got.summary().to_dict() == one.summary().to_dict()
+    frame = got.frame.compute()
+    assert len(frame) == got.rows_loaded
+    contract = list(S.COLUMN_NAMES)
+    pd.testing.assert_frame_equal(
+        frame[contract].sort_values(S.RECORD_ID).reset_index(drop=True),
+        one.frame[contract].sort_values(S.RECORD_ID).reset_index(drop=True),
+    )
+    for path in bad_files[:2]:  # one format at a time, extra columns too
+        alone = wio.load(path, errors="quarantine", **kwargs).frame
+        dask_alone = load(path, engine="dask", errors="quarantine", split_row_groups=1, **kwargs)
+        pd.testing.assert_frame_equal(dask_alone.frame.compute().reset_index(drop=True), alone)
+
+
+def test_load_quarantine_loses_nothing(client, bad_files):
+    from workbench.engine import load
+
+    got = load(bad_files, engine="dask", errors="quarantine")
+    records = 300 + 400 + 1  # JSONL lines, Parquet rows, the one line of the unknown file
+    assert got.rows_read == got.rows_loaded + len(got.quarantine) == records
+    q = got.quarantine.set_index(["file", "row"])
+    assert q.loc[(bad_files[1], 3), "field"] == S.LATENCY_MS  # row in the file, not in a part
+    assert q.loc[(bad_files[1], 334), "reason"].startswith("expected an integer")
+    assert q.loc[(bad_files[1], 123), "reason"].startswith("duplicate record_id")
+
+
+def test_load_raise_mode_names_file_and_line(client, bad_files):
+    from workbench.engine import load
+    from workbench.errors import BadInputError
+
+    with pytest.raises(BadInputError) as err:
+        load(bad_files[0], engine="dask").compute()
+    assert (err.value.file, err.value.line) == (bad_files[0], 2)
+    with pytest.raises(BadInputError) as err:
+        load(bad_files[1], engine="dask").compute()
+    assert err.value.file == bad_files[1] and err.value.field == S.LATENCY_MS
+
+
 def test_compare_exact_when_sketches_stay_whole(client, logs):
     from workbench.drift import compare as pandas_compare
     from workbench.engine import compare

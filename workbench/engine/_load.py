@@ -5,18 +5,31 @@ On the dask engine:
 - Parquet files are read with ``dask.dataframe.read_parquet(columns=..., filters=...)``: only
   the selected columns are read, and row groups whose timestamp statistics fall outside
   ``[since, until)`` are skipped. Each partition is then typed with the same code as
-  :func:`workbench.io.load` (:func:`workbench.io._coerce.coerce`) and cut to the exact range.
+  :func:`workbench.io.load` (:func:`workbench.io.type_records`) and cut to the exact range.
 - Every other format (JSONL, CSV, the tracing exports) is one partition per file, each loaded by
   :func:`workbench.io.load` on a worker, so a bad record is named by file and line exactly as on
   one machine. Split very large JSONL files into several files to get more partitions.
 
+``errors="raise"`` (the default) stops at a bad record with ``BadInputError``: when the frame is
+computed, naming the file and line (JSONL, CSV) or the file and the row within its partition
+(Parquet). ``errors="quarantine"`` returns a :class:`workbench.io.LoadResult` instead of the bare
+frame: ``.frame`` is the dask LogFrame of the good rows, ``.quarantine`` a pandas frame of the bad
+ones (file, line or row, field, reason, raw), ``.summary()`` the counts. Every file (Parquet:
+every group of row groups, read with pyarrow, with the same pruning by timestamp statistics) is
+one delayed task returning its good rows, its bad rows and its counts; the frame is built from
+those tasks with ``dd.from_delayed``, and the bad rows and counts are computed at load time, in
+one pass over the files. The quarantine names a Parquet row by its position in the file and
+equals :func:`workbench.io.load`'s for the same files. The frame stays lazy: computing it reads
+the files again, as any dask frame does (``persist()`` it to keep it in cluster memory).
+
 Duplicate record ids are checked within a file (Parquet: within a partition), not across files:
-that needs a shuffle of every id. Quarantining bad records (``errors="quarantine"``) is a
-single-machine feature; on the dask engine a bad record raises ``BadInputError``.
+that needs a shuffle of every id. In quarantine mode a repeated id is quarantined with the place
+of its first occurrence, as :func:`workbench.io.load` does.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +39,10 @@ import pandas as pd
 import workbench.schema as S
 from workbench.engine._client import _require_dask, resolve_engine
 from workbench.errors import BadInputError, ConfigError
+
+ERRORS = ("raise", "quarantine")
+
+log = logging.getLogger("workbench.engine")
 
 
 def load(
@@ -39,6 +56,7 @@ def load(
     settings: Any = None,
     blocksize: str | int | None = "128MiB",
     split_row_groups: str | int | bool = "infer",
+    errors: str = "raise",
 ) -> Any:
     """Load logs as a pandas LogFrame (``engine="pandas"``) or a dask LogFrame (``"dask"``).
 
@@ -53,24 +71,39 @@ def load(
     settings : Settings used when ``engine`` is None.
     blocksize, split_row_groups : Parquet partitioning, passed to ``dask.dataframe.read_parquet``
         (``split_row_groups=1``: one row group per partition, the way to bound worker memory
-        when files are large; a pandas LogFrame takes several times its Parquet size).
+        when files are large; a pandas LogFrame takes several times its Parquet size). With
+        ``errors="quarantine"``: ``True`` or n row groups per partition, ``False`` one file per
+        partition, ``"infer"`` consecutive row groups up to ``blocksize`` (uncompressed).
+    errors : ``"raise"`` (stop at the first bad record with ``BadInputError``) or
+        ``"quarantine"`` (keep the good records; the bad ones, with their reasons, in
+        ``result.quarantine``), as for :func:`workbench.io.load`.
 
     Returns
     -------
-    pandas.DataFrame or dask.dataframe.DataFrame
-        A LogFrame: contract columns at their dtypes, in contract order, then extra columns.
-        ``compute()`` of the dask frame equals the pandas frame (up to the index).
+    pandas.DataFrame, dask.dataframe.DataFrame or LoadResult
+        ``errors="raise"``: a LogFrame: contract columns at their dtypes, in contract order, then
+        extra columns. ``compute()`` of the dask frame equals the pandas frame (up to the index).
+        ``errors="quarantine"``: a :class:`workbench.io.LoadResult` whose ``.frame`` is that
+        LogFrame (pandas or dask) and whose ``.quarantine`` is a pandas frame; records read
+        equal loaded + quarantined (``rows_read``, ``rows_loaded``, ``summary()``).
 
     Examples
     --------
     >>> from workbench.engine import load
     >>> frame = load("data/samples/contract.parquet", engine="pandas")  # doctest: +SKIP
+    >>> r = load("logs/*.jsonl", engine="dask", errors="quarantine")  # doctest: +SKIP
+    >>> r.frame, r.quarantine, r.rows_read == r.rows_loaded + len(r.quarantine)  # doctest: +SKIP
     """
+    if errors not in ERRORS:
+        raise ConfigError(f"unknown errors mode {errors!r}", key="errors", allowed=list(ERRORS))
     engine = resolve_engine(engine, settings)
     if engine == "pandas":
         from workbench.io import load as io_load
 
-        return io_load(path_or_glob, format=format, since=since, until=until, columns=columns).frame
+        result = io_load(
+            path_or_glob, format=format, since=since, until=until, columns=columns, errors=errors
+        )
+        return result.frame if errors == "raise" else result
     _require_dask()
     import dask.dataframe as dd
 
@@ -92,6 +125,8 @@ def load(
                 f"unknown columns {unknown}", key="columns", allowed=list(S.COLUMN_NAMES)
             )
     given = [path_or_glob] if isinstance(path_or_glob, str | os.PathLike) else list(path_or_glob)
+    if errors == "quarantine":
+        return _load_quarantine(given, format, lo, hi, cols, blocksize, split_row_groups)
     groups: dict[str, list[str]] = {}
     if any("://" in str(p) for p in given):
         # object storage (s3://, gs://, abfs://): dask and fsspec list and read it
@@ -209,20 +244,242 @@ def _parquet(files: list[str], lo, hi, cols, blocksize, split_row_groups="infer"
 
 def _typed(part: pd.DataFrame, where: str, lo, hi, cols) -> pd.DataFrame:
     """One raw Parquet partition -> LogFrame rows in ``[lo, hi)``, typed as workbench.io does."""
-    from workbench.io._coerce import coerce
-    from workbench.io._common import LOCATION_COLUMNS, raise_bad
+    from workbench.io import type_records
 
-    good, entries = coerce(part, where)
-    if entries:
-        raise_bad(entries[0])
-    ts = good[S.TIMESTAMP]
-    keep = None
+    return _select(type_records(part, where, since=lo, until=hi).frame, cols)
+
+
+# -- errors="quarantine": every task returns its good rows, its bad rows and its counts ---------
+
+_PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
+
+
+def _load_quarantine(given, format, lo, hi, cols, blocksize, split_row_groups) -> Any:
+    """The dask LogFrame, with the quarantine and the counts gathered in one pass over the files.
+
+    Each file (Parquet: each group of row groups) is one delayed task returning ``(good rows,
+    bad rows, counts)``; the frame is built from the good rows of those very tasks and the bad rows
+    and counts are computed now, so nothing is dropped without a quarantine entry.
+    """
+    import dask
+    import dask.dataframe as dd
+
+    from workbench.errors import InputTooLarge
+    from workbench.io import LoadResult, LoadSummary, detect_format
+    from workbench.io._common import expand_paths
+
+    groups: dict[str, list[str]] = {}
+    if any("://" in str(p) for p in given):
+        if format not in ("auto", "parquet"):
+            raise ConfigError(
+                "the dask engine reads contract Parquet from object storage "
+                f"(got format={format!r}); convert other formats to Parquet first",
+                key="format",
+                allowed=["parquet"],
+            )
+        groups["parquet"] = _remote_parquet(given)
+    else:
+        for p in expand_paths(given):
+            fmt = format
+            if format == "auto":
+                try:
+                    fmt = detect_format(p)
+                except InputTooLarge:
+                    raise
+                except BadInputError as exc:
+                    # as io.load does: read as contract JSONL or CSV, each record quarantined
+                    # with its reason
+                    csv = str(p).lower().removesuffix(".gz").endswith((".csv", ".tsv"))
+                    fmt = "csv" if csv else "jsonl"
+                    log.warning(
+                        "workbench.engine.load: %s: %s; read as %s, bad records quarantined",
+                        p,
+                        exc.reason,
+                        fmt,
+                    )
+            groups.setdefault(fmt, []).append(str(p))
+    frames, bad, counts = [], [], []
+    files: list[str] = []
+    for fmt, paths in groups.items():
+        files += paths
+        if fmt == "parquet":
+            tasks, meta = _parquet_tasks(paths, lo, hi, cols, blocksize, split_row_groups)
+        else:
+            load_file = dask.delayed(_file_piece, nout=3, pure=True)
+            tasks, meta = [load_file(p, fmt, lo, hi, cols) for p in paths], _meta(cols)
+        frames.append(dd.from_delayed([t[0] for t in tasks], meta=meta, verify_meta=False))
+        bad += [t[1] for t in tasks]
+        counts += [t[2] for t in tasks]
+    bad, counts = dask.compute(bad, counts)
+    quarantine = pd.concat(bad, ignore_index=True)
+    frame = frames[0] if len(frames) == 1 else dd.concat(frames, ignore_unknown_divisions=True)
+    label = " + ".join(groups)
+    meta_info: dict[str, Any] = {"format": label, "files": len(files), "engine": "dask"}
     if lo is not None:
-        keep = ts >= lo
+        meta_info["since"] = lo.isoformat()
     if hi is not None:
-        below = ts < hi
-        keep = below if keep is None else keep & below
-    if keep is not None:
-        good = good[keep.to_numpy(dtype=bool, na_value=False)]
-    good = good.drop(columns=[c for c in LOCATION_COLUMNS if c in good.columns])
-    return _select(good, cols)
+        meta_info["until"] = hi.isoformat()
+    loaded = LoadSummary.merge(counts, format=label, files=len(files))
+    if loaded.skipped:
+        meta_info["skipped"] = loaded.skipped
+    if len(quarantine):
+        log.warning(
+            "workbench.engine.load: %d record(s) quarantined; see result.quarantine",
+            len(quarantine),
+        )
+    return LoadResult(
+        frame=frame,
+        title="workbench.engine.load",
+        meta=meta_info,
+        quarantine=quarantine,
+        format=label,
+        files=tuple(files),
+        loaded=loaded,
+    )
+
+
+def _file_piece(path: str, fmt: str, lo, hi, cols) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
+    """One non-Parquet file, loaded on a worker exactly as ``workbench.io.load`` loads it."""
+    from workbench.io import load as io_load
+
+    r = io_load(
+        path, format=fmt, since=lo, until=hi, columns=cols, errors="quarantine", progress=False
+    )
+    return r.frame, r.quarantine, r.summary()
+
+
+def _remote_parquet(given) -> list[str]:
+    """The Parquet files named by object-storage paths, globs or folders (listed by fsspec)."""
+    import fsspec
+
+    out: list[str] = []
+    for p in given:
+        fs, root = fsspec.core.url_to_fs(str(p))
+        if any(ch in root for ch in "*?["):
+            found = fs.glob(root)
+        elif fs.isdir(root):
+            found = [f for f in fs.find(root) if f.endswith(_PARQUET_SUFFIXES)]
+        else:
+            found = [root]
+        if not found:
+            raise BadInputError("no Parquet files here; check the path", file=str(p))
+        out += [fs.unstrip_protocol(f) for f in sorted(found)]
+    return out
+
+
+def _open_parquet(path: str):
+    import pyarrow.parquet as pq
+
+    if "://" in path:
+        import fsspec
+
+        return pq.ParquetFile(fsspec.open(path, "rb").open())
+    return pq.ParquetFile(path)
+
+
+def _parquet_tasks(files: list[str], lo, hi, cols, blocksize, split_row_groups):
+    """Delayed tasks over row groups (those whose timestamp statistics meet ``[lo, hi)``), and meta.
+
+    ``split_row_groups``: ``False`` one task per file, ``True`` or n: n row groups per task,
+    ``"infer"``/``"adaptive"``: consecutive row groups up to ``blocksize`` (uncompressed) per task.
+    """
+    import dask
+    from dask.utils import parse_bytes
+
+    from workbench.io import type_records
+
+    piece = dask.delayed(_parquet_piece, nout=3, pure=True)
+    fallback = dask.delayed(_file_piece, nout=3, pure=True)
+    limit = parse_bytes(blocksize) if isinstance(blocksize, str) else blocksize
+    tasks, meta = [], None
+    for path in files:
+        try:
+            pf = _open_parquet(path)
+            schema = pf.schema_arrow
+        except Exception:  # noqa: BLE001 - io.load on a worker names what is wrong with the file
+            tasks.append(fallback(path, "parquet", lo, hi, cols))
+            continue
+        read = [n for n in schema.names if cols is None or n in set(cols) | set(S.REQUIRED)]
+        ts_type = schema.field(S.TIMESTAMP).type if S.TIMESTAMP in schema.names else None
+        aware = ts_type is not None and getattr(ts_type, "tz", None) is not None
+        if meta is None:
+            empty = type_records(schema.empty_table().select(read), path, errors="quarantine")
+            meta = _select(empty.frame, cols)
+        kept, offset, md = [], 0, pf.metadata
+        for i in range(md.num_row_groups):
+            rg = md.row_group(i)
+            if not aware or _meets(rg, lo, hi):
+                kept.append((i, offset, rg.num_rows, rg.total_byte_size))
+            offset += rg.num_rows
+        for groups in _split(kept, split_row_groups, limit):
+            spec = tuple((i, off, n) for i, off, n, _ in groups)
+            tasks.append(piece(path, spec, read, aware, lo, hi, cols))
+    if not tasks:  # every row group is outside the range: one empty partition
+        tasks.append(piece(path, (), read, aware, lo, hi, cols))
+    return tasks, meta if meta is not None else _meta(cols)
+
+
+def _meets(rg, lo, hi) -> bool:
+    """Whether a row group's timestamp statistics may hold a time in ``[lo, hi)``."""
+    for j in range(rg.num_columns):
+        col = rg.column(j)
+        if col.path_in_schema != S.TIMESTAMP:
+            continue
+        st = col.statistics
+        if st is None or not st.has_min_max:
+            return True
+        low, high = pd.Timestamp(st.min), pd.Timestamp(st.max)
+        low = low.tz_localize("UTC") if low.tzinfo is None else low
+        high = high.tz_localize("UTC") if high.tzinfo is None else high
+        return not ((lo is not None and high < lo) or (hi is not None and low >= hi))
+    return True
+
+
+def _split(kept: list[tuple], split_row_groups, limit) -> list[list[tuple]]:
+    if not kept:
+        return []
+    if split_row_groups is False:
+        return [kept]
+    if split_row_groups is True or isinstance(split_row_groups, int):
+        n = 1 if split_row_groups is True else max(int(split_row_groups), 1)
+        return [kept[k : k + n] for k in range(0, len(kept), n)]
+    if not limit:
+        return [kept]
+    out, current, size = [], [], 0
+    for g in kept:
+        if current and size + g[3] > limit:
+            out.append(current)
+            current, size = [], 0
+        current.append(g)
+        size += g[3]
+    return [*out, current]
+
+
+def _parquet_piece(path: str, spec, read, aware, lo, hi, cols):
+    """Row groups of one Parquet file -> (good rows, bad rows, counts), typed as io.load types."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from workbench.io import type_records
+
+    pf = _open_parquet(path)
+    table = pf.read_row_groups([i for i, _, _ in spec], columns=read) if spec else None
+    if table is None:
+        table = pf.schema_arrow.empty_table().select(read)
+    rows = np.concatenate(
+        [np.arange(off + 1, off + n + 1, dtype=np.int64) for _, off, n in spec] or [[]]
+    ).astype(np.int64)
+    if aware and (lo is not None or hi is not None):
+        # what io.load's DuckDB read pushes down: a row outside the range is not read at all
+        ts = table[S.TIMESTAMP].combine_chunks()
+        keep = pa.array(np.ones(len(ts), dtype=bool))
+        if lo is not None:
+            keep = pc.and_(keep, pc.greater_equal(ts, pa.scalar(lo.to_pydatetime(), ts.type)))
+        if hi is not None:
+            keep = pc.and_(keep, pc.less(ts, pa.scalar(hi.to_pydatetime(), ts.type)))
+        keep = pc.fill_null(keep, False)
+        table = table.filter(keep)
+        rows = rows[keep.to_numpy(zero_copy_only=False)]
+    r = type_records(table, path, rows=rows, since=lo, until=hi, errors="quarantine")
+    return _select(r.frame, cols), r.quarantine, r.summary()

@@ -2,7 +2,8 @@
 
 One source format per module (``_contract``: the contract's own JSONL/CSV/Parquet, ``_litellm``,
 ``_openai_batch``, ``_phoenix``, ``_langfuse``, ``_mapping`` for any other table); ``_coerce``
-types and checks every record the same way whatever its source; ``_write`` writes atomically.
+types and checks every record the same way whatever its source (:func:`type_records` offers
+that to readers outside this package, such as the Dask engine's); ``_write`` writes atomically.
 
 >>> from workbench.io import detect_format
 >>> detect_format("data/samples/openai_batch_output.jsonl")
@@ -12,7 +13,7 @@ types and checks every record the same way whatever its source; ``_write`` write
 from __future__ import annotations
 
 from workbench.io._detect import FORMATS, detect_format
-from workbench.io._load import from_rows, load, read_otlp
+from workbench.io._load import from_rows, load, read_otlp, type_records
 from workbench.io._result import LoadResult, LoadSummary
 from workbench.io._table import read_table
 from workbench.io._write import write
@@ -26,5 +27,6 @@ __all__ = [
     "load",
     "read_otlp",
     "read_table",
+    "type_records",
     "write",
 ]

@@ -8,7 +8,6 @@ DuckDB fast path) cost nothing; object columns from parsed JSON are checked valu
 from __future__ import annotations
 
 import datetime as dt
-
 import math
 import re
 from typing import Any

@@ -141,6 +141,11 @@ def _pandas_dtypes(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         meta = pq.read_schema(path).pandas_metadata or {}
     except Exception:  # noqa: BLE001 - metadata is a nicety; the data was read already
         return frame
+    return pandas_dtypes(frame, meta)
+
+
+def pandas_dtypes(frame: pd.DataFrame, meta: dict) -> pd.DataFrame:
+    """Extra columns get back the dtype pandas recorded in a file's ``pandas`` metadata."""
     for col in meta.get("columns", []):
         name, numpy_type = col.get("name"), col.get("numpy_type")
         if name in S.DTYPES or name not in frame.columns or not numpy_type:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import workbench.schema as S
@@ -258,19 +259,18 @@ def from_rows(
 
     ``rows`` carry contract names with raw values (and optionally ``__line__``/``__row__``);
     ``bad`` are entries the reader already quarantined; ``source`` names where the rows came
-    from in every quarantine entry (e.g. the request of a live receiver). The second, pandera
-    pass over the result is skipped (20 ms per call, which a receiver pays per request): every
-    column is already cast, required fields and unique ids checked, all the contract asks.
+    from in every quarantine entry (e.g. the request of a live receiver). Typed by
+    :func:`type_records`, so without the second, pandera pass (20 ms a call, which a receiver
+    would pay per request): every column is already cast, required fields and ids checked.
 
     >>> r = from_rows([{"record_id": "a", "timestamp": "2026-03-01T12:00:00Z", "output": "hi"},
     ...                {"record_id": "b", "timestamp": "yesterday"}], "POST /v1/traces", "otlp")
     >>> len(r.frame), r.quarantine["reason"].str.contains("timestamp").tolist()
     (1, [True])
     """
-    ctx = Context(errors="quarantine")
-    chunk = Chunk(records_frame(rows), list(bad), fmt, skipped=dict(skipped or {}), file=source)
-    frame, entries, skipped_all = _assemble([chunk], ctx, None, check=False)
-    return _result(frame, entries, skipped_all, fmt, (source,), ctx)
+    typed = type_records(records_frame(rows), source, errors="quarantine")
+    entries = list(bad) + typed.quarantine.to_dict("records")
+    return _result(typed.frame, entries, dict(skipped or {}), fmt, (source,), Context())
 
 
 def _detect(path: Path, errors: str) -> str:
@@ -385,9 +385,7 @@ def _first(bad: list[dict[str, Any]], paths: list[Path]) -> dict[str, Any]:
     return min(bad, key=key)
 
 
-def _assemble(
-    chunks: Iterable[Chunk], ctx: Context, mapping, check: bool = True
-) -> tuple[pd.DataFrame, list, dict]:
+def _assemble(chunks: Iterable[Chunk], ctx: Context, mapping) -> tuple[pd.DataFrame, list, dict]:
     tz = mapping.timezone if mapping is not None else None
     unit = mapping.timestamp_unit if mapping is not None else None
     frames, bad = [], []
@@ -450,8 +448,7 @@ def _assemble(
         keep = set(ctx.columns) | set(S.REQUIRED)
         frame = frame[[c for c in frame.columns if c in keep]]
     frame = _conform(frame.reset_index(drop=True))
-    if check:
-        _validate(frame)
+    _validate(frame)
     return frame, bad, skipped
 
 
@@ -538,3 +535,123 @@ def read_otlp(data: bytes, *, protobuf: bool, source: str) -> LoadResult:
     rows, skipped, bad = request_rows(doc, source)
     return from_rows(rows, source, "otlp", bad=bad, skipped=skipped)
 
+def type_records(
+    records: Any,
+    file: str,
+    *,
+    rows: Sequence[int] | None = None,
+    since: Any = None,
+    until: Any = None,
+    errors: str = "raise",
+) -> LoadResult:
+    """Type a table that already has contract column names, with :func:`load`'s checks.
+
+    For a reader that gets its records some other way (a Dask worker reading one Parquet row
+    group): values are cast to their contract dtypes, a record that cannot be typed or repeats an
+    earlier record id is quarantined (or raised, ``errors="raise"``) with its reason, and the
+    records outside ``[since, until)`` are dropped, as :func:`load` does for one file.
+
+    Parameters
+    ----------
+    records
+        A pandas DataFrame or a pyarrow Table whose columns carry contract names.
+    file
+        The file the records come from, named in every quarantine entry.
+    rows
+        Each record's 1-based row number in ``file`` (default ``1..n``).
+    since, until, errors
+        As for :func:`load`.
+
+    Returns
+    -------
+    LoadResult
+        ``.frame`` (the good records as a LogFrame), ``.quarantine``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from workbench.io import type_records
+    >>> raw = pd.DataFrame({"record_id": ["a", "b"], "timestamp": ["2026-01-01T00:00Z", "soon"]})
+    >>> r = type_records(raw, "x.parquet", rows=[7, 8], errors="quarantine")
+    >>> len(r.frame), r.quarantine["row"].tolist()
+    (1, [8])
+    """
+    if errors not in ERRORS:
+        raise ConfigError(f"unknown errors mode {errors!r}", key="errors", allowed=list(ERRORS))
+    lo, hi = _bound(since, "since"), _bound(until, "until")
+    n = len(records) if isinstance(records, pd.DataFrame) else records.num_rows
+    places = np.arange(1, n + 1) if rows is None else np.asarray(rows, dtype=np.int64)
+    bad: list[dict[str, Any]] = []
+    if not isinstance(records, pd.DataFrame):
+        records = _arrow_frame(records, file, places, bad)
+    frame = records.drop(columns=[c for c in LOCATION_COLUMNS if c in records.columns])
+    if ROW in records.columns:  # the careful read: the rows that could be read
+        frame[ROW] = records[ROW].to_numpy()
+    else:
+        frame[ROW] = places
+    if bad and errors == "raise":
+        raise_bad(bad[0])
+    good, entries = _typed(frame, file)
+    bad += entries
+    if good is None:
+        good = S.empty_logframe()
+    if bad and errors == "raise":
+        raise_bad(bad[0])
+    if S.RECORD_ID in good.columns and len(good):
+        dup, entries = duplicate_entries(good)
+        if entries:
+            if errors == "raise":
+                raise_bad(entries[0])
+            bad.extend(entries)
+            good = good[~dup]
+    if S.TIMESTAMP in good.columns and (lo is not None or hi is not None):
+        ts = good[S.TIMESTAMP]
+        keep = pd.Series(True, index=good.index)
+        if lo is not None:
+            keep &= ts >= lo
+        if hi is not None:
+            keep &= ts < hi
+        good = good[keep.to_numpy(dtype=bool, na_value=False)]
+    good = _restore_types(good.drop(columns=[c for c in LOCATION_COLUMNS if c in good.columns]))
+    return LoadResult(
+        frame=_conform(good.reset_index(drop=True)),
+        title="workbench.type_records",
+        quarantine=quarantine_frame(bad),
+        files=(file,),
+    )
+
+
+def _valid_arrow(table: Any) -> bool:
+    """Whether every cell is valid (UTF-8 too): one pass over the buffers.
+
+    No column reference outlives this call: ``to_pandas(self_destruct=True)`` frees the buffers
+    as it goes, and touching the table afterwards crashes the process.
+    """
+    import pyarrow as pa
+
+    try:
+        for i in range(table.num_columns):  # Table.validate crashes on an empty table
+            if table.num_rows:
+                table.column(i).validate(full=True)
+    except pa.ArrowException:
+        return False
+    return True
+
+
+def _arrow_frame(table: Any, file: str, places: np.ndarray, bad: list) -> pd.DataFrame:
+    """An Arrow table as pandas; one whose cells Python cannot all hold (invalid UTF-8) is read
+    cell by cell, as load's careful Parquet path does, and each such row is quarantined."""
+    from workbench.io._common import arrow_rows, records_frame
+    from workbench.io._contract import pandas_dtypes
+    from workbench.io._duck import to_pandas
+
+    if _valid_arrow(table):
+        pandas_meta = table.schema.pandas_metadata or {}  # read before to_pandas frees the table
+        return pandas_dtypes(to_pandas(table), pandas_meta)
+    found: list[dict[str, Any]] = []
+    records = arrow_rows(table, file, Context(errors="quarantine"), found)
+    for entry in found:
+        entry[Q_ROW] = int(places[entry[Q_ROW] - 1])
+    bad.extend(found)
+    rows = [{**rec, ROW: int(places[i - 1])} for i, rec, _raw in records]
+    return records_frame(rows, table.column_names)

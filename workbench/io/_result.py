@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +34,44 @@ class LoadSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    @classmethod
+    def merge(cls, parts: Sequence[LoadSummary], format: str = "", files: int = 0) -> LoadSummary:
+        """The summary of loads of disjoint parts (files, row groups) as one load.
+
+        Counts add up and the time span is the widest; ``top_reasons`` are the parts' own top
+        reasons added up (a :class:`LoadResult` recounts them from its whole quarantine).
+
+        >>> a = LoadSummary("jsonl", 1, 3, 2, 1, None, None, {"x": 2}, {}, {}, {"bad": 1})
+        >>> b = LoadSummary("jsonl", 1, 4, 4, 0, None, None, {"y": 3, "x": 1}, {}, {}, {})
+        >>> m = LoadSummary.merge([a, b], format="jsonl", files=2)
+        >>> m.rows_read, m.rows_loaded, m.apps
+        (7, 6, {'x': 3, 'y': 3})
+        """
+        starts = [p.start for p in parts if p.start is not None]
+        ends = [p.end for p in parts if p.end is not None]
+
+        def added(name: str) -> dict[str, int]:
+            total: dict[str, int] = {}
+            for p in parts:
+                for k, v in getattr(p, name).items():
+                    total[k] = total.get(k, 0) + v
+            return dict(sorted(total.items(), key=lambda kv: -kv[1]))
+
+        return cls(
+            format=format,
+            files=files,
+            rows_read=sum(p.rows_read for p in parts),
+            rows_loaded=sum(p.rows_loaded for p in parts),
+            rows_quarantined=sum(p.rows_quarantined for p in parts),
+            start=min(starts) if starts else None,
+            end=max(ends) if ends else None,
+            apps=added("apps"),
+            models=added("models"),
+            prompt_versions=added("prompt_versions"),
+            top_reasons=added("top_reasons"),
+            skipped=added("skipped"),
+        )
 
     def __str__(self) -> str:
         def counts(d: dict[str, int]) -> str:
@@ -69,6 +109,10 @@ def _counts(frame: pd.DataFrame, col: str) -> dict[str, int]:
 class LoadResult(Result):
     """The loaded LogFrame (``.frame``), the bad records (``.quarantine``) and the detected format.
 
+    ``.frame`` is a pandas LogFrame, or a dask one from ``workbench.engine.load(engine="dask",
+    errors="quarantine")``; then ``.loaded`` holds the frame's counts, gathered in the same pass
+    over the files as the quarantine, so counts and ``summary()`` need no second pass.
+
     Examples
     --------
     >>> import workbench.io as wio
@@ -80,23 +124,34 @@ class LoadResult(Result):
     quarantine: pd.DataFrame = field(default_factory=lambda: quarantine_frame([]))
     format: str = ""
     files: tuple[str, ...] = ()
+    loaded: LoadSummary | None = None
+
+    @property
+    def rows_loaded(self) -> int:
+        """Records in the frame."""
+        return self.loaded.rows_loaded if self.loaded is not None else len(self.frame)
 
     @property
     def rows_read(self) -> int:
         """Records read = loaded + quarantined (rows outside since/until are not read)."""
-        return len(self.frame) + len(self.quarantine)
+        return self.rows_loaded + len(self.quarantine)
+
+    def __len__(self) -> int:
+        return self.rows_loaded
 
     def summary(self) -> LoadSummary:
+        reasons = self._top_reasons()
+        if self.loaded is not None:
+            return dataclasses.replace(
+                self.loaded,
+                format=self.format,
+                files=len(self.files),
+                rows_read=self.rows_read,
+                rows_quarantined=len(self.quarantine),
+                top_reasons=reasons,
+            )
         f = self.frame
         ts = f[S.TIMESTAMP] if S.TIMESTAMP in f.columns and len(f) else None
-        reasons: dict[str, int] = {}
-        if len(self.quarantine):
-            short = (
-                self.quarantine[Q_REASON]
-                .astype(str)
-                .str.replace(r"'[^']*'|\"[^\"]*\"", "'…'", regex=True)
-            )
-            reasons = {str(k): int(v) for k, v in short.value_counts().head(5).items()}
         return LoadSummary(
             format=self.format,
             files=len(self.files),
@@ -112,6 +167,16 @@ class LoadResult(Result):
             skipped=dict(self.meta.get("skipped", {})),
         )
 
+    def _top_reasons(self) -> dict[str, int]:
+        if not len(self.quarantine):
+            return {}
+        short = (
+            self.quarantine[Q_REASON]
+            .astype(str)
+            .str.replace(r"'[^']*'|\"[^\"]*\"", "'…'", regex=True)
+        )
+        return {str(k): int(v) for k, v in short.value_counts().head(5).items()}
+
     def plot(self):
         """Records per hour, loaded frame (hvPlot)."""
         import hvplot.pandas  # noqa: F401
@@ -123,11 +188,15 @@ class LoadResult(Result):
         text = html.escape(str(self.summary()))
         head = f"<h4>LoadResult</h4><pre>{text}</pre>"
         with pd.option_context("display.max_colwidth", 80):
-            body = self.frame.head(20).to_html(index=False, na_rep="")
+            head20 = self.frame.head(20)  # a dask frame: computes its first partition only
+            body = head20.to_html(index=False, na_rep="")
             if len(self.quarantine):
                 body += "<h5>quarantine (first 20)</h5>"
                 body += self.quarantine.head(20).to_html(index=False, na_rep="")
         return head + body
 
     def __repr__(self) -> str:
-        return f"LoadResult({self.format!r}, {len(self.frame):,} loaded, {len(self.quarantine):,} quarantined)"
+        return (
+            f"LoadResult({self.format!r}, {self.rows_loaded:,} loaded, "
+            f"{len(self.quarantine):,} quarantined)"
+        )
