@@ -157,6 +157,7 @@ def drive(
     import httpx
 
     latencies: list[float] = []
+    throttled = [0]
     lock = threading.Lock()
     shares = [work[i::exporters] for i in range(exporters)]
     interval = None if rate is None else exporters * spans / rate
@@ -169,8 +170,14 @@ def drive(
                 if interval is not None:  # staggered: exporter k starts k/exporters late
                     due = t_start + (j + k / exporters) * interval
                     time.sleep(max(0.0, due - time.perf_counter()))
-                r = c.post(f"{url}/v1/traces", content=body,
-                           headers={"content-type": "application/x-protobuf"})  # fmt: skip
+                while True:  # as an OTLP exporter does: 503 + Retry-After -> wait, resend
+                    r = c.post(f"{url}/v1/traces", content=body,
+                               headers={"content-type": "application/x-protobuf"})  # fmt: skip
+                    if r.status_code != 503:
+                        break
+                    with lock:
+                        throttled[0] += 1
+                    time.sleep(float(r.headers.get("retry-after", "1")))
                 ms = (time.perf_counter() - due) * 1e3
                 if r.status_code != 200:
                     raise RuntimeError(f"{url}: HTTP {r.status_code}: {r.text[:200]}")
@@ -183,7 +190,16 @@ def drive(
         t.start()
     for t in threads:
         t.join()
+    drive.throttled = throttled[0]
     return time.perf_counter() - t0, latencies
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -203,7 +219,8 @@ def main() -> None:
     kinds = ("bare", "collect")
     phases = ("closed", "open")
     per_run = a.requests
-    work = bodies(per_run * a.repeats * len(kinds) * len(phases), a.spans)
+    n_burst = a.exporters * 16
+    work = bodies(per_run * a.repeats * len(kinds) * len(phases) + n_burst, a.spans)
     mb = sum(map(len, work)) / len(work) / 1e6
     print(f"{len(work)} requests of {a.spans} spans ({mb:.2f} MB each) made in "
           f"{time.perf_counter() - t0:.1f} s; {a.exporters} exporters, {os.cpu_count()} cores, "
@@ -224,6 +241,15 @@ def main() -> None:
                         results[(k, ph)].append((got, pct(lat, 0.5), pct(lat, 0.99)))
                         print(f"  run {rep + 1} {ph:6s} {k:8s} {got:>9,.0f} spans/s  "
                               f"p50 {pct(lat, 0.5):7.1f} ms  p99 {pct(lat, 0.99):7.1f} ms")  # fmt: skip
+            # a burst: 16x the exporters, each sending one request at once; the receiver's memory must stay bounded
+            proc = servers["collect"][0]
+            before = peak_rss_mb(proc.pid)
+            burst = work[used : used + n_burst]
+            secs, lat = drive(servers["collect"][1], burst, n_burst, None, a.spans)
+            print(f"\nburst of {n_burst} exporters at once: {n_burst * a.spans / secs:,.0f} "
+                  f"spans/s, {drive.throttled} answers 503 + Retry-After (then resent), "
+                  f"p99 {pct(lat, 0.99):.0f} ms; receiver peak RSS {before:.0f} MB before, "
+                  f"{peak_rss_mb(proc.pid):.0f} MB after")  # fmt: skip
         finally:
             for proc, _ in servers.values():
                 proc.terminate()
