@@ -160,6 +160,32 @@ def hh_table(policy: Policy) -> pd.DataFrame | None:
     return _flag_rates(_stamp(pd.DataFrame(rows)), "side", policy)
 
 
+def degenerate_table() -> pd.DataFrame | None:
+    """``degenerate`` on real good answers (flag rate per arm) and on bad ones built from them."""
+    import _degenerate_sets as D
+
+    from workbench.validation import DegenerateValidator
+
+    real = D.answers()
+    if real is None:
+        return None
+    rule = DegenerateValidator()
+    rows = []
+
+    def rate(kind: str, texts: list[str], good: bool) -> None:
+        t0 = time.perf_counter()
+        flagged = ~rule.check(pd.DataFrame({"output": texts}))["rule__degenerate"].astype(bool)
+        secs = time.perf_counter() - t0
+        rows.append({"set": kind, "n": len(texts), "flagged": round(float(flagged.mean()), 4),
+                     "want": "<= 0.02" if good else ">= 0.95", "texts_per_s": round(len(texts) / secs)})  # fmt: skip
+
+    for arm, texts in real.items():
+        rate(f"good: {arm}", texts, True)
+    for kind, texts in D.bad_sets([t for ts in real.values() for t in ts]).items():
+        rate(f"bad: {kind}", texts, False)
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50_000)
@@ -180,6 +206,12 @@ def main() -> None:
                 "\nhh-rlhf harmless test: final assistant reply, share flagged, chosen vs rejected"
             )
             print(hh.to_string(index=False))
+        dg = degenerate_table()
+        if dg is not None:
+            print(
+                "\n`degenerate` on real AlpacaEval answers and on degenerate text built from them"
+            )
+            print(dg.to_string(index=False))
         if jb is None and hh is None:
             print(f"\n(real data not found at {REAL})")
 

@@ -85,6 +85,7 @@ def test_re2_reads_a_pattern_as_python_re_ascii_does(pattern, text):
     py = _python(pattern)
     assume(py is not None)
     assume(text or "\\B" not in pattern)  # before 3.14 Python's \B never matched an empty text
+    assume(text.isascii() or "\\B" not in pattern)  # RE2's \B holds inside é (module docstring)
     rx = Rx(pattern)
     assert rx.engine == "re2", (pattern, to_re2(pattern), rx.why)
     assert rx.search(text) == (py.search(text) is not None), (pattern, to_re2(pattern), text)
@@ -98,6 +99,7 @@ def test_re2_reads_a_pattern_as_python_re_ascii_does(pattern, text):
 def test_ignore_case_agrees_on_ascii_letters(pattern, text):
     py = _python("(?i)" + pattern.removeprefix("(?a)").removeprefix("(?i)"))
     assume(py is not None and (text or "\\B" not in pattern))
+    assume(text.isascii() or "\\B" not in pattern)  # RE2's \B holds inside é (module docstring)
     rx = Rx(py.pattern)
     assert rx.search(text) == (py.search(text) is not None), (py.pattern, text)
 

@@ -24,6 +24,7 @@ from workbench.validation._base import (
     registered_types,
 )
 from workbench.validation._compliance import BannedTermsValidator, PIIValidator, SecretsValidator
+from workbench.validation._degenerate import DegenerateValidator
 from workbench.validation._format import (
     JsonSchemaValidator,
     JsonValidator,
@@ -47,6 +48,7 @@ __all__ = [
     "BannedTermsValidator",
     "BaseValidator",
     "CostValidator",
+    "DegenerateValidator",
     "GroundednessValidator",
     "Guard",
     "GuardDecision",

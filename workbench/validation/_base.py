@@ -349,6 +349,7 @@ def _load_builtins() -> None:
     from workbench.validation import (  # noqa: F401 - imported for their @register side effect
         _accuracy,
         _compliance,
+        _degenerate,
         _format,
         _judge,
         _operational,

@@ -22,6 +22,9 @@ Python's) and mean what they mean to ``re.compile(pattern, re.ASCII)``:
   ``\\uXXXX``, ``\\N{...}``, octal escapes, ``[\\b]``, ``[`` inside a class, ``(?#...)``, ``(?a)``.
 - ``ignore_case`` folds every Unicode letter (RE2), not only ASCII ones.
 - :meth:`Rx.findall` and :meth:`Rx.count` report non-empty matches only.
+- ``\\B`` also holds between the UTF-8 bytes of one non-ASCII character (RE2 reads bytes), so
+  ``\\B`` alone finds a place in ``"1é1"`` where Python's does not; it only matters for a
+  pattern made of ``\\B`` next to non-ASCII text.
 
 Patterns RE2 cannot run
 -----------------------
