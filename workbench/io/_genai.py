@@ -349,7 +349,22 @@ def _gen_ai(a: dict[str, Any]) -> dict[str, Any]:
             break
     if meta:
         out[META] = meta
+    if not any(key in a for key in _CURRENT_ONLY):
+        out[_OLDER] = True
     return out
+
+
+_CURRENT_ONLY = (
+    "gen_ai.operation.name",
+    "gen_ai.provider.name",
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+    "gen_ai.system_instructions",
+    "gen_ai.conversation.id",
+)
+_OLDER = "__older__"  # gen_ai keys found, but only those older conventions share
 
 
 def _legacy(a: dict[str, Any]) -> dict[str, Any]:
@@ -566,6 +581,7 @@ def llm_fields(attrs: dict[str, Any], events: list[dict[str, Any]]) -> dict[str,
     out: dict[str, Any] = {}
     meta: dict[str, Any] = {}
     used: list[str] = []
+    older = found[0][1].pop(_OLDER, False)
     for name, fields in found:
         extra = fields.pop(META, None)
         if extra:
@@ -581,6 +597,8 @@ def llm_fields(attrs: dict[str, Any], events: list[dict[str, Any]]) -> dict[str,
     cost = _cost(attrs)
     if cost is not None:
         out[S.COST] = cost
+    if older and len(used) > 1 and used[0] == "gen_ai":
+        used.append(used.pop(0))  # gen_ai.system/request.model alone do not make a span gen_ai
     meta["convention"] = used[0] if used else "gen_ai"
     if len(used) > 1:
         meta["conventions"] = used
