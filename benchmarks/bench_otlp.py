@@ -57,7 +57,7 @@ def _span(i: int) -> dict:
     start = T0 + i * 2_000_000_000
     q, a = QUESTIONS[i % 4], ANSWERS[i % 4]
     return {
-        "traceId": f"{i // 3:032x}",
+        "traceId": f"{i // 3 + 1:032x}",
         "spanId": f"{i + 1:016x}",
         "parentSpanId": f"{(i // 3) + 1 << 40:016x}",
         "name": "chat gpt-4o-mini",

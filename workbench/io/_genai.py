@@ -300,10 +300,8 @@ def _gen_ai(a: dict[str, Any]) -> dict[str, Any]:
         out[S.STATUS] = S.STATUS_ERROR
         out[S.ERROR] = str(v)
     meta: dict[str, Any] = {}
-    params = {}
-    for key, value in a.items():
-        if key.startswith("gen_ai.request.") and key != "gen_ai.request.model":
-            params[key[15:]] = value
+    params = {k[15:]: a[k] for k in [k for k in a if k[:15] == "gen_ai.request."]}
+    params.pop("model", None)
     if params:
         out[S.MODEL_PARAMS] = dumps(params)
     for key, name in (
@@ -538,10 +536,6 @@ def _cost(a: dict[str, Any]) -> Any:
     return None
 
 
-def _has_prefix(a: dict[str, Any], *prefixes: str) -> bool:
-    return any(k.startswith(prefixes) for k in a)
-
-
 _DETAILS_EVENT = "gen_ai.client.inference.operation.details"
 
 
@@ -573,7 +567,9 @@ def llm_fields(attrs: dict[str, Any], events: list[dict[str, Any]]) -> dict[str,
         or "llm.model_name" in attrs
         or "input.value" in attrs
         or "output.value" in attrs
-        or _has_prefix(attrs, "llm.input_messages", "llm.output_messages", "llm.token_count")
+        or "llm.input_messages.0.message.role" in attrs
+        or "llm.output_messages.0.message.role" in attrs
+        or "llm.token_count.prompt" in attrs
     ):
         found.append(("openinference", _openinference(attrs)))
     if "mlflow.spanInputs" in attrs or "mlflow.spanOutputs" in attrs or "mlflow.spanType" in attrs:

@@ -69,6 +69,11 @@ from workbench.io._common import (
 from workbench.io._genai import META, llm_fields, retrieval_documents, span_kind
 from workbench.io._inflate import read_prefix
 
+try:  # optional: several times faster than the standard library on large exports
+    from orjson import loads as _loads
+except ImportError:
+    _loads = json.loads
+
 FORMAT = "otlp"
 PROTOBUF_SUFFIXES = (".pb", ".binpb")
 
@@ -524,7 +529,7 @@ def _json_documents(data: bytes, collector: _Collector) -> None:
             lines = False
     if not lines:
         try:
-            doc = json.loads(stripped)
+            doc = _loads(stripped)
         except (ValueError, RecursionError) as exc:
             line = getattr(exc, "lineno", None)
             reason = f"not valid JSON ({exc_text(exc)}); is the file truncated?"
@@ -533,7 +538,7 @@ def _json_documents(data: bytes, collector: _Collector) -> None:
         skip = len(data) - len(data.lstrip())
         collector.document(doc, data[:skip].count(b"\n") + 1)
         return
-    loads = json.loads
+    loads = _loads
     for lineno, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
