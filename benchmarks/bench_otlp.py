@@ -125,7 +125,10 @@ def generate(n: int) -> Path:
                             ]
                         },
                         "scopeSpans": [
-                            {"scope": {"name": "opentelemetry.instrumentation.openai"}, "spans": spans}
+                            {
+                                "scope": {"name": "opentelemetry.instrumentation.openai"},
+                                "spans": spans,
+                            }
                         ],
                     }
                 ]

@@ -81,76 +81,196 @@ def request(service, spans, version="1.4.0", scope="opentelemetry.instrumentatio
 T1, T2, T3, T4 = (f"{i:032x}" for i in (0x4BF92F3577B34DA6A3CE929D0E0E4736 + i for i in range(4)))
 
 agent_trace = [
-    span(T1, "a100000000000001", "invoke_agent support", 0.0, 3.0,
-         {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "ava",
-          "session.id": "sess-001", "user.id": "cust-42"}, kind=1),
-    span(T1, "a100000000000002", "retrieve policy", 0.05, 0.25,
-         {"openinference.span.kind": "RETRIEVER", "input.value": "return worn boots",
-          "retrieval.documents.0.document.content": "Boots worn indoors only may be returned within 30 days.",
-          "retrieval.documents.0.document.score": 0.91,
-          "retrieval.documents.1.document.content": "A receipt is required for every return."},
-         parent="a100000000000001"),
-    span(T1, "a100000000000003", "chat gpt-4o-mini", 0.3, 1.5,
-         {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
-          "gen_ai.request.model": "gpt-4o-mini", "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
-          "gen_ai.request.temperature": 0.2, "gen_ai.request.max_tokens": 400,
-          "gen_ai.response.id": "chatcmpl-101", "gen_ai.response.finish_reasons": ["stop"],
-          "gen_ai.usage.input_tokens": 212, "gen_ai.usage.output_tokens": 31,
-          "gen_ai.usage.cache_read.input_tokens": 128, "gen_ai.usage.reasoning.output_tokens": 0,
-          "gen_ai.usage.cost": 0.000051,
-          "gen_ai.system_instructions": json.dumps([{"type": "text", "content": SYSTEM}]),
-          "gen_ai.input.messages": json.dumps([{"role": "user", "parts": [
-              {"type": "text", "content": "Can I return hiking boots I wore once?"}]}]),
-          "gen_ai.output.messages": json.dumps([{"role": "assistant", "finish_reason": "stop", "parts": [
-              {"type": "text", "content": "Yes. Boots worn indoors only can be returned within 30 days with the receipt."}]}])},
-         parent="a100000000000001"),
-    span(T1, "a100000000000004", "POST api.openai.com", 0.31, 1.49,
-         {"http.request.method": "POST", "url.full": "https://api.openai.com/v1/chat/completions",
-          "http.response.status_code": 200}, parent="a100000000000003"),
-    span(T1, "a100000000000005", "execute_tool lookup_order", 1.6, 1.8,
-         {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup_order"},
-         parent="a100000000000001", kind=1),
-    span(T1, "a100000000000006", "chat gpt-4o-mini", 1.9, 2.9,
-         {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
-          "gen_ai.request.model": "gpt-4o-mini",
-          "gen_ai.usage.input_tokens": 260, "gen_ai.usage.output_tokens": 18,
-          "gen_ai.input.messages": [
-              {"role": "user", "parts": [{"type": "text", "content": "Where is order 8812?"}]}],
-          "gen_ai.output.messages": [
-              {"role": "assistant", "finish_reason": "tool_call", "parts": [
-                  {"type": "tool_call", "id": "call_1", "name": "lookup_order",
-                   "arguments": {"order_id": "8812"}}]}]},
-         parent="a100000000000001"),
+    span(
+        T1,
+        "a100000000000001",
+        "invoke_agent support",
+        0.0,
+        3.0,
+        {
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.agent.name": "ava",
+            "session.id": "sess-001",
+            "user.id": "cust-42",
+        },
+        kind=1,
+    ),
+    span(
+        T1,
+        "a100000000000002",
+        "retrieve policy",
+        0.05,
+        0.25,
+        {
+            "openinference.span.kind": "RETRIEVER",
+            "input.value": "return worn boots",
+            "retrieval.documents.0.document.content": "Boots worn indoors only may be returned within 30 days.",
+            "retrieval.documents.0.document.score": 0.91,
+            "retrieval.documents.1.document.content": "A receipt is required for every return.",
+        },
+        parent="a100000000000001",
+    ),
+    span(
+        T1,
+        "a100000000000003",
+        "chat gpt-4o-mini",
+        0.3,
+        1.5,
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": "openai",
+            "gen_ai.request.model": "gpt-4o-mini",
+            "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+            "gen_ai.request.temperature": 0.2,
+            "gen_ai.request.max_tokens": 400,
+            "gen_ai.response.id": "chatcmpl-101",
+            "gen_ai.response.finish_reasons": ["stop"],
+            "gen_ai.usage.input_tokens": 212,
+            "gen_ai.usage.output_tokens": 31,
+            "gen_ai.usage.cache_read.input_tokens": 128,
+            "gen_ai.usage.reasoning.output_tokens": 0,
+            "gen_ai.usage.cost": 0.000051,
+            "gen_ai.system_instructions": json.dumps([{"type": "text", "content": SYSTEM}]),
+            "gen_ai.input.messages": json.dumps(
+                [
+                    {
+                        "role": "user",
+                        "parts": [
+                            {"type": "text", "content": "Can I return hiking boots I wore once?"}
+                        ],
+                    }
+                ]
+            ),
+            "gen_ai.output.messages": json.dumps(
+                [
+                    {
+                        "role": "assistant",
+                        "finish_reason": "stop",
+                        "parts": [
+                            {
+                                "type": "text",
+                                "content": "Yes. Boots worn indoors only can be returned within 30 days with the receipt.",
+                            }
+                        ],
+                    }
+                ]
+            ),
+        },
+        parent="a100000000000001",
+    ),
+    span(
+        T1,
+        "a100000000000004",
+        "POST api.openai.com",
+        0.31,
+        1.49,
+        {
+            "http.request.method": "POST",
+            "url.full": "https://api.openai.com/v1/chat/completions",
+            "http.response.status_code": 200,
+        },
+        parent="a100000000000003",
+    ),
+    span(
+        T1,
+        "a100000000000005",
+        "execute_tool lookup_order",
+        1.6,
+        1.8,
+        {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup_order"},
+        parent="a100000000000001",
+        kind=1,
+    ),
+    span(
+        T1,
+        "a100000000000006",
+        "chat gpt-4o-mini",
+        1.9,
+        2.9,
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": "openai",
+            "gen_ai.request.model": "gpt-4o-mini",
+            "gen_ai.usage.input_tokens": 260,
+            "gen_ai.usage.output_tokens": 18,
+            "gen_ai.input.messages": [
+                {"role": "user", "parts": [{"type": "text", "content": "Where is order 8812?"}]}
+            ],
+            "gen_ai.output.messages": [
+                {
+                    "role": "assistant",
+                    "finish_reason": "tool_call",
+                    "parts": [
+                        {
+                            "type": "tool_call",
+                            "id": "call_1",
+                            "name": "lookup_order",
+                            "arguments": {"order_id": "8812"},
+                        }
+                    ],
+                }
+            ],
+        },
+        parent="a100000000000001",
+    ),
 ]
 
 legacy_trace = [
-    span(T2, "b200000000000001", "anthropic.chat", 60.0, 61.2,
-         {"llm.request.type": "chat", "gen_ai.system": "Anthropic",
-          "gen_ai.request.model": "claude-3-5-haiku", "gen_ai.response.model": "claude-3-5-haiku-20241022",
-          "gen_ai.request.temperature": 0.0,
-          "gen_ai.prompt.0.role": "system", "gen_ai.prompt.0.content": SYSTEM,
-          "gen_ai.prompt.1.role": "user", "gen_ai.prompt.1.content": "Cancel order 7731, please.",
-          "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.finish_reason": "tool_use",
-          "gen_ai.completion.0.tool_calls.0.id": "toolu_1",
-          "gen_ai.completion.0.tool_calls.0.name": "cancel_order",
-          "gen_ai.completion.0.tool_calls.0.arguments": '{"order_id": "7731"}',
-          "gen_ai.usage.prompt_tokens": 190, "gen_ai.usage.completion_tokens": 22,
-          "llm.usage.total_tokens": 212, "session.id": "sess-002",
-          "llm.response.time_to_first_token": 0.41}, kind=3),
+    span(
+        T2,
+        "b200000000000001",
+        "anthropic.chat",
+        60.0,
+        61.2,
+        {
+            "llm.request.type": "chat",
+            "gen_ai.system": "Anthropic",
+            "gen_ai.request.model": "claude-3-5-haiku",
+            "gen_ai.response.model": "claude-3-5-haiku-20241022",
+            "gen_ai.request.temperature": 0.0,
+            "gen_ai.prompt.0.role": "system",
+            "gen_ai.prompt.0.content": SYSTEM,
+            "gen_ai.prompt.1.role": "user",
+            "gen_ai.prompt.1.content": "Cancel order 7731, please.",
+            "gen_ai.completion.0.role": "assistant",
+            "gen_ai.completion.0.finish_reason": "tool_use",
+            "gen_ai.completion.0.tool_calls.0.id": "toolu_1",
+            "gen_ai.completion.0.tool_calls.0.name": "cancel_order",
+            "gen_ai.completion.0.tool_calls.0.arguments": '{"order_id": "7731"}',
+            "gen_ai.usage.prompt_tokens": 190,
+            "gen_ai.usage.completion_tokens": 22,
+            "llm.usage.total_tokens": 212,
+            "session.id": "sess-002",
+            "llm.response.time_to_first_token": 0.41,
+        },
+        kind=3,
+    ),
 ]
 
 openinference_trace = [
-    span(T3, "c300000000000001", "ChatCompletion", 120.0, 121.1,
-         {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o", "llm.provider": "openai",
-          "llm.invocation_parameters": '{"temperature": 0.3}',
-          "llm.input_messages.0.message.role": "system",
-          "llm.input_messages.0.message.content": SYSTEM,
-          "llm.input_messages.1.message.role": "user",
-          "llm.input_messages.1.message.content": "Do you ship to Canada?",
-          "llm.output_messages.0.message.role": "assistant",
-          "llm.output_messages.0.message.content": "Yes, we ship to Canada in 5-7 business days.",
-          "llm.token_count.prompt": 150, "llm.token_count.completion": 14,
-          "session.id": "sess-003", "llm.cost.total": 0.00052}),
+    span(
+        T3,
+        "c300000000000001",
+        "ChatCompletion",
+        120.0,
+        121.1,
+        {
+            "openinference.span.kind": "LLM",
+            "llm.model_name": "gpt-4o",
+            "llm.provider": "openai",
+            "llm.invocation_parameters": '{"temperature": 0.3}',
+            "llm.input_messages.0.message.role": "system",
+            "llm.input_messages.0.message.content": SYSTEM,
+            "llm.input_messages.1.message.role": "user",
+            "llm.input_messages.1.message.content": "Do you ship to Canada?",
+            "llm.output_messages.0.message.role": "assistant",
+            "llm.output_messages.0.message.content": "Yes, we ship to Canada in 5-7 business days.",
+            "llm.token_count.prompt": 150,
+            "llm.token_count.completion": 14,
+            "session.id": "sess-003",
+            "llm.cost.total": 0.00052,
+        },
+    ),
 ]
 
 error_events_trace = [
@@ -196,7 +316,7 @@ def to_protobuf(doc: dict) -> bytes:
     from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
     def any_value(v: dict) -> AnyValue:
-        (k, x), = v.items()
+        ((k, x),) = v.items()
         if k == "arrayValue":
             return AnyValue(array_value={"values": [any_value(i) for i in x["values"]]})
         if k == "kvlistValue":

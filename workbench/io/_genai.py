@@ -36,8 +36,10 @@ as the GenAI metrics measure it), ``llm.response.time_to_first_token`` (seconds)
 Finish reasons are normalised to the contract's words: ``tool_call``, ``tool_calls``,
 ``tool_use`` and ``function_call`` are ``tool_calls``; ``end_turn``/``stop_sequence`` are
 ``stop``; ``max_tokens`` is ``length``; ``safety`` is ``content_filter``; others are lower-cased.
-The convention the row was mostly read with (the first that gave a field) is kept as
-``convention`` (and ``conventions`` when more than one gave fields).
+The convention the row was read with (the first, in this order, that gave a field; gen_ai keys
+that older conventions share, ``gen_ai.system`` and ``gen_ai.request.model``, do not by
+themselves make a row gen_ai) is kept in metadata as ``convention``, and every convention the
+span carries as ``conventions`` when there is more than one.
 
 >>> f = llm_fields({"gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o",
 ...                 "gen_ai.response.finish_reasons": ["tool_call"]}, [])
@@ -452,7 +454,9 @@ def _events(events: list[dict[str, Any]]) -> dict[str, Any]:
             content = _json(attrs.get("content"))
             if isinstance(content, dict) and "content" in content:
                 content = content["content"]
-            messages.append({"role": attrs.get("role") or _MESSAGE_EVENTS[name], "content": content})
+            messages.append(
+                {"role": attrs.get("role") or _MESSAGE_EVENTS[name], "content": content}
+            )
         elif name == "gen_ai.choice" and S.OUTPUT not in out:
             message = _json(attrs.get("message"))
             choice = {
@@ -537,6 +541,7 @@ def _cost(a: dict[str, Any]) -> Any:
 
 
 _DETAILS_EVENT = "gen_ai.client.inference.operation.details"
+_ORDER = ["gen_ai", "gen_ai_legacy", "openinference", "mlflow"]
 
 
 def llm_fields(attrs: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -576,7 +581,8 @@ def llm_fields(attrs: dict[str, Any], events: list[dict[str, Any]]) -> dict[str,
         found.append(("mlflow", _mlflow(attrs)))
     out: dict[str, Any] = {}
     meta: dict[str, Any] = {}
-    used: list[str] = []
+    used: list[str] = []  # conventions that gave a field, first the one that gave the first
+    present: list[str] = []  # every convention the span carries
     older = found[0][1].pop(_OLDER, False)
     for name, fields in found:
         extra = fields.pop(META, None)
@@ -585,19 +591,24 @@ def llm_fields(attrs: dict[str, Any], events: list[dict[str, Any]]) -> dict[str,
                 meta.setdefault(k, v)
         took = False
         for k, v in fields.items():
-            if v is not None and v != "" and k not in out:
-                out[k] = v
-                took = True
+            if v is not None and v != "":
+                if k not in out:
+                    out[k] = v
+                    took = True
+                if name not in present:
+                    present.append(name)
         if (took or extra) and name not in used:
             used.append(name)
+        if extra and name not in present:
+            present.append(name)
     cost = _cost(attrs)
     if cost is not None:
         out[S.COST] = cost
     if older and len(used) > 1 and used[0] == "gen_ai":
         used.append(used.pop(0))  # gen_ai.system/request.model alone do not make a span gen_ai
     meta["convention"] = used[0] if used else "gen_ai"
-    if len(used) > 1:
-        meta["conventions"] = used
+    if len(present) > 1:
+        meta["conventions"] = sorted(present, key=_ORDER.index)
     out[META] = meta
     return out
 

@@ -311,9 +311,7 @@ class _Collector:
             if kind == "retrieval":
                 docs = retrieval_documents(attrs)
                 if docs:
-                    self.retrievals.setdefault(trace, []).append(
-                        (end or start, "\n\n".join(docs))
-                    )
+                    self.retrievals.setdefault(trace, []).append((end or start, "\n\n".join(docs)))
             return
         raw_events = span.get("events")
         events = _events(raw_events) if raw_events else []
@@ -338,7 +336,10 @@ class _Collector:
         if _is_error(status) or row.get(S.STATUS) == S.STATUS_ERROR:
             row[S.STATUS] = S.STATUS_ERROR
             row[S.ERROR] = (
-                (status or {}).get("message") or exception or row.get(S.ERROR) or "span status ERROR"
+                (status or {}).get("message")
+                or exception
+                or row.get(S.ERROR)
+                or "span status ERROR"
             )
         else:
             row[S.STATUS] = S.STATUS_OK
