@@ -139,7 +139,9 @@ def _attributes(items: Any) -> dict[str, Any]:
     out = {}
     for kv in items:
         try:
-            out[kv["key"]] = _value(kv.get("value") or {})
+            v = kv.get("value")
+            text = v.get("stringValue") if v is not None else None  # most are strings
+            out[kv["key"]] = text if text is not None else _value(v) if v is not None else None
         except (KeyError, TypeError, AttributeError):
             raise _Bad(f"attribute {kv!r:.80} is not a key/value object", "attributes") from None
     return out
