@@ -273,85 +273,105 @@ def _output_fields(messages: list[dict[str, Any]], out: dict[str, Any]) -> None:
 # -- conventions -------------------------------------------------------------------------------
 
 
+# gen_ai keys copied as they are: key -> (column, 0 wins over 1)
+_GEN_AI_COLUMNS = {
+    "gen_ai.provider.name": (S.PROVIDER, 0),
+    "gen_ai.system": (S.PROVIDER, 1),
+    "gen_ai.response.model": (S.MODEL, 0),
+    "gen_ai.request.model": (S.MODEL, 1),
+    "gen_ai.usage.input_tokens": (S.TOKENS_IN, 0),
+    "gen_ai.usage.output_tokens": (S.TOKENS_OUT, 0),
+    "gen_ai.usage.cache_read.input_tokens": (S.TOKENS_CACHED, 0),
+    "gen_ai.usage.reasoning.output_tokens": (S.TOKENS_REASONING, 0),
+    "gen_ai.conversation.id": (S.SESSION_ID, 0),
+}
+_GEN_AI_META = {
+    "gen_ai.operation.name": "operation",
+    "gen_ai.response.id": "response_id",
+    "gen_ai.agent.name": "agent_name",
+}
+_GEN_AI_SPECIAL = frozenset(
+    {
+        "gen_ai.response.finish_reasons",
+        "gen_ai.system_instructions",
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.tool.definitions",
+        "error.type",
+        "gen_ai.server.time_to_first_token",
+        "gen_ai.response.time_to_first_chunk",
+    }
+)
+
+
 def _gen_ai(a: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    g = a.get
-    v = g("gen_ai.provider.name", g("gen_ai.system"))
-    if v is not None:
-        out[S.PROVIDER] = v
-    v = g("gen_ai.response.model", g("gen_ai.request.model"))
-    if v is not None:
-        out[S.MODEL] = v
-    v = g("gen_ai.usage.input_tokens")
-    if v is not None:
-        out[S.TOKENS_IN] = v
-    v = g("gen_ai.usage.output_tokens")
-    if v is not None:
-        out[S.TOKENS_OUT] = v
-    v = g("gen_ai.usage.cache_read.input_tokens")
-    if v is not None:
-        out[S.TOKENS_CACHED] = v
-    v = g("gen_ai.usage.reasoning.output_tokens")
-    if v is not None:
-        out[S.TOKENS_REASONING] = v
-    v = g("gen_ai.conversation.id")
-    if v is not None:
-        out[S.SESSION_ID] = v
-    v = g("error.type")
+    meta: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    special: dict[str, Any] = {}
+    columns, meta_keys, specials = _GEN_AI_COLUMNS, _GEN_AI_META, _GEN_AI_SPECIAL
+    for key, v in a.items():  # one pass: each key costs one lookup, absent keys nothing
+        if v is None:
+            continue
+        hit = columns.get(key)
+        if hit is not None:
+            if hit[1] == 0 or hit[0] not in out:
+                out[hit[0]] = v
+        elif key[:15] == "gen_ai.request.":
+            params[key[15:]] = v
+        elif key in meta_keys:
+            meta[meta_keys[key]] = v
+        elif key in specials:
+            special[key] = v
+    if params:
+        out[S.MODEL_PARAMS] = dumps(params)
+    if special:
+        _gen_ai_special(special, out, meta)
+    if meta:
+        out[META] = meta
+    if not any(key in a for key in _CURRENT_ONLY):
+        out[_OLDER] = True
+    return out
+
+
+def _gen_ai_special(g: dict[str, Any], out: dict[str, Any], meta: dict[str, Any]) -> None:
+    """The gen_ai attributes that need more than a copy: messages, finish reasons, errors."""
+    v = g.get("error.type")
     if v is not None:
         out[S.STATUS] = S.STATUS_ERROR
         out[S.ERROR] = str(v)
-    meta: dict[str, Any] = {}
-    params = {k[15:]: a[k] for k in [k for k in a if k[:15] == "gen_ai.request."]}
-    params.pop("model", None)
-    if params:
-        out[S.MODEL_PARAMS] = dumps(params)
-    for key, name in (
-        ("gen_ai.operation.name", "operation"),
-        ("gen_ai.response.id", "response_id"),
-        ("gen_ai.agent.name", "agent_name"),
-    ):
-        v = g(key)
-        if v is not None:
-            meta[name] = v
-    v = g("gen_ai.response.finish_reasons")
+    v = g.get("gen_ai.response.finish_reasons")
     if v is not None:
         reason = finish_reason(v)
         if reason is not None:
             out[S.FINISH_REASON] = reason
-    v = g("gen_ai.system_instructions")
+    v = g.get("gen_ai.system_instructions")
     if v is not None:
         v = _json(v)
-        parts = v if isinstance(v, list) else [v]
-        text = _texts(parts)
+        text = _texts(v if isinstance(v, list) else [v])
         if text:
             out[S.SYSTEM_PROMPT] = text
-    v = g("gen_ai.input.messages")
+    v = g.get("gen_ai.input.messages")
     if v is not None:
         found: dict[str, Any] = {}
         _input_fields(_messages(v), found)
         for k, x in found.items():
             out.setdefault(k, x)
-    v = g("gen_ai.output.messages")
+    v = g.get("gen_ai.output.messages")
     if v is not None:
         found = {}
         _output_fields(_messages(v), found)
         meta.update(found.pop(META, {}))
         for k, x in found.items():
             out.setdefault(k, x)
-    v = g("gen_ai.tool.definitions")
+    v = g.get("gen_ai.tool.definitions")
     if v is not None:
         meta["tool_definitions"] = _json(v)
     for key in ("gen_ai.server.time_to_first_token", "gen_ai.response.time_to_first_chunk"):
-        v = g(key)
+        v = g.get(key)
         if isinstance(v, int | float) and not isinstance(v, bool):
             out[S.TTFT_MS] = v * 1000.0
             break
-    if meta:
-        out[META] = meta
-    if not any(key in a for key in _CURRENT_ONLY):
-        out[_OLDER] = True
-    return out
 
 
 _CURRENT_ONLY = (

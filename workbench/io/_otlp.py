@@ -47,6 +47,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import gc
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,10 +71,6 @@ from workbench.io._common import (
 from workbench.io._genai import META, llm_fields, retrieval_documents, span_kind
 from workbench.io._inflate import read_prefix
 
-try:  # optional: several times faster than the standard library on large exports
-    from orjson import loads as _loads
-except ImportError:
-    _loads = json.loads
 
 FORMAT = "otlp"
 PROTOBUF_SUFFIXES = (".pb", ".binpb")
@@ -532,7 +530,7 @@ def _json_documents(data: bytes, collector: _Collector) -> None:
             lines = False
     if not lines:
         try:
-            doc = _loads(stripped)
+            doc = json.loads(stripped)
         except (ValueError, RecursionError) as exc:
             line = getattr(exc, "lineno", None)
             reason = f"not valid JSON ({exc_text(exc)}); is the file truncated?"
@@ -541,7 +539,7 @@ def _json_documents(data: bytes, collector: _Collector) -> None:
         skip = len(data) - len(data.lstrip())
         collector.document(doc, data[:skip].count(b"\n") + 1)
         return
-    loads = _loads
+    loads = json.loads
     for lineno, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
@@ -574,7 +572,29 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while millions of small acyclic dicts are built.
+
+    Parsing OTLP/JSON allocates a dict per attribute and value; each allocation burst triggers
+    a collection that walks every live object, which made the read 3-4x slower (measured by
+    benchmarks/bench_otlp.py). Nothing built here holds a cycle, so nothing is left uncollected.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_file(path: Path, ctx: Context) -> Chunk:
+    with _gc_paused():
+        return _read_file(path, ctx)
+
+
+def _read_file(path: Path, ctx: Context) -> Chunk:
     source = str(path)
     collector = _Collector(source)
     data, broken = read_prefix(path, ctx.max_bytes)
