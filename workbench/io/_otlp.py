@@ -71,7 +71,6 @@ from workbench.io._common import (
 from workbench.io._genai import META, llm_fields, retrieval_documents, span_kind
 from workbench.io._inflate import read_prefix
 
-
 FORMAT = "otlp"
 PROTOBUF_SUFFIXES = (".pb", ".binpb")
 
