@@ -785,3 +785,23 @@ def test_spans_from_the_real_opentelemetry_sdk(tmp_path):
     assert ok[S.LATENCY_MS] >= 0
     err = f[f[S.STATUS] == "error"].iloc[0]
     assert err[S.ERROR] == "upstream 500" and err[S.SESSION_ID] == "sdk-session"
+
+
+def test_odd_status_and_attribute_shapes():
+    odd_status = chat("0000000000000001", **{"error.type": "boom"}) | {"status": "ERROR"}
+    dict_attrs = chat("0000000000000002") | {"attributes": {"gen_ai.operation.name": "chat"}}
+    bad_event = chat("0000000000000003") | {"events": ["not an event"]}
+    rows, _, bad = request_rows(request(odd_status, dict_attrs, bad_event), "POST /v1/traces")
+    assert [r[S.ERROR] for r in rows] == ["boom"]
+    assert [e["file"] for e in bad] == ["POST /v1/traces"] * 2
+    assert "attributes are not a list" in bad[0]["reason"] and "event" in bad[1]["reason"]
+
+
+def test_request_rows_type_through_coerce():
+    from workbench.io._coerce import coerce
+    from workbench.io._common import records_frame
+
+    rows, _, _ = request_rows(request(chat(**{"gen_ai.usage.input_tokens": 3})), "x")
+    good, bad = coerce(records_frame(rows), "x")
+    assert not bad and good[S.TOKENS_IN].tolist() == [3]
+    assert good[S.TIMESTAMP].iloc[0] == pd.Timestamp("2026-03-02T09:00:00Z")

@@ -216,6 +216,9 @@ def _exception_text(events: list[dict[str, Any]]) -> str | None:
 # -- a document's spans -> rows ----------------------------------------------------------------
 
 
+_SHAPE_ERRORS = (_Bad, KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError)
+
+
 class _Collector:
     """Rows of the LLM spans in one or more documents, with what other spans lend them."""
 
@@ -263,17 +266,18 @@ class _Collector:
                 for pi, span in enumerate(spans):
                     try:
                         self._span(span, base, scope_name, line)
-                    except _Bad as exc:
+                    except _SHAPE_ERRORS as exc:
+                        if isinstance(exc, _Bad):
+                            reason, field = exc.reason, exc.field
+                        else:  # a value of a shape no convention foresaw: this span only
+                            reason = f"unexpected span shape ({type(exc).__name__}: {exc})"
+                            field = None
                         sid = span.get("spanId") if type(span) is dict else None
                         name = f" {span.get('name')!r}" if type(span) is dict else ""
                         label = f"span {where}.scopeSpans[{si}].spans[{pi}]{name}"
                         label += f" (spanId {sid})" if isinstance(sid, str) else ""
                         entry = bad_record(
-                            self.source,
-                            f"{label}: {exc.reason}",
-                            line=line,
-                            field=exc.field,
-                            raw=span,
+                            self.source, f"{label}: {reason}", line=line, field=field, raw=span
                         )
                         self.bad.append(entry)
 
@@ -331,15 +335,11 @@ class _Collector:
         if user is not None:
             meta["user_id"] = user
         status = span.get("status")
-        exception = _exception_text(events) if events else None
         if _is_error(status) or row.get(S.STATUS) == S.STATUS_ERROR:
+            message = status.get("message") if type(status) is dict else None
+            exception = _exception_text(events) if events else None
             row[S.STATUS] = S.STATUS_ERROR
-            row[S.ERROR] = (
-                (status or {}).get("message")
-                or exception
-                or row.get(S.ERROR)
-                or "span status ERROR"
-            )
+            row[S.ERROR] = message or exception or row.get(S.ERROR) or "span status ERROR"
         else:
             row[S.STATUS] = S.STATUS_OK
         ttft = attrs.get("langfuse.observation.completion_start_time")
