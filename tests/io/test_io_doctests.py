@@ -18,6 +18,9 @@ MODULES = [
     "workbench.io._result",
     "workbench.io._table",
     "workbench.io._inflate",
+    "workbench.io._otlp",
+    "workbench.io._genai",
+    "workbench.io._phoenix",
 ]
 
 

@@ -26,6 +26,8 @@ CASES = [
     ("langfuse_traces.json", "langfuse"),
     ("openai_batch_input.jsonl", "openai-batch"),
     ("openai_batch_output.jsonl", "openai-batch"),
+    ("otlp_traces.jsonl", "otlp"),
+    ("otlp_traces.binpb", "otlp"),
 ]
 
 

@@ -10,7 +10,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         default="auto",
-        help="auto (default), jsonl, csv, parquet, litellm, openai-batch, phoenix, langfuse",
+        help="auto (default), jsonl, csv, parquet, litellm, openai-batch, phoenix, langfuse, otlp",
     )
     parser.add_argument("--mapping", metavar="YAML", help="column-mapping YAML for any other table")
     parser.add_argument("--since", help="keep calls at or after this time (ISO; no zone = UTC)")

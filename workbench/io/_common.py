@@ -122,9 +122,13 @@ def quarantine_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def dumps(value: object) -> str:
     """Compact JSON with non-ASCII kept readable; falls back to str() for odd objects."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    # one encoder for every call: json.dumps with options builds a new one each time
+    return _ENCODER.encode(value)
 
 
 # -- paths ----------------------------------------------------------------------------------

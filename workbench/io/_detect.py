@@ -15,7 +15,7 @@ from workbench.io._inflate import head_bytes, open_bytes, read_bytes
 
 log = logging.getLogger("workbench.io")
 
-FORMATS = ("jsonl", "csv", "parquet", "litellm", "openai-batch", "phoenix", "langfuse")
+FORMATS = ("jsonl", "csv", "parquet", "litellm", "openai-batch", "phoenix", "langfuse", "otlp")
 """Formats :func:`workbench.io.load` reads; ``"auto"`` detects one per file."""
 
 
@@ -26,9 +26,13 @@ def classify(keys: set[str] | list[str], record: dict[str, Any] | None = None) -
     'openai-batch'
     >>> classify({"record_id", "timestamp", "output"})
     'contract'
+    >>> classify({"resourceSpans"})
+    'otlp'
     """
     keys = set(keys)
     record = record or {}
+    if "resourceSpans" in keys:
+        return "otlp"
     if "custom_id" in keys and ({"body", "response", "error"} & keys):
         return "openai-batch"
     if "standard_logging_object" in keys or {"call_type", "startTime", "endTime"} <= keys:
@@ -119,6 +123,8 @@ def detect_format(path: str | os.PathLike) -> str:
     """
     path = Path(path)
     suffix = base_suffix(path)
+    if suffix in (".pb", ".binpb"):  # OTLP protobuf: the only binary format read besides Parquet
+        return "otlp"
     if suffix == ".parquet" or head_bytes(path, 4) == b"PAR1":
         try:
             import pyarrow.parquet as pq

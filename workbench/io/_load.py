@@ -76,6 +76,7 @@ def _reader(fmt: str):
         "openai-batch": "_openai_batch",
         "phoenix": "_phoenix",
         "langfuse": "_langfuse",
+        "otlp": "_otlp",
     }
     import importlib
 
@@ -130,7 +131,8 @@ def load(
     format
         ``"auto"`` (detect per file, logged and kept in ``result.format``) or one of
         ``jsonl``, ``csv``, ``parquet`` (the contract's own columns), ``litellm``,
-        ``openai-batch``, ``phoenix``, ``langfuse``.
+        ``openai-batch``, ``phoenix``, ``langfuse``, ``otlp`` (OpenTelemetry trace exports,
+        OTLP/JSON or protobuf).
     mapping
         A column-mapping YAML file (or dict) for any other table; see ``workbench.io._mapping``.
     since, until

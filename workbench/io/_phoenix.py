@@ -75,8 +75,25 @@ def _messages(rec: dict[str, Any], which: str) -> list[dict[str, Any]]:
                 )
                 content = "\n".join(str(v) for _, v in flat_parts) if flat_parts else None
         calls = get_path(item, "message.tool_calls")
+        if calls is None:
+            calls = _flat_calls(item)
         out.append({"role": role, "content": content_text(content), "tool_calls": calls})
     return out
+
+
+def _flat_calls(item: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """``message.tool_calls.J.tool_call.function.name`` keys (OTLP's flattened form) as a list."""
+    grouped: dict[int, dict[str, Any]] = {}
+    for key, v in item.items():
+        m = re.match(r"^message\.tool_calls\.(\d+)\.tool_call\.(.+)$", key)
+        if m:
+            call = grouped.setdefault(int(m.group(1)), {"type": "function", "function": {}})
+            name = m.group(2)
+            if name.startswith("function."):
+                call["function"][name[9:]] = v
+            else:
+                call[name] = v
+    return [grouped[i] for i in sorted(grouped)] or None
 
 
 def _flat_items(rec: dict[str, Any], prefix: str = ""):
@@ -88,17 +105,16 @@ def _flat_items(rec: dict[str, Any], prefix: str = ""):
             yield key, v
 
 
-def convert(rec: dict[str, Any]) -> dict[str, Any]:
-    kind = rec.get("span_kind") or _attr(rec, "openinference.span.kind")
-    if kind is not None and str(kind).upper() != "LLM":
-        raise Skip(f"non-LLM spans ({kind})")
-    span_id = get_path(rec, "context.span_id") or rec.get("span_id") or rec.get("id")
+def llm_fields(rec: dict[str, Any]) -> dict[str, Any]:
+    """Contract fields from a span's OpenInference attributes (``{"attributes": {...}}``, nested
+    or with dotted keys): session, model, tokens, prompt version, model parameters, system prompt,
+    input, output, tool calls. The OTLP loader reads OpenInference spans with it too.
+
+    >>> llm_fields({"attributes": {"llm.model_name": "gpt-4o", "input.value": "Hi"}})["model"]
+    'gpt-4o'
+    """
     row: dict[str, Any] = {
-        S.RECORD_ID: span_id,
-        S.TRACE_ID: get_path(rec, "context.trace_id") or rec.get("trace_id"),
         S.SESSION_ID: _attr(rec, "session.id"),
-        S.TIMESTAMP: rec.get("start_time"),
-        S.LATENCY_MS: latency_ms(rec.get("start_time"), rec.get("end_time")),
         S.MODEL: _attr(rec, "llm.model_name"),
         S.TOKENS_IN: _attr(rec, "llm.token_count.prompt"),
         S.TOKENS_OUT: _attr(rec, "llm.token_count.completion"),
@@ -123,6 +139,21 @@ def convert(rec: dict[str, Any]) -> dict[str, Any]:
             row[S.FINISH_REASON] = "tool_calls"
     else:
         row[S.OUTPUT] = _attr(rec, "output.value")
+    return row
+
+
+def convert(rec: dict[str, Any]) -> dict[str, Any]:
+    kind = rec.get("span_kind") or _attr(rec, "openinference.span.kind")
+    if kind is not None and str(kind).upper() != "LLM":
+        raise Skip(f"non-LLM spans ({kind})")
+    span_id = get_path(rec, "context.span_id") or rec.get("span_id") or rec.get("id")
+    row: dict[str, Any] = {
+        S.RECORD_ID: span_id,
+        S.TRACE_ID: get_path(rec, "context.trace_id") or rec.get("trace_id"),
+        S.TIMESTAMP: rec.get("start_time"),
+        S.LATENCY_MS: latency_ms(rec.get("start_time"), rec.get("end_time")),
+    }
+    row.update(llm_fields(rec))
     status = rec.get("status_code")
     if status is not None:
         row[S.STATUS] = S.STATUS_ERROR if str(status).upper() == "ERROR" else S.STATUS_OK
