@@ -254,8 +254,8 @@ def _as_timestamp(
     has_offset = text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
     out = pd.Series(pd.NaT, index=idx, dtype=S.TIMESTAMP_DTYPE)
     aware = present & has_offset
-    if aware.any():
-        out[aware] = _parse_iso(text[aware], utc=True)
+    if aware.any():  # nanosecond text (OTLP times) parses at ns: cut to the contract's us
+        out[aware] = _parse_iso(text[aware], utc=True).astype(S.TIMESTAMP_DTYPE)
     naive = present & ~has_offset
     reasons = pd.Series(None, index=idx, dtype=object)
     if naive.any():
