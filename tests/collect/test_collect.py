@@ -141,7 +141,9 @@ def test_a_busy_receiver_answers_503_with_retry_after(tmp_path):
 
     from workbench.collect import CollectorSettings, build_app
 
-    app = build_app(CollectorSettings(store=str(tmp_path / "s"), max_pending_requests=2))
+    app = build_app(
+        CollectorSettings(store=str(tmp_path / "s"), max_pending_requests=2, converters=0)
+    )
     with TestClient(app) as client:
         col = app.state.collector
         col.pending_requests = 2  # two requests are being handled

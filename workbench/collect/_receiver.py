@@ -35,6 +35,8 @@ import json
 import logging
 import os
 import secrets
+import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,9 @@ class CollectorSettings:
     roll_seconds : how long rows stay in the write-ahead log before they become Parquet.
     keep_rejected_bytes : bodies kept in ``_rejected/`` up to this total; past it only the
         reason is kept (and counted).
+    dedupe_window : record ids remembered to tell an exporter's retry from a new span.
+    converters : processes that decode and convert requests (the event loop only moves bytes
+        and the log writer fsyncs); 0 converts in one thread of the server process.
     """
 
     store: str
@@ -85,6 +90,7 @@ class CollectorSettings:
     roll_seconds: float = 5.0
     keep_rejected_bytes: int = 1024 * 1024 * 1024
     dedupe_window: int = 1_000_000
+    converters: int = 2
 
 
 class Collector:
@@ -108,21 +114,32 @@ class Collector:
             "duplicates": 0,
         }
         self.recent = RecentIds(settings.dedupe_window)
-        # one converter thread: requests are converted in arrival order rather than all at once
-        # fighting for the GIL (the same throughput, a lower latency for all but the last)
         self._pool = None
 
     def start(self) -> None:
         from workbench.store import StoreWriter
 
+        self._start_pool()  # before the writer's threads exist
         # opening recovers what a killed receiver left in the write-ahead log
         self.writer = StoreWriter(self.root, roll_seconds=self.settings.roll_seconds).open()
         self.writer.flush()  # a dead receiver's rows are Parquet now: seed the ids from them
         self.recent.seed(self.root)
-        from concurrent.futures import ThreadPoolExecutor
 
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="workbench-collect")
-        import workbench.io  # noqa: F401  (the reader and pandas: not under the first request)
+    def _start_pool(self) -> None:
+        """Converter processes (``converters``; 0: one thread of this process), warmed up."""
+        import concurrent.futures as cf
+
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        n = self.settings.converters
+        if n == 0:
+            self._pool = cf.ThreadPoolExecutor(1, thread_name_prefix="workbench-collect")
+        else:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("spawn")  # no fork of a threaded process
+            self._pool = cf.ProcessPoolExecutor(n, mp_context=ctx, initializer=_warm)
+        cf.wait([self._pool.submit(time.sleep, 0.2) for _ in range(max(n, 1))])
 
     def stop(self) -> None:
         if self._pool is not None:
@@ -157,11 +174,16 @@ class Collector:
         self.stats["requests"] += 1
         source = f"POST /v1/traces #{self.stats['requests']}"
         encoding = request.headers.get("content-encoding")
+        limit = self.settings.max_inflated_bytes
         try:
             loop = asyncio.get_running_loop()
             result = await loop.run_in_executor(
-                self._pool, self._convert, body, encoding, media, source
+                self._pool, convert, body, encoding, media, source, limit
             )
+        except BrokenProcessPool:  # a converter died (killed, out of memory): the exporter retries
+            log.error("workbench collect: a converter process died; starting new ones")
+            self._start_pool()
+            raise WireError(503, "the receiver restarted a converter; retry") from None
         except WireError as exc:
             await asyncio.to_thread(self._keep_body, body, media, encoding, exc.reason)
             raise
@@ -170,21 +192,22 @@ class Collector:
             reason = f"internal error converting the request ({type(exc).__name__}: {exc})"
             await asyncio.to_thread(self._keep_body, body, media, encoding, reason)
             raise WireError(500, reason + "; the body is kept under _rejected/") from None
-        rows, rejected, skipped, reasons = result
-        fresh = self.recent.claim(rows)
-        self.stats["duplicates"] += len(rows) - len(fresh)
-        rows = fresh
-        if rows:
+        ids, lines, rejected, skipped, reasons = result
+        fresh = self.recent.claim(ids)
+        self.stats["duplicates"] += len(ids) - len(fresh)
+        if len(fresh) < len(ids):
+            ids, lines = [ids[i] for i in fresh], [lines[i] for i in fresh]
+        if lines:
             try:
-                await self.writer.awrite_many(rows)
+                await self.writer.awrite_lines(lines)
             except BaseException as exc:
-                self.recent.release(rows)
+                self.recent.release(ids)
                 if not isinstance(exc, OSError):
                     raise
                 # the disk refused: the exporter keeps the spans and retries
                 log.error("workbench collect: %s", exc)
                 raise WireError(503, f"cannot write the log store: {exc}") from None
-        self.stats["rows"] += len(rows)
+        self.stats["rows"] += len(lines)
         self.stats["spans_skipped"] += skipped
         message = ""
         if rejected:
@@ -250,24 +273,6 @@ class Collector:
             parts.append(chunk)
         return b"".join(parts)
 
-    def _convert(self, body: bytes, encoding: str | None, media: str, source: str):
-        from workbench.errors import BadInputError
-        from workbench.io import read_otlp
-        from workbench.store import frame_rows
-
-        data = inflate(body, encoding, self.settings.max_inflated_bytes)
-        try:
-            result = read_otlp(data, protobuf=media == PROTOBUF, source=source)
-        except BadInputError as exc:
-            raise WireError(400, f"not an OTLP ExportTraceServiceRequest: {exc.reason}") from None
-        q = result.quarantine
-        rejected = q.to_dict("records") if len(q) else []
-        reasons: dict[str, int] = {}
-        for entry in rejected:
-            reasons[entry["reason"]] = reasons.get(entry["reason"], 0) + 1
-        skipped = sum(result.meta.get("skipped", {}).values())
-        return frame_rows(result.frame), rejected, skipped, reasons
-
     def _refuse(self, exc: WireError, media: str):
         from starlette.responses import Response
 
@@ -323,6 +328,38 @@ class Collector:
         write_atomic(self._rejected_path(".spans.jsonl"), text, overwrite=False)
 
 
+def convert(body: bytes, encoding: str | None, media: str, source: str, max_inflated: int):
+    """One request body -> (record ids, their log lines, rejected spans, skipped, reasons).
+
+    Runs in a converter process: everything CPU-bound (inflate, decode, read the spans, type the
+    rows, encode the log lines) happens here, so the event loop only moves bytes.
+    """
+    from workbench.errors import BadInputError
+    from workbench.io import read_otlp
+    from workbench.store import encode, frame_rows
+
+    data = inflate(body, encoding, max_inflated)
+    try:
+        result = read_otlp(data, protobuf=media == PROTOBUF, source=source)
+    except BadInputError as exc:
+        raise WireError(400, f"not an OTLP ExportTraceServiceRequest: {exc.reason}") from None
+    q = result.quarantine
+    rejected = q.to_dict("records") if len(q) else []
+    reasons: dict[str, int] = {}
+    for entry in rejected:
+        reasons[entry["reason"]] = reasons.get(entry["reason"], 0) + 1
+    skipped = sum(result.meta.get("skipped", {}).values())
+    rows = frame_rows(result.frame)
+    return [r["record_id"] for r in rows], [encode(r) for r in rows], rejected, skipped, reasons
+
+
+def _warm() -> None:
+    """Import the reader in a new converter process before the first request needs it."""
+    import workbench.io  # noqa: F401
+    import workbench.io._otlp  # noqa: F401
+    import workbench.store._writer  # noqa: F401
+
+
 class RecentIds:
     """The record ids most recently written (at most ``limit``), oldest forgotten first."""
 
@@ -337,20 +374,19 @@ class RecentIds:
         if len(self._ids) > self.limit:
             self._ids.popitem(last=False)
 
-    def claim(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The rows whose id is new (a repeat within ``rows`` too), their ids now taken."""
-        out = []
-        for row in rows:
-            rid = row["record_id"]
+    def claim(self, ids: list[str]) -> list[int]:
+        """Positions of the ids that are new (a repeat within ``ids`` too), now taken."""
+        fresh = []
+        for i, rid in enumerate(ids):
             if rid not in self._ids:
                 self._add(rid)
-                out.append(row)
-        return out
+                fresh.append(i)
+        return fresh
 
-    def release(self, rows: list[dict[str, Any]]) -> None:
-        """Forget the ids of rows that were not written after all."""
-        for row in rows:
-            self._ids.pop(row["record_id"], None)
+    def release(self, ids: list[str]) -> None:
+        """Forget ids whose rows were not written after all."""
+        for rid in ids:
+            self._ids.pop(rid, None)
 
     def seed(self, root: Path) -> None:
         """Take the ids already in the store's newest two days (what a retry can repeat)."""

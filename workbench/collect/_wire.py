@@ -36,6 +36,9 @@ class WireError(Exception):
         self.status = status
         self.reason = reason
 
+    def __reduce__(self):  # raised in a converter process, re-raised in the server
+        return (WireError, (self.status, self.reason))
+
 
 def content_type(header: str | None) -> str:
     """The media type of a Content-Type header, or a 415 WireError."""

@@ -16,7 +16,7 @@ DuckDB and pandas on the first :func:`read`.
 
 >>> from workbench import store
 >>> sorted(store.__all__)[:3]
-['StoreWriter', 'arrow_schema', 'frame_rows']
+['StoreWriter', 'arrow_schema', 'encode']
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _LAZY = {
     "StoreWriter": "workbench.store._writer:StoreWriter",
     "recover": "workbench.store._writer:recover",
     "frame_rows": "workbench.store._writer:frame_rows",
+    "encode": "workbench.store._writer:encode",
     "partitions": "workbench.store._layout:partitions",
     "partition_dir": "workbench.store._layout:partition_dir",
     "glob": "workbench.store._layout:glob",

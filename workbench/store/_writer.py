@@ -208,7 +208,11 @@ class StoreWriter:
 
     async def awrite_many(self, rows: list[Mapping[str, Any]]) -> None:
         """Append ``rows`` (all or none: each is checked first) and wait until all are durable."""
-        lines = [encode(row) for row in rows]
+        await self.awrite_lines([encode(row) for row in rows])
+
+    async def awrite_lines(self, lines: list[bytes]) -> None:
+        """Append rows already encoded by :func:`encode` (e.g. in another process) and wait
+        until all are durable."""
         if not lines:
             return
         import asyncio
