@@ -18,6 +18,9 @@ log = logging.getLogger("workbench.io")
 FORMATS = ("jsonl", "csv", "parquet", "litellm", "openai-batch", "phoenix", "langfuse")
 """Formats :func:`workbench.io.load` reads; ``"auto"`` detects one per file."""
 
+# export files of other tools, one reader module each
+FORMATS = (*FORMATS, "mlflow", "langsmith", "opik", "helicone", "weave")
+
 
 def classify(keys: set[str] | list[str], record: dict[str, Any] | None = None) -> str | None:
     """The format a record with these keys belongs to, or None.
@@ -35,6 +38,9 @@ def classify(keys: set[str] | list[str], record: dict[str, Any] | None = None) -
         return "litellm"
     if {"messages", "response", "startTime"} <= keys:
         return "litellm"
+    export = _export_format(keys)
+    if export is not None:
+        return export
     ctx = record.get("context")
     if (
         "span_kind" in keys
@@ -49,6 +55,23 @@ def classify(keys: set[str] | list[str], record: dict[str, Any] | None = None) -
         return "langfuse"
     if S.RECORD_ID in keys and S.TIMESTAMP in keys:
         return "contract"
+    return None
+
+
+def _export_format(keys: set[str]) -> str | None:
+    """Export files of MLflow, LangSmith, Opik, Helicone and W&B Weave, by their keys."""
+    if {"info", "data"} <= keys or (
+        "trace" in keys and ({"request_id", "trace_id"} & keys) and ({"spans", "request"} & keys)
+    ):
+        return "mlflow"
+    if {"trace", "spans"} <= keys:
+        return "opik"
+    if "run_type" in keys and ({"start_time", "inputs"} & keys):
+        return "langsmith"
+    if "request_created_at" in keys or {"request_body", "response_body"} <= keys:
+        return "helicone"
+    if "op_name" in keys and ({"started_at", "trace_id"} & keys):
+        return "weave"
     return None
 
 
@@ -67,6 +90,8 @@ def _first_record(path: Path) -> dict[str, Any] | None:
             raise
         except (ValueError, RecursionError, BadInputError):  # the reader reports why
             doc = None
+        if isinstance(doc, dict) and {"trace", "spans"} <= doc.keys():
+            return doc  # an Opik trace file: the trace with its spans
         if doc is not None:
             items = document_records(doc) or []
             return next((i for i in items if isinstance(i, dict)), None)

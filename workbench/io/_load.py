@@ -74,6 +74,8 @@ def _reader(fmt: str):
         "openai-batch": "_openai_batch",
         "phoenix": "_phoenix",
         "langfuse": "_langfuse",
+        **{"mlflow": "_mlflow", "langsmith": "_langsmith", "opik": "_opik"},
+        **{"helicone": "_helicone", "weave": "_weave"},
     }
     import importlib
 
@@ -124,11 +126,13 @@ def load(
     Parameters
     ----------
     path_or_glob
-        A file, a glob (``"logs/*.jsonl"``) or a list of them. ``.gz`` files are read too.
+        A file, a glob (``"logs/*.jsonl"``), a folder (the log files anywhere under it, e.g. an
+        Opik export) or a list of them. ``.gz`` files are read too.
     format
         ``"auto"`` (detect per file, logged and kept in ``result.format``) or one of
         ``jsonl``, ``csv``, ``parquet`` (the contract's own columns), ``litellm``,
-        ``openai-batch``, ``phoenix``, ``langfuse``.
+        ``openai-batch``, ``phoenix``, ``langfuse``, ``mlflow``, ``langsmith``, ``opik``,
+        ``helicone``, ``weave``.
     mapping
         A column-mapping YAML file (or dict) for any other table; see ``workbench.io._mapping``.
     since, until
