@@ -26,6 +26,14 @@ CASES = [
     ("langfuse_traces.json", "langfuse"),
     ("openai_batch_input.jsonl", "openai-batch"),
     ("openai_batch_output.jsonl", "openai-batch"),
+    ("mlflow_traces.json", "mlflow"),
+    ("langsmith_runs.jsonl", "langsmith"),
+    (
+        "opik_export/acme/projects/support-assistant/trace_0197a000-0000-7000-8000-000000000000.json",
+        "opik",
+    ),
+    ("helicone_export.jsonl", "helicone"),
+    ("weave_calls.jsonl", "weave"),
 ]
 
 

@@ -61,7 +61,9 @@ def classify(keys: set[str] | list[str], record: dict[str, Any] | None = None) -
 def _export_format(keys: set[str]) -> str | None:
     """Export files of MLflow, LangSmith, Opik, Helicone and W&B Weave, by their keys."""
     if {"info", "data"} <= keys or (
-        "trace" in keys and ({"request_id", "trace_id"} & keys) and ({"spans", "request"} & keys)
+        ({"request_id", "trace_id"} & keys)
+        and ({"trace", "execution_time_ms", "execution_duration"} & keys)
+        and ({"spans", "request"} & keys)
     ):
         return "mlflow"
     if {"trace", "spans"} <= keys:

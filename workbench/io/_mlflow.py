@@ -289,7 +289,7 @@ def _expand(records: list) -> list:
         except BadInputError as exc:
             out.append((loc, {_BAD_SPAN: exc}, raw))
             continue
-        spans = trace["spans"]
+        spans = trace["spans"] = [maybe_json(s) for s in trace["spans"]]  # frames hold JSON text
         llm = []
         for i, span in enumerate(spans):
             if not isinstance(span, dict):
