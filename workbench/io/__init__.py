@@ -1,7 +1,8 @@
 """Loaders for LLM call logs and writers for LogFrames.
 
 One source format per module (``_contract``: the contract's own JSONL/CSV/Parquet, ``_litellm``,
-``_openai_batch``, ``_phoenix``, ``_langfuse``, ``_mapping`` for any other table); ``_coerce``
+``_openai_batch``, ``_phoenix``, ``_langfuse``; the export files of ``_mlflow``, ``_langsmith``,
+``_opik``, ``_helicone``, ``_weave``; ``_mapping`` for any other table); ``_coerce``
 types and checks every record the same way whatever its source; ``_write`` writes atomically.
 
 >>> from workbench.io import detect_format
