@@ -279,6 +279,12 @@ def _trace_row(trace: dict[str, Any]) -> dict[str, Any]:
 _BAD_SPAN = "__bad_span__"
 
 
+def _span_type(span: Any) -> str | None:
+    if not isinstance(span, dict):
+        return None
+    return str(_attrs(span).get("mlflow.spanType") or span.get("span_type")).upper()
+
+
 def _expand(records: list) -> list:
     """One record per LLM span of each trace, or the trace itself when it has none."""
     out = []
@@ -286,23 +292,20 @@ def _expand(records: list) -> list:
         try:
             trace = _trace(rec)
             trace["fields"] = _trace_fields(trace["info"])
+            spans = trace["spans"] = [maybe_json(s) for s in trace["spans"]]  # frames: JSON text
+            kinds = [_span_type(s) for s in spans]
         except BadInputError as exc:
             out.append((loc, {_BAD_SPAN: exc}, raw))
             continue
-        spans = trace["spans"] = [maybe_json(s) for s in trace["spans"]]  # frames hold JSON text
-        llm = []
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            why = f"unexpected mlflow trace shape ({type(exc).__name__}: {exc})"
+            out.append((loc, {_BAD_SPAN: BadInputError(why)}, raw))
+            continue
         for i, span in enumerate(spans):
             if not isinstance(span, dict):
-                exc = BadInputError(
-                    f"span {i} is {type(span).__name__}, not an object", field="spans"
-                )
-                out.append((loc, {_BAD_SPAN: exc}, raw))
-            elif (
-                str(_attrs(span).get("mlflow.spanType") or span.get("span_type")).upper()
-                in LLM_SPAN_TYPES
-            ):
-                llm.append(span)
-        if llm:
+                why = f"span {i} is {type(span).__name__}, not an object"
+                out.append((loc, {_BAD_SPAN: BadInputError(why, field="spans")}, raw))
+        if any(k in LLM_SPAN_TYPES for k in kinds):
             out.extend(
                 (loc, {"__span__": s, "__trace__": trace}, raw)
                 for s in spans

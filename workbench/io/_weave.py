@@ -153,10 +153,12 @@ def read(paths: list[Path], ctx: Context) -> list[Chunk]:
     chunks = []
     for path in paths:
         records, bad, kind = file_records(path, ctx)
-        parents = {r.get("parent_id") for _, r, _ in records if r.get("parent_id")}
+        parents = {r["parent_id"] for _, r, _ in records if isinstance(r.get("parent_id"), str)}
 
         def one(rec: dict[str, Any], parents: set = parents) -> dict[str, Any]:
-            return convert(rec, has_children=rec.get("id") in parents)
+            return convert(
+                rec, has_children=isinstance(rec.get("id"), str) and rec["id"] in parents
+            )
 
         chunks.append(convert_records(records, one, str(path), "weave", ctx, bad, kind))
     return chunks
