@@ -450,3 +450,26 @@ def test_opik_a_broken_trace_file_is_quarantined_the_others_load(tmp_path):
     q = r.quarantine.set_index("file")
     assert q.loc[str(folder / files[1].name), "field"] == "start_time"
     assert "not valid JSON" in q.loc[str(folder / "trace_zzz.json"), "reason"]
+
+
+ODD = [None, 7, 1e300, "x", [], {"a": 1}, True]
+
+
+@pytest.mark.parametrize(("name", "fmt"), [e for e in EXPORTS if e[1] != "opik"])
+def test_odd_values_cost_at_most_their_record(tmp_path, name, fmt):
+    recs = _records(name)
+    n = len(load(SAMPLES / name).frame)
+    target = 1 if fmt in ("langsmith", "weave") else 0  # the first LLM call
+    for key in list(recs[target]):
+        for value in ODD:
+            spoiled = json.loads(json.dumps(recs))
+            spoiled[target][key] = value
+            path = tmp_path / name
+            if name.endswith(".json"):
+                path.write_text(json.dumps(spoiled))
+            else:
+                _jsonl(path, spoiled)
+            r = load(path, format=fmt, errors="quarantine", progress=False)
+            assert len(r.frame) >= n - 1, (key, value)
+            assert len(r.frame) + len(r.quarantine) <= n + 1, (key, value)
+            assert not r.quarantine["reason"].str.contains("unreadable").any(), (key, value)

@@ -64,7 +64,11 @@ def _decoded(value: Any) -> Any:
 def _attrs(span: dict[str, Any]) -> dict[str, Any]:
     raw = span.get("attributes")
     if isinstance(raw, list):  # OTLP-style [{"key", "value": {...}}]
-        raw = {a.get("key"): next(iter((a.get("value") or {}).values()), None) for a in raw}
+        raw = {
+            a.get("key"): next(iter(a["value"].values()), None)
+            for a in raw
+            if isinstance(a, dict) and isinstance(a.get("value"), dict)
+        }
     return {k: _decoded(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 

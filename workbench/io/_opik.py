@@ -87,11 +87,10 @@ def _row(item: dict[str, Any], trace: dict[str, Any], project: Any, kind: str) -
         if value is not None:
             row[col] = value
     row.setdefault(S.APP, project)
-    scores = [
-        s.get("value")
-        for s in (item.get("feedback_scores") or trace.get("feedback_scores") or [])
-        if isinstance(s, dict)
-    ]
+    given = item.get("feedback_scores") or trace.get("feedback_scores")
+    scores = (
+        [s.get("value") for s in given if isinstance(s, dict)] if isinstance(given, list) else []
+    )
     numeric = [v for v in scores if isinstance(v, int | float) and not isinstance(v, bool)]
     if numeric:
         row[S.FEEDBACK_SCORE] = sum(numeric) / len(numeric)
