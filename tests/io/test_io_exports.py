@@ -321,6 +321,17 @@ def test_opik_folder_fields():
     assert row[S.FEEDBACK_SCORE] == 1.0
 
 
+def test_an_opik_workspace_folder_reads_only_its_trace_files(tmp_path):
+    project = tmp_path / "acme" / "projects" / "support-assistant"
+    project.mkdir(parents=True)
+    for f in OPIK_PROJECT.glob("trace_*.json"):
+        (project / f.name).write_text(f.read_text(encoding="utf-8"))
+    (tmp_path / "acme" / "datasets").mkdir()
+    (tmp_path / "acme" / "datasets" / "dataset_faq.json").write_text('[{"question": "hi"}]')
+    r = load(tmp_path)
+    assert len(r.files) == 3 and len(r.frame) == 3 and r.format == "opik"
+
+
 def test_opik_trace_without_llm_span_is_one_row(tmp_path):
     doc = json.loads(sorted(OPIK_PROJECT.glob("trace_*.json"))[0].read_text(encoding="utf-8"))
     doc["spans"] = doc["spans"][:1]

@@ -173,16 +173,21 @@ FOLDER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet")
 def folder_files(folder: Path) -> list[Path]:
     """The log files anywhere under a folder (an export tool's tree), sorted; hidden ones left out.
 
+    In an Opik export (``<workspace>/projects/<project>/trace_<id>.json``) only the trace files
+    are call logs: its datasets, prompts and bookkeeping files are left out.
+
     >>> folder_files(Path("data/samples/opik_export"))[0].name.startswith("trace_")
     True
     """
-    return sorted(
+    files = sorted(
         p
         for p in folder.rglob("*")
         if p.is_file()
         and base_suffix(p) in FOLDER_SUFFIXES
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
+    opik = [p for p in files if p.name.startswith("trace_") and p.parent.parent.name == "projects"]
+    return opik or files
 
 
 def base_suffix(path: Path) -> str:
