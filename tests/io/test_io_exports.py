@@ -116,6 +116,30 @@ def test_other_readers_map_failures_to_error_rows(tmp_path):
     }
     row = load(_jsonl(tmp_path / "l.jsonl", [litellm])).frame.iloc[0]
     assert (row[S.STATUS], row[S.ERROR], row[S.INPUT]) == ("error", "429 slow down", "hi")
+    langfuse = {
+        "id": "g1",
+        "traceId": "t1",
+        "type": "GENERATION",
+        "startTime": "2026-03-02T09:00:00Z",
+        "input": [{"role": "user", "content": "hi"}],
+        "output": None,
+        "level": "ERROR",
+        "statusMessage": "Error code: 500",
+    }
+    row = load(_jsonl(tmp_path / "lf.jsonl", [langfuse])).frame.iloc[0]
+    assert (row[S.STATUS], row[S.ERROR], row[S.INPUT]) == ("error", "Error code: 500", "hi")
+    phoenix = {
+        "name": "ChatCompletion",
+        "span_kind": "LLM",
+        "context": {"span_id": "s1", "trace_id": "t1"},
+        "start_time": "2026-03-02T09:00:00Z",
+        "end_time": "2026-03-02T09:00:01Z",
+        "status_code": "ERROR",
+        "status_message": "APIConnectionError",
+        "attributes": {"input": {"value": "hi"}},
+    }
+    row = load(_jsonl(tmp_path / "ph.jsonl", [phoenix])).frame.iloc[0]
+    assert (row[S.STATUS], row[S.ERROR], row[S.INPUT]) == ("error", "APIConnectionError", "hi")
 
 
 # -- export files of other tools --------------------------------------------------------------
