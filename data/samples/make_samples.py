@@ -306,7 +306,7 @@ def write_batch() -> None:
     dump_jsonl(
         HERE / "openai_batch_output.jsonl", list(reversed(outputs))
     )  # results come in any order
-    # bad: an error object, a non-200 result, an orphan result, a request with no result, a broken line
+    # bad: an error object and a non-200 result (error rows), an orphan result, a request with no result, a broken line
     bad_in = inputs + [
         {
             "custom_id": "support-eval-9",

@@ -155,7 +155,7 @@ def test_nonexistent_path_and_empty_glob(tmp_path):
     assert info.value.file == str(tmp_path / "missing.jsonl")
     with pytest.raises(BadInputError, match="matched no files"):
         load(str(tmp_path / "*.jsonl"))
-    with pytest.raises(BadInputError, match="directory"):
+    with pytest.raises(BadInputError, match="folder holds no log files"):
         load(tmp_path)
 
 

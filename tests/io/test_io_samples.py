@@ -28,6 +28,14 @@ CASES = [
     ("openai_batch_output.jsonl", "openai-batch"),
     ("otlp_traces.jsonl", "otlp"),
     ("otlp_traces.binpb", "otlp"),
+    ("mlflow_traces.json", "mlflow"),
+    ("langsmith_runs.jsonl", "langsmith"),
+    (
+        "opik_export/acme/projects/support-assistant/trace_0197a000-0000-7000-8000-000000000000.json",
+        "opik",
+    ),
+    ("helicone_export.jsonl", "helicone"),
+    ("weave_calls.jsonl", "weave"),
 ]
 
 
@@ -115,12 +123,21 @@ def test_openai_batch_join():
 def test_openai_batch_bad_files_quarantine_every_problem():
     result = load(SAMPLES / "bad" / "openai_batch_*.jsonl", errors="quarantine")
     reasons = " | ".join(result.quarantine["reason"])
-    assert "rate_limit_exceeded" in reasons  # error object
-    assert "HTTP 400" in reasons  # non-200 result
     assert "support-eval-77" in reasons  # orphan result
     assert "has no result" in reasons  # request without result
     assert "not valid JSON" in reasons  # broken line
-    assert len(result.frame) == 1
+    assert "rate_limit_exceeded" not in reasons  # a failed call is a row, not bad input
+    frame = result.frame.set_index(S.RECORD_ID)
+    assert sorted(frame.index) == ["support-eval-1", "support-eval-2", "support-eval-3"]
+    failed = frame[frame[S.STATUS] == S.STATUS_ERROR]
+    assert sorted(failed.index) == ["support-eval-2", "support-eval-3"]
+    assert "rate_limit_exceeded" in failed.loc["support-eval-2", S.ERROR]  # error object
+    assert "HTTP 400" in failed.loc["support-eval-3", S.ERROR]  # non-200 result
+    assert failed[S.OUTPUT].isna().all()
+    assert (failed[S.INPUT] == ["Where is my order #48213?", "Do you ship to Norway?"]).all()
+    # no created time of their own: the batch's latest successful result gives it
+    assert (failed[S.TIMESTAMP] == frame.loc["support-eval-1", S.TIMESTAMP]).all()
+    assert {json.loads(m)["timestamp_from"] for m in failed[S.METADATA]} == {"batch_created"}
 
 
 def test_phoenix_shapes_agree():

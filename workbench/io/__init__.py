@@ -2,9 +2,10 @@
 
 One source format per module (``_contract``: the contract's own JSONL/CSV/Parquet, ``_litellm``,
 ``_openai_batch``, ``_phoenix``, ``_langfuse``, ``_otlp`` with ``_genai`` for OpenTelemetry
-traces, ``_mapping`` for any other table); ``_coerce`` types and checks every record the same
-way whatever its source (:func:`type_records` offers that to readers outside this package, such
-as the Dask engine's; :func:`from_rows` and :func:`read_otlp` to a live receiver); ``_write``
+traces; the export files of ``_mlflow``, ``_langsmith``, ``_opik``, ``_helicone``, ``_weave``;
+``_mapping`` for any other table); ``_coerce`` types and checks every record the same way
+whatever its source (:func:`type_records` offers that to readers outside this package, such as
+the Dask engine's; :func:`from_rows` and :func:`read_otlp` to a live receiver); ``_write``
 writes atomically.
 
 >>> from workbench.io import detect_format

@@ -6,11 +6,14 @@ import argparse
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="+", metavar="FILE", help="log file(s) or a quoted glob")
+    parser.add_argument(
+        "path", nargs="+", metavar="FILE", help="log file(s), a folder or a quoted glob"
+    )
     parser.add_argument(
         "--format",
         default="auto",
-        help="auto (default), jsonl, csv, parquet, litellm, openai-batch, phoenix, langfuse, otlp",
+        help="auto (default), jsonl, csv, parquet, litellm, openai-batch, phoenix, langfuse, "
+        "otlp, mlflow, langsmith, opik, helicone, weave",
     )
     parser.add_argument("--mapping", metavar="YAML", help="column-mapping YAML for any other table")
     parser.add_argument("--since", help="keep calls at or after this time (ISO; no zone = UTC)")

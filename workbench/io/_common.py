@@ -8,6 +8,7 @@ that do not fit, so every reader gets the same checks and the same error message
 
 from __future__ import annotations
 
+import datetime as _dt
 import glob as _glob
 import json
 import math
@@ -154,15 +155,43 @@ def expand_paths(path_or_glob: str | os.PathLike | list | tuple) -> list[Path]:
             continue
         p = Path(text)
         if p.is_dir():
-            raise BadInputError(
-                "is a directory; pass a glob such as '<dir>/*.jsonl' to load the files in it",
-                file=text,
-            )
+            files = folder_files(p)
+            if not files:
+                raise BadInputError(
+                    "the folder holds no log files (.json, .jsonl, .csv, .parquet, or .gz of "
+                    "them); pass a file or a glob such as '<dir>/*.log'",
+                    file=text,
+                )
+            out.extend(files)
+            continue
         if not p.exists():
             raise BadInputError("no such file; check the path", file=text)
         out.append(p)
     seen: set[Path] = set()
     return [p for p in out if not (p in seen or seen.add(p))]
+
+
+FOLDER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet")
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """The log files anywhere under a folder (an export tool's tree), sorted; hidden ones left out.
+
+    In an Opik export (``<workspace>/projects/<project>/trace_<id>.json``) only the trace files
+    are call logs: its datasets, prompts and bookkeeping files are left out.
+
+    >>> folder_files(Path("data/samples/opik_export"))[0].name.startswith("trace_")
+    True
+    """
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and base_suffix(p) in FOLDER_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    opik = [p for p in files if p.name.startswith("trace_") and p.parent.parent.name == "projects"]
+    return opik or files
 
 
 def base_suffix(path: Path) -> str:
@@ -338,6 +367,36 @@ def arrow_rows(table: Any, file: str, ctx: Context, bad: list[dict[str, Any]]) -
         else:
             out.append((i + 1, dict(zip(names, cells, strict=True)), b""))
     return out
+
+
+def parquet_records(path: Path, ctx: Context, bad: list) -> list[tuple[int, dict[str, Any], bytes]]:
+    """``(row, record, b"")`` for every row of a Parquet file; an unreadable file is one bad item."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        reason = (
+            "empty file: no records"
+            if path.stat().st_size == 0
+            else f"not a readable Parquet file ({exc})"
+        )
+        ctx.reject(bad_record(str(path), reason), bad)
+        return []
+    ctx.advance(path.stat().st_size)
+    return arrow_rows(table, str(path), ctx, bad)
+
+
+def file_records(path: Path, ctx: Context) -> tuple[list, list[dict[str, Any]], str]:
+    """Records of a JSON, JSONL or Parquet file, its quarantine entries and how positions are
+    named ("line" for JSONL, "row" for a JSON document's items and Parquet rows)."""
+    bad: list[dict[str, Any]] = []
+    if base_suffix(path) == ".parquet":
+        return parquet_records(path, ctx, bad), bad, "row"
+    records, bad = json_records(path, ctx)
+    kind = "row" if records and all(raw == b"" for _, _, raw in records) else "line"
+    return records, bad, kind
 
 
 FAST_BYTES = 32 * 1024 * 1024  # JSONL/CSV files at least this big try the DuckDB fast path first
@@ -516,6 +575,28 @@ def epoch_seconds(value: Any) -> pd.Timestamp | None:
 
 
 EPOCH_RANGE = 9.2e9  # seconds either side of 1970 that a pandas nanosecond timestamp can hold
+
+
+def utc_time(value: Any, field: str | None = None) -> Any:
+    """An export's time as a UTC timestamp: ISO text or a datetime, a naive one read as UTC
+    (the tools that write these exports keep UTC); None for missing. BadInputError naming
+    ``field`` when it is no time.
+
+    >>> utc_time("2026-03-02T09:00:00.5")
+    Timestamp('2026-03-02 09:00:00.500000+0000', tz='UTC')
+    """
+    if is_missing(value) or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | pd.Timestamp | _dt.datetime):
+        raise BadInputError(f"expected a date and time, got {value!r:.60}", field=field)
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        why = f"cannot read {value!r:.60} as a time ({exc_text(exc)})"
+        raise BadInputError(why, field=field) from None
+    if ts is pd.NaT:
+        raise BadInputError(f"cannot read {value!r:.60} as a time", field=field)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def latency_ms(start: Any, end: Any) -> float | None:

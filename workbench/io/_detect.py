@@ -15,7 +15,10 @@ from workbench.io._inflate import head_bytes, open_bytes, read_bytes
 
 log = logging.getLogger("workbench.io")
 
-FORMATS = ("jsonl", "csv", "parquet", "litellm", "openai-batch", "phoenix", "langfuse", "otlp")
+FORMATS = (
+    "jsonl", "csv", "parquet", "litellm", "openai-batch", "phoenix", "langfuse", "otlp",
+    "mlflow", "langsmith", "opik", "helicone", "weave",
+)  # fmt: skip
 """Formats :func:`workbench.io.load` reads; ``"auto"`` detects one per file."""
 
 
@@ -39,6 +42,9 @@ def classify(keys: set[str] | list[str], record: dict[str, Any] | None = None) -
         return "litellm"
     if {"messages", "response", "startTime"} <= keys:
         return "litellm"
+    export = _export_format(keys)
+    if export is not None:
+        return export
     ctx = record.get("context")
     if (
         "span_kind" in keys
@@ -53,6 +59,25 @@ def classify(keys: set[str] | list[str], record: dict[str, Any] | None = None) -
         return "langfuse"
     if S.RECORD_ID in keys and S.TIMESTAMP in keys:
         return "contract"
+    return None
+
+
+def _export_format(keys: set[str]) -> str | None:
+    """Export files of MLflow, LangSmith, Opik, Helicone and W&B Weave, by their keys."""
+    if {"info", "data"} <= keys or (
+        ({"request_id", "trace_id"} & keys)
+        and ({"trace", "execution_time_ms", "execution_duration"} & keys)
+        and ({"spans", "request"} & keys)
+    ):
+        return "mlflow"
+    if {"trace", "spans"} <= keys:
+        return "opik"
+    if "run_type" in keys and ({"start_time", "inputs"} & keys):
+        return "langsmith"
+    if "request_created_at" in keys or {"request_body", "response_body"} <= keys:
+        return "helicone"
+    if "op_name" in keys and ({"started_at", "trace_id"} & keys):
+        return "weave"
     return None
 
 
@@ -71,6 +96,8 @@ def _first_record(path: Path) -> dict[str, Any] | None:
             raise
         except (ValueError, RecursionError, BadInputError):  # the reader reports why
             doc = None
+        if isinstance(doc, dict) and {"trace", "spans"} <= doc.keys():
+            return doc  # an Opik trace file: the trace with its spans
         if doc is not None:
             items = document_records(doc) or []
             return next((i for i in items if isinstance(i, dict)), None)

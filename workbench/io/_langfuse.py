@@ -29,7 +29,7 @@ from workbench.io._common import (
     latency_ms,
     maybe_json,
 )
-from workbench.io._messages import choice_fields, content_text, request_fields
+from workbench.io._messages import input_fields, output_fields
 
 _JSON_FIELDS = (
     "input",
@@ -49,31 +49,6 @@ def _first(*values: Any) -> Any:
     return None
 
 
-def _output_fields(output: Any) -> dict[str, Any]:
-    if isinstance(output, dict):
-        if "choices" in output:
-            choices = output["choices"]
-            return choice_fields(choices[0]) if choices else {}
-        if "role" in output or "content" in output or "refusal" in output or "tool_calls" in output:
-            return choice_fields({"message": output})
-        if "completion" in output:
-            return {S.OUTPUT: content_text(output["completion"])}
-        return {S.OUTPUT: dumps(output)}
-    if isinstance(output, list):
-        return {S.OUTPUT: content_text(output)}
-    return {S.OUTPUT: output} if output is not None else {}
-
-
-def _input_fields(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict) and isinstance(value.get("messages"), list):
-        value = value["messages"]
-    if isinstance(value, list):
-        return request_fields(value)
-    if isinstance(value, dict):
-        return {S.INPUT: dumps(value)}
-    return {S.INPUT: value} if value is not None else {}
-
-
 def convert(rec: dict[str, Any], trace: dict[str, Any] | None = None) -> dict[str, Any]:
     rec = {k: (maybe_json(v) if k in _JSON_FIELDS else v) for k, v in rec.items()}
     kind = rec.get("type")
@@ -87,8 +62,8 @@ def convert(rec: dict[str, Any], trace: dict[str, Any] | None = None) -> dict[st
         S.LATENCY_MS: latency_ms(rec.get("startTime"), rec.get("endTime")),
         S.MODEL: _first(rec.get("model"), rec.get("providedModelName")),
     }
-    row.update(_input_fields(rec.get("input")))
-    row.update(_output_fields(rec.get("output")))
+    row.update(input_fields(rec.get("input")))
+    row.update(output_fields(rec.get("output")))
     usage = rec.get("usage") if isinstance(rec.get("usage"), dict) else {}
     details = rec.get("usageDetails") if isinstance(rec.get("usageDetails"), dict) else {}
     row[S.TOKENS_IN] = _first(

@@ -77,6 +77,8 @@ def _reader(fmt: str):
         "phoenix": "_phoenix",
         "langfuse": "_langfuse",
         "otlp": "_otlp",
+        **{"mlflow": "_mlflow", "langsmith": "_langsmith", "opik": "_opik"},
+        **{"helicone": "_helicone", "weave": "_weave"},
     }
     import importlib
 
@@ -127,12 +129,13 @@ def load(
     Parameters
     ----------
     path_or_glob
-        A file, a glob (``"logs/*.jsonl"``) or a list of them. ``.gz`` files are read too.
+        A file, a glob (``"logs/*.jsonl"``), a folder (the log files anywhere under it, e.g. an
+        Opik export) or a list of them. ``.gz`` files are read too.
     format
         ``"auto"`` (detect per file, logged and kept in ``result.format``) or one of
         ``jsonl``, ``csv``, ``parquet`` (the contract's own columns), ``litellm``,
         ``openai-batch``, ``phoenix``, ``langfuse``, ``otlp`` (OpenTelemetry trace exports,
-        OTLP/JSON or protobuf).
+        OTLP/JSON or protobuf), ``mlflow``, ``langsmith``, ``opik``, ``helicone``, ``weave``.
     mapping
         A column-mapping YAML file (or dict) for any other table; see ``workbench.io._mapping``.
     since, until
@@ -536,6 +539,7 @@ def read_otlp(data: bytes, *, protobuf: bool, source: str) -> LoadResult:
         raise BadInputError("expected an object with a resourceSpans list", file=source)
     rows, skipped, bad = request_rows(doc, source)
     return from_rows(rows, source, "otlp", bad=bad, skipped=skipped)
+
 
 def type_records(
     records: Any,

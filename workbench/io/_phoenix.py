@@ -22,8 +22,6 @@ from workbench.io._common import (
     Chunk,
     Context,
     Skip,
-    arrow_rows,
-    bad_record,
     convert_records,
     dumps,
     get_path,
@@ -31,6 +29,7 @@ from workbench.io._common import (
     json_records,
     latency_ms,
     maybe_json,
+    parquet_records,
 )
 from workbench.io._messages import content_text
 
@@ -169,32 +168,12 @@ def convert(rec: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _parquet_records(
-    path: Path, ctx: Context, bad: list
-) -> list[tuple[int, dict[str, Any], bytes]]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError) as exc:
-        reason = (
-            "empty file: no records"
-            if path.stat().st_size == 0
-            else f"not a readable Parquet file ({exc})"
-        )
-        ctx.reject(bad_record(str(path), reason), bad)
-        return []
-    ctx.advance(path.stat().st_size)
-    return arrow_rows(table, str(path), ctx, bad)
-
-
 def read(paths: list[Path], ctx: Context) -> list[Chunk]:
     chunks = []
     for path in paths:
         if path.suffix.lower() == ".parquet":
             bad: list = []
-            records = _parquet_records(path, ctx, bad)
+            records = parquet_records(path, ctx, bad)
             chunks.append(
                 convert_records(records, convert, str(path), "phoenix", ctx, bad, row_kind="row")
             )
