@@ -371,3 +371,21 @@ def test_a_lone_surrogate_key_is_one_bad_contract_record(tmp_path):
     r = _quarantine(path)
     assert list(r.frame[S.RECORD_ID]) == ["r0", "r2"]
     assert list(r.quarantine["line"]) == [2] and "surrogate" in r.quarantine["reason"][0]
+
+
+def test_invalid_utf8_in_a_later_row_group_costs_its_row_only(tmp_path):
+    """DuckDB's error for a bad cell past the first batch arrives through the Arrow stream as an
+    OSError; it must still send the file to the careful read, not end the file there."""
+    from workbench.datasets import demo_logs
+
+    frame = demo_logs(n=40, days=1, seed=2)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    raw = [s.encode() for s in frame["output"].fillna("")]
+    raw[26] = raw[26][:5] + b"\xff\xfe" + raw[26][5:]
+    i = table.schema.get_field_index("output")
+    table = table.set_column(i, "output", pa.array(raw, pa.binary()).view(pa.string()))
+    path = tmp_path / "late.parquet"
+    pq.write_table(table, path, row_group_size=10)
+    r = load(path, errors="quarantine")
+    assert len(r.frame) == 39
+    assert r.quarantine[["row", "field"]].values.tolist() == [[27, "output"]]

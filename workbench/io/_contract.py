@@ -113,7 +113,11 @@ def _parquet_file(path: Path, ctx: Context, with_rows: bool) -> Chunk:
             sql += " WHERE " + " AND ".join(where)
         try:
             frame = _pandas_dtypes(query_frame(con, sql), path)
-        except duckdb.InvalidInputException:  # e.g. invalid UTF-8 in one cell
+        except (duckdb.InvalidInputException, OSError) as exc:  # e.g. invalid UTF-8 in a cell
+            # met after the first batch, DuckDB's error reaches us through the Arrow stream,
+            # as an OSError carrying its text
+            if isinstance(exc, OSError) and "Invalid Input Error" not in str(exc):
+                raise
             return _parquet_by_row(path, cols, ctx)
     finally:
         con.close()
