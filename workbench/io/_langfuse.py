@@ -75,6 +75,17 @@ def convert(rec: dict[str, Any], trace: dict[str, Any] | None = None) -> dict[st
         usage.get("completionTokens"),
         rec.get("completionTokens"),
     )
+    row[S.TOKENS_CACHED] = _first(
+        details.get("cache_read_input_tokens"), details.get("input_cached_tokens"),
+        details.get("input_cache_read"),
+    )  # fmt: skip
+    row[S.TOKENS_REASONING] = _first(
+        details.get("output_reasoning_tokens"), details.get("reasoning_tokens"),
+        details.get("output_reasoning"),
+    )  # fmt: skip
+    first = latency_ms(rec.get("startTime"), rec.get("completionStartTime"))
+    if first is not None and first >= 0:
+        row[S.TTFT_MS] = first
     row[S.COST] = _first(
         rec.get("calculatedTotalCost"), get_path(rec, "costDetails.total"), rec.get("totalCost")
     )

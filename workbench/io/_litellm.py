@@ -49,6 +49,19 @@ def _from_metadata(meta: Any, keys: tuple[str, ...]) -> Any:
     return None
 
 
+def _ttft_ms(start: Any, first: Any, end: Any) -> float | None:
+    """Time to first token from LiteLLM's epoch seconds; None when the call was not streamed
+    (LiteLLM then sets ``completionStartTime`` to ``endTime``) or the times do not fit.
+
+    >>> _ttft_ms(100.0, 100.25, 101.0), _ttft_ms(100.0, 101.0, 101.0)
+    (250.0, None)
+    """
+    times = (start, first, end)
+    if not all(isinstance(t, int | float) for t in times) or not start <= first < end:
+        return None
+    return round((first - start) * 1000.0, 3)
+
+
 def convert(rec: dict[str, Any]) -> dict[str, Any]:
     if isinstance(rec.get("standard_logging_object"), dict):
         rec = rec["standard_logging_object"]
@@ -61,6 +74,12 @@ def convert(rec: dict[str, Any]) -> dict[str, Any]:
     row.update(completion_fields(rec.get("response")))
     if not is_missing(rec.get("model")):
         row[S.MODEL] = rec["model"]
+    provider = rec.get("custom_llm_provider") or get_path(rec, "hidden_params.custom_llm_provider")
+    if not is_missing(provider):
+        row[S.PROVIDER] = provider
+    ttft = _ttft_ms(start, rec.get("completionStartTime"), end)
+    if ttft is not None:
+        row[S.TTFT_MS] = ttft
     if isinstance(rec.get("model_parameters"), dict) and rec["model_parameters"]:
         row[S.MODEL_PARAMS] = dumps(rec["model_parameters"])
     for col, key in ((S.TOKENS_IN, "prompt_tokens"), (S.TOKENS_OUT, "completion_tokens")):

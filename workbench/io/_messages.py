@@ -108,7 +108,14 @@ def choice_fields(choice: Any) -> dict[str, Any]:
 
 
 def completion_fields(body: Any) -> dict[str, Any]:
-    """Fields from a chat.completion object: first choice, usage, model, created, id."""
+    """Fields from a chat.completion object: first choice, usage (cached and reasoning tokens
+    too), model.
+
+    >>> completion_fields({"choices": [{"message": {"content": "Hi"}, "finish_reason": "stop"}],
+    ...     "usage": {"prompt_tokens": 9, "completion_tokens": 2,
+    ...               "completion_tokens_details": {"reasoning_tokens": 1}}})["tokens_reasoning"]
+    1
+    """
     out: dict[str, Any] = {}
     if not isinstance(body, dict):
         if isinstance(body, str):
@@ -117,12 +124,7 @@ def completion_fields(body: Any) -> dict[str, Any]:
     choices = body.get("choices")
     if isinstance(choices, list) and choices:
         out.update(choice_fields(choices[0]))
-    usage = body.get("usage")
-    if isinstance(usage, dict):
-        if "prompt_tokens" in usage:
-            out[S.TOKENS_IN] = usage.get("prompt_tokens")
-        if "completion_tokens" in usage:
-            out[S.TOKENS_OUT] = usage.get("completion_tokens")
+    out.update(usage_fields(body.get("usage")))  # cached and reasoning tokens too
     if body.get("model") is not None:
         out[S.MODEL] = body["model"]
     return out

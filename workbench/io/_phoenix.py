@@ -117,6 +117,9 @@ def llm_fields(rec: dict[str, Any]) -> dict[str, Any]:
         S.MODEL: _attr(rec, "llm.model_name"),
         S.TOKENS_IN: _attr(rec, "llm.token_count.prompt"),
         S.TOKENS_OUT: _attr(rec, "llm.token_count.completion"),
+        S.TOKENS_CACHED: _attr(rec, "llm.token_count.prompt_details.cache_read"),
+        S.TOKENS_REASONING: _attr(rec, "llm.token_count.completion_details.reasoning"),
+        S.PROVIDER: _attr(rec, "llm.provider") or _attr(rec, "llm.system"),
         S.PROMPT_VERSION: _attr(rec, "llm.prompt_template.version"),
     }
     params = maybe_json(_attr(rec, "llm.invocation_parameters"))
