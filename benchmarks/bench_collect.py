@@ -195,11 +195,15 @@ def drive(
 
 
 def peak_rss_mb(pid: int) -> float:
-    """A process's peak resident memory (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Peak resident memory (VmHWM) of a process and its children (the converters), in MB."""
+    import psutil
+
+    total = 0.0
+    for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
+        for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def pct(values: list[float], q: float) -> float:
@@ -248,7 +252,7 @@ def main() -> None:
             secs, lat = drive(servers["collect"][1], burst, n_burst, None, a.spans)
             print(f"\nburst of {n_burst} exporters at once: {n_burst * a.spans / secs:,.0f} "
                   f"spans/s, {drive.throttled} answers 503 + Retry-After (then resent), "
-                  f"p99 {pct(lat, 0.99):.0f} ms; receiver peak RSS {before:.0f} MB before, "
+                  f"p99 {pct(lat, 0.99):.0f} ms; receiver + converters peak RSS {before:.0f} MB before, "
                   f"{peak_rss_mb(proc.pid):.0f} MB after")  # fmt: skip
         finally:
             for proc, _ in servers.values():
