@@ -162,7 +162,7 @@ def hh_table(policy: Policy) -> pd.DataFrame | None:
 
 def degenerate_table() -> pd.DataFrame | None:
     """``degenerate`` on real good answers (flag rate per arm) and on bad ones built from them."""
-    import _degenerate_sets as D
+    import _bad_answers as D
 
     from workbench.validation import DegenerateValidator
 
@@ -183,6 +183,51 @@ def degenerate_table() -> pd.DataFrame | None:
         rate(f"good: {arm}", texts, True)
     for kind, texts in D.bad_sets([t for ts in real.values() for t in ts]).items():
         rate(f"bad: {kind}", texts, False)
+    return pd.DataFrame(rows)
+
+
+def general_policy_table() -> pd.DataFrame | None:
+    """data/policies/general.yaml on real answers (blocked, any flag) and on bad ones."""
+    import _bad_answers as D
+
+    real = D.answers()
+    if real is None:
+        return None
+    from workbench.validation import starter_policy
+
+    policy = starter_policy("general")
+    block = [v.name for v in policy.validators if v.severity == "block"]
+    root = REAL / "alpaca_eval" / "annotations"
+    rows = []
+
+    def rate(kind: str, pairs: list[tuple[str, str]], good: bool) -> None:
+        frame = pd.DataFrame(
+            {"record_id": [f"r{i}" for i in range(len(pairs))],
+             "timestamp": pd.Timestamp("2026-01-01", tz="UTC"),
+             "input": [q for q, _ in pairs], "output": [a for _, a in pairs]}
+        )  # fmt: skip
+        t0 = time.perf_counter()
+        out = validate(frame, policy).to_frame()
+        secs = time.perf_counter() - t0
+        rules = [c for c in out.columns if c.startswith("rule__") and c != "rule__policy"]
+        failed = out[rules].eq(False)
+        rows.append({"set": kind, "n": len(pairs),
+                     "blocked": round(float(failed[[f"rule__{b}" for b in block]].any(axis=1).mean()), 4),
+                     "flagged": round(float(failed.any(axis=1).mean()), 4),
+                     "want": "blocked <= 0.02" if good else "flagged >= 0.95",
+                     "records_per_s": round(len(pairs) / secs)})  # fmt: skip
+
+    instructions = {}
+    for arm in D.ARMS:
+        with gzip.open(root / f"{arm}.annotations.json.gz") as fh:
+            instructions[arm] = [r["instruction"] for r in json.load(fh)]
+        rate(f"good: {arm}", list(zip(instructions[arm], real[arm])), True)
+    arm = D.ARMS[0]
+    for kind, pairs in D.cut_and_shuffled(instructions[arm], real[arm]).items():
+        rate(f"bad: {kind}", pairs, False)
+    qs = instructions[arm]
+    for kind, texts in D.bad_sets([t for ts in real.values() for t in ts], n=400).items():
+        rate(f"bad: {kind}", list(zip(qs, texts)), False)
     return pd.DataFrame(rows)
 
 
@@ -212,6 +257,12 @@ def main() -> None:
                 "\n`degenerate` on real AlpacaEval answers and on degenerate text built from them"
             )
             print(dg.to_string(index=False))
+        gp = general_policy_table()
+        if gp is not None:
+            print(
+                "\ndata/policies/general.yaml on real AlpacaEval answers and on bad ones built from them"
+            )
+            print(gp.to_string(index=False))
         if jb is None and hh is None:
             print(f"\n(real data not found at {REAL})")
 

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "workbench.validation._cli",
         "validate logs against a policy (exit 1 if it fails)",
     ),
+    "policy": ("workbench.validation._cli_policy", "write a starter validation policy to edit"),
     "drift": ("workbench.drift._cli", "compare a reference and a current log file"),
     "monitor": ("workbench.drift._cli_monitor", "drift and control-chart alerts per window"),
     "clusters": ("workbench.cluster._cli", "cluster failing outputs into topics"),

@@ -43,8 +43,10 @@ from workbench.validation._quality import (
     RepetitionValidator,
 )
 from workbench.validation._report import ValidationReport, validate
+from workbench.validation._starters import STARTERS, starter_policy
 
 __all__ = [
+    "STARTERS",
     "BannedTermsValidator",
     "BaseValidator",
     "CostValidator",
@@ -74,5 +76,6 @@ __all__ = [
     "build_validator",
     "register",
     "registered_types",
+    "starter_policy",
     "validate",
 ]

@@ -1,4 +1,4 @@
-"""Degenerate outputs built from real answers: token soup, loops, markup salad, empty dressing.
+"""Bad answers built from real ones: cut, shuffled, token soup, loops, markup salad, empty.
 
 Every set is made from the real AlpacaEval answers (``../shared/data/real/alpaca_eval``) or, for
 token soup, from a real tokenizer's vocabulary (the Llama-2 vocabulary that ships inside the
@@ -62,3 +62,22 @@ def bad_sets(real: list[str], n: int = 800, seed: int = 0) -> dict[str, list[str
         out["markup"].append("".join(salad))
     out["empty"] = [rng.choice(DRESSINGS) for _ in range(n)]
     return out
+
+
+def cut_and_shuffled(instructions: list[str], real: list[str], seed: int = 0) -> dict:
+    """(instruction, answer) pairs gone wrong: each answer cut at a random character or a random
+    word (at least 40 characters kept, at most 90%), and the answers shuffled across
+    instructions (none keeps its own)."""
+    rng = random.Random(seed)
+    long = [(q, a) for q, a in zip(instructions, real) if len(a) >= 80]
+    by_char, by_word = [], []
+    for q, a in long:
+        by_char.append((q, a[: rng.randint(40, int(len(a) * 0.9))]))
+        words = a.split(" ")
+        by_word.append(
+            (q, " ".join(words[: rng.randint(max(3, len(words) // 10), int(len(words) * 0.9))]))
+        )
+    order = list(range(len(real)))
+    rng.shuffle(order)
+    shuffled = [(instructions[i], real[order[i]]) for i in range(len(real)) if order[i] != i]
+    return {"cut_at_char": by_char, "cut_at_word": by_word, "shuffled": shuffled}
