@@ -259,3 +259,22 @@ def test_config_round_trip_for_every_type():
             config["schema"] = {"type": "object"}
         v = build_validator(config)
         assert build_validator(v.to_config()).to_config() == v.to_config()
+
+
+def test_language_does_not_judge_what_has_no_clear_language():
+    from workbench.validation import LanguageValidator
+
+    frame = pd.DataFrame(
+        {
+            "input": ["Give me five names that mean love.", "Where is my parcel? It is late."] * 2,
+            "output": [
+                "1. Amor\n2. Aiko\n3. Milena\n4. Priya\n5. Carys",  # names: unclear language
+                "Votre colis est en route et arrivera demain matin chez vous.",  # clearly French
+                "/\\_/\\  \n( o.o )  \n > ^ < ascii cat",
+                "Your parcel left our warehouse this morning and arrives tomorrow.",
+            ],
+        }
+    )
+    r = LanguageValidator(expected=("input",)).check(frame)
+    assert r["rule__language"].tolist() == [True, False, True, True]
+    assert r["reason__language"].iloc[0].startswith("not judged")
