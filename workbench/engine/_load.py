@@ -107,13 +107,11 @@ def load(
     _require_dask()
     import dask.dataframe as dd
 
-    from workbench.io._common import expand_paths
-    from workbench.io._detect import FORMATS, detect_format
-    from workbench.io._load import _bound
+    from workbench.io import FORMATS, detect_format, expand_paths, time_bound
 
     if format != "auto" and format not in FORMATS:
         raise ConfigError(f"unknown format {format!r}", key="format", allowed=["auto", *FORMATS])
-    lo, hi = _bound(since, "since"), _bound(until, "until")
+    lo, hi = time_bound(since, "since"), time_bound(until, "until")
     if lo is not None and hi is not None and lo >= hi:
         raise ConfigError(f"since ({lo}) must be before until ({hi})", key="since")
     cols = None
@@ -265,8 +263,7 @@ def _load_quarantine(given, format, lo, hi, cols, blocksize, split_row_groups) -
     import dask.dataframe as dd
 
     from workbench.errors import InputTooLarge
-    from workbench.io import LoadResult, LoadSummary, detect_format
-    from workbench.io._common import expand_paths
+    from workbench.io import LoadResult, LoadSummary, detect_format, expand_paths
 
     groups: dict[str, list[str]] = {}
     if any("://" in str(p) for p in given):

@@ -15,8 +15,9 @@ writes atomically.
 
 from __future__ import annotations
 
+from workbench.io._common import expand_paths
 from workbench.io._detect import FORMATS, detect_format
-from workbench.io._load import from_rows, load, read_otlp, type_records
+from workbench.io._load import from_rows, load, read_otlp, time_bound, type_records
 from workbench.io._result import LoadResult, LoadSummary
 from workbench.io._table import read_table
 from workbench.io._write import write
@@ -26,10 +27,12 @@ __all__ = [
     "LoadResult",
     "LoadSummary",
     "detect_format",
+    "expand_paths",
     "from_rows",
     "load",
     "read_otlp",
     "read_table",
+    "time_bound",
     "type_records",
     "write",
 ]

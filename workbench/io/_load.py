@@ -45,7 +45,13 @@ log = logging.getLogger("workbench.io")
 ERRORS = ("raise", "quarantine")
 
 
-def _bound(value: Any, name: str) -> pd.Timestamp | None:
+def time_bound(value: Any, name: str) -> pd.Timestamp | None:
+    """A ``since``/``until`` value as a UTC Timestamp (no zone means UTC); ``name`` is named in
+    the ConfigError for a value that is not a date or time.
+
+    >>> time_bound("2026-03-01", "since")
+    Timestamp('2026-03-01 00:00:00+0000', tz='UTC')
+    """
     if value is None:
         return None
     try:
@@ -179,7 +185,7 @@ def load(
         raise ConfigError(f"unknown format {format!r}", key="format", allowed=["auto", *FORMATS])
     if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes < 0):
         raise ConfigError(f"max_bytes must be a whole number of bytes >= 0, not {max_bytes!r}")
-    ctx = Context(errors=errors, since=_bound(since, "since"), until=_bound(until, "until"))
+    ctx = Context(errors=errors, since=time_bound(since, "since"), until=time_bound(until, "until"))
     ctx.max_bytes = max_bytes
     ctx.fast_bytes = _common.FAST_BYTES  # read at call time so tests can lower it
     if ctx.since is not None and ctx.until is not None and ctx.since >= ctx.until:
@@ -584,7 +590,7 @@ def type_records(
     """
     if errors not in ERRORS:
         raise ConfigError(f"unknown errors mode {errors!r}", key="errors", allowed=list(ERRORS))
-    lo, hi = _bound(since, "since"), _bound(until, "until")
+    lo, hi = time_bound(since, "since"), time_bound(until, "until")
     n = len(records) if isinstance(records, pd.DataFrame) else records.num_rows
     places = np.arange(1, n + 1) if rows is None else np.asarray(rows, dtype=np.int64)
     bad: list[dict[str, Any]] = []
