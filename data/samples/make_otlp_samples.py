@@ -12,6 +12,8 @@ import base64
 import json
 from pathlib import Path
 
+from workbench.io._otlp import otlp_attributes as attrs
+
 HERE = Path(__file__).resolve().parent
 T0 = 1_772_442_000_000_000_000  # 2026-03-02T09:00:00Z in nanoseconds
 SYSTEM = "You are Ava, the support assistant of Northwind Outfitters. Answer from the policy only."
@@ -19,26 +21,6 @@ SYSTEM = "You are Ava, the support assistant of Northwind Outfitters. Answer fro
 
 def ns(seconds: float) -> str:
     return str(T0 + round(seconds * 1e9))
-
-
-def value(v):
-    if isinstance(v, bool):
-        return {"boolValue": v}
-    if isinstance(v, int):
-        return {"intValue": str(v)}
-    if isinstance(v, float):
-        return {"doubleValue": v}
-    if isinstance(v, bytes):
-        return {"bytesValue": base64.b64encode(v).decode()}
-    if isinstance(v, list):
-        return {"arrayValue": {"values": [value(i) for i in v]}}
-    if isinstance(v, dict):
-        return {"kvlistValue": {"values": attrs(v)}}
-    return {"stringValue": v}
-
-
-def attrs(d: dict) -> list:
-    return [{"key": k, "value": value(v)} for k, v in d.items()]
 
 
 def span(trace, sid, name, start, end, a, parent=None, events=None, status=None, kind=3):

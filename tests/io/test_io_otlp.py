@@ -15,30 +15,11 @@ from workbench.errors import BadInputError
 from workbench.io import detect_format, load
 from workbench.io._genai import finish_reason, llm_fields, span_kind
 from workbench.io._otlp import _attributes, decode_protobuf, request_rows
+from workbench.io._otlp import otlp_attributes as kvs
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 T0 = 1_772_442_000_000_000_000  # 2026-03-02T09:00:00Z
-
-
-def value(v):
-    if isinstance(v, bool):
-        return {"boolValue": v}
-    if isinstance(v, int):
-        return {"intValue": str(v)}
-    if isinstance(v, float):
-        return {"doubleValue": v}
-    if isinstance(v, bytes):
-        return {"bytesValue": base64.b64encode(v).decode()}
-    if isinstance(v, list):
-        return {"arrayValue": {"values": [value(i) for i in v]}}
-    if isinstance(v, dict):
-        return {"kvlistValue": {"values": kvs(v)}}
-    return {"stringValue": v}
-
-
-def kvs(d: dict) -> list:
-    return [{"key": k, "value": value(v)} for k, v in d.items()]
 
 
 def span(sid, attrs, *, trace=TRACE, parent=None, start=0.0, end=1.0, events=None, status=None):

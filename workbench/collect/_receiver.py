@@ -355,9 +355,10 @@ def convert(body: bytes, encoding: str | None, media: str, source: str, max_infl
 
 def _warm() -> None:
     """Import the reader in a new converter process before the first request needs it."""
-    import workbench.io  # noqa: F401
-    import workbench.io._otlp  # noqa: F401
-    import workbench.store._writer  # noqa: F401
+    from workbench.io import read_otlp
+    from workbench.store import frame_rows
+
+    frame_rows(read_otlp(b'{"resourceSpans": []}', protobuf=False, source="warm-up").frame)
 
 
 class RecentIds:

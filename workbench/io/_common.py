@@ -425,6 +425,35 @@ class Context:
         bad.append(entry)
 
 
+def object_records(
+    items: list, file: str, ctx: Context, bad: list[dict[str, Any]]
+) -> list[tuple[int, dict[str, Any], bytes]]:
+    """A JSON document's items as ``(row, record, b"")``; an item that is not an object is
+    quarantined by its row."""
+    out = []
+    for i, item in enumerate(items, start=1):
+        if isinstance(item, dict):
+            out.append((i, item, b""))
+        else:
+            why = f"expected a JSON object, got {type(item).__name__}"
+            ctx.reject(bad_record(file, why, row=i, raw=item), bad)
+    return out
+
+
+def read_each(
+    paths: list[Path], ctx: Context, fmt: str, convert: Any, records: Any = None, expand: Any = None
+) -> list[Chunk]:
+    """One chunk per file: its records (``records(path, ctx)``, default :func:`file_records`),
+    optionally ``expand(records, file)`` into several per record, each ``convert``-ed."""
+    chunks = []
+    for path in paths:
+        found, bad, kind = (records or file_records)(path, ctx)
+        if expand is not None:
+            found = expand(found, str(path))
+        chunks.append(convert_records(found, convert, str(path), fmt, ctx, bad, row_kind=kind))
+    return chunks
+
+
 def json_records(
     path: Path, ctx: Context
 ) -> tuple[list[tuple[int, dict[str, Any], bytes]], list[dict]]:
@@ -462,14 +491,7 @@ def json_records(
             if items is None:
                 ctx.reject(bad_record(file, "JSON document holds no list of records"), bad)
                 return [], bad
-            out = []
-            for i, item in enumerate(items, start=1):
-                if isinstance(item, dict):
-                    out.append((i, item, b""))
-                else:
-                    why = f"expected a JSON object, got {type(item).__name__}"
-                    ctx.reject(bad_record(file, why, row=i, raw=item), bad)
-            return out, bad
+            return object_records(items, file, ctx, bad), bad
     out = []
     for lineno, line in iter_lines(data):
         value, why = parse_json_line(line)

@@ -21,11 +21,10 @@ import workbench.schema as S
 from workbench.io._common import (
     Chunk,
     Context,
-    convert_records,
     dumps,
-    file_records,
     is_missing,
     maybe_json,
+    read_each,
     utc_time,
 )
 from workbench.io._messages import (
@@ -142,8 +141,4 @@ def convert(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def read(paths: list[Path], ctx: Context) -> list[Chunk]:
-    chunks = []
-    for path in paths:
-        records, bad, kind = file_records(path, ctx)
-        chunks.append(convert_records(records, convert, str(path), "helicone", ctx, bad, kind))
-    return chunks
+    return read_each(paths, ctx, "helicone", convert)

@@ -24,11 +24,10 @@ from workbench.io._common import (
     Chunk,
     Context,
     Skip,
-    convert_records,
     dumps,
-    file_records,
     is_missing,
     maybe_json,
+    read_each,
     utc_time,
 )
 from workbench.io._messages import completion_fields, input_fields, output_fields, usage_fields
@@ -123,8 +122,4 @@ def convert(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def read(paths: list[Path], ctx: Context) -> list[Chunk]:
-    chunks = []
-    for path in paths:
-        records, bad, kind = file_records(path, ctx)
-        chunks.append(convert_records(records, convert, str(path), "langsmith", ctx, bad, kind))
-    return chunks
+    return read_each(paths, ctx, "langsmith", convert)

@@ -31,12 +31,11 @@ from workbench.io._common import (
     Chunk,
     Context,
     Skip,
-    convert_records,
     dumps,
-    file_records,
     get_path,
     is_missing,
     maybe_json,
+    read_each,
     utc_time,
 )
 from workbench.io._messages import completion_fields, input_fields, output_fields, usage_fields
@@ -329,12 +328,4 @@ def _convert(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def read(paths: list[Path], ctx: Context) -> list[Chunk]:
-    chunks = []
-    for path in paths:
-        records, bad, kind = file_records(path, ctx)
-        chunks.append(
-            convert_records(
-                _expand(records), _convert, str(path), "mlflow", ctx, bad, row_kind=kind
-            )
-        )
-    return chunks
+    return read_each(paths, ctx, "mlflow", _convert, expand=lambda records, _file: _expand(records))

@@ -26,12 +26,13 @@ from workbench.io._common import (
     Skip,
     bad_record,
     base_suffix,
-    convert_records,
     dumps,
     is_missing,
     json_records,
     latency_ms,
+    object_records,
     parse_json_document,
+    read_each,
     utc_time,
 )
 from workbench.io._inflate import read_prefix
@@ -160,23 +161,8 @@ def _records(path: Path, ctx: Context) -> tuple[list, list, str]:
         ctx.reject(bad_record(str(path), exc.reason, line=exc.line, raw=data[:200]), bad)
         return [], bad, "row"
     items = doc if isinstance(doc, list) else [doc]
-    records = []
-    for i, item in enumerate(items, start=1):
-        if isinstance(item, dict):
-            records.append((i, item, b""))
-        else:
-            why = f"expected a JSON object, got {type(item).__name__}"
-            ctx.reject(bad_record(str(path), why, row=i, raw=item), bad)
-    return records, bad, "row"
+    return object_records(items, str(path), ctx, bad), bad, "row"
 
 
 def read(paths: list[Path], ctx: Context) -> list[Chunk]:
-    chunks = []
-    for path in paths:
-        records, bad, kind = _records(path, ctx)
-        chunks.append(
-            convert_records(
-                _expand(records, str(path)), _convert, str(path), "opik", ctx, bad, kind
-            )
-        )
-    return chunks
+    return read_each(paths, ctx, "opik", _convert, records=_records, expand=_expand)

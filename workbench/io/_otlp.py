@@ -91,6 +91,32 @@ class _Bad(Exception):
 # -- values ------------------------------------------------------------------------------------
 
 
+def otlp_attributes(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """A dict as OTLP/JSON attributes, the inverse of reading them (for writing OTLP/JSON).
+
+    >>> otlp_attributes({"n": 3, "tags": ["a"]})
+    [{'key': 'n', 'value': {'intValue': '3'}}, {'key': 'tags', 'value': {'arrayValue': {'values': [{'stringValue': 'a'}]}}}]
+    """
+    return [{"key": k, "value": otlp_value(v)} for k, v in values.items()]
+
+
+def otlp_value(v: Any) -> dict[str, Any]:
+    """One Python value as a typed OTLP ``AnyValue`` (bytes as base64, as OTLP/JSON has them)."""
+    if isinstance(v, bool):
+        return {"boolValue": v}
+    if isinstance(v, int):
+        return {"intValue": str(v)}
+    if isinstance(v, float):
+        return {"doubleValue": v}
+    if isinstance(v, bytes):
+        return {"bytesValue": base64.b64encode(v).decode("ascii")}
+    if isinstance(v, list | tuple):
+        return {"arrayValue": {"values": [otlp_value(i) for i in v]}}
+    if isinstance(v, dict):
+        return {"kvlistValue": {"values": otlp_attributes(v)}}
+    return {"stringValue": v}
+
+
 def _value(v: Any) -> Any:
     """A typed OTLP ``AnyValue`` (``{"stringValue": "x"}``) as a Python value."""
     if type(v) is not dict:

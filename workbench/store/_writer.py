@@ -194,21 +194,7 @@ class StoreWriter:
 
     async def awrite(self, row: Mapping[str, Any]) -> None:
         """Append ``row`` and wait, without blocking the event loop, until it is durable."""
-        line = encode(row)
-        import asyncio
-
-        loop = asyncio.get_running_loop()
-        fut = loop.create_future()
-        with self._cond:
-            self._ensure_started()
-            self._rows.append(line)
-            self._batch.waiters.append((loop, fut))
-            self._cond.notify()
-        await fut
-
-    async def awrite_many(self, rows: list[Mapping[str, Any]]) -> None:
-        """Append ``rows`` (all or none: each is checked first) and wait until all are durable."""
-        await self.awrite_lines([encode(row) for row in rows])
+        await self.awrite_lines([encode(row)])
 
     async def awrite_lines(self, lines: list[bytes]) -> None:
         """Append rows already encoded by :func:`encode` (e.g. in another process) and wait
