@@ -435,25 +435,7 @@ def _assemble(chunks: Iterable[Chunk], ctx: Context, mapping) -> tuple[pd.DataFr
     if not frames:
         return S.conform(S.empty_logframe()), bad, skipped
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    frame = _restore_types(frame)
-    if S.RECORD_ID in frame.columns and len(frame):
-        dup, entries = duplicate_entries(frame)
-        if entries:
-            if ctx.errors == "raise":
-                raise_bad(entries[0])
-            bad.extend(entries)
-            frame = frame[~dup]
-    if S.TIMESTAMP not in frame.columns:  # no rows survived and the source lacked the column
-        frame = S.conform(frame)
-    ts = frame[S.TIMESTAMP]
-    keep = None
-    if ctx.since is not None:
-        keep = ts >= ctx.since
-    if ctx.until is not None:
-        below = ts < ctx.until
-        keep = below if keep is None else keep & below
-    if keep is not None and not keep.all():
-        frame = frame[keep.to_numpy(dtype=bool, na_value=False)]
+    frame = _unique_in_range(_restore_types(frame), ctx.errors, ctx.since, ctx.until, bad)
     frame = frame.drop(columns=[c for c in LOCATION_COLUMNS if c in frame.columns])
     if ctx.columns is not None:  # the others come back as empty contract columns
         keep = set(ctx.columns) | set(S.REQUIRED)
@@ -461,6 +443,30 @@ def _assemble(chunks: Iterable[Chunk], ctx: Context, mapping) -> tuple[pd.DataFr
     frame = _conform(frame.reset_index(drop=True))
     _validate(frame)
     return frame, bad, skipped
+
+
+def _unique_in_range(frame: pd.DataFrame, errors: str, since, until, bad: list) -> pd.DataFrame:
+    """``frame`` without repeated record ids (quarantined, or raised) and rows outside
+    ``[since, until)``; a frame without a timestamp column (no rows survived) gets one."""
+    if S.RECORD_ID in frame.columns and len(frame):
+        dup, entries = duplicate_entries(frame)
+        if entries:
+            if errors == "raise":
+                raise_bad(entries[0])
+            bad.extend(entries)
+            frame = frame[~dup]
+    if S.TIMESTAMP not in frame.columns:  # no rows survived and the source lacked the column
+        frame = S.conform(frame)
+    ts = frame[S.TIMESTAMP]
+    keep = None
+    if since is not None:
+        keep = ts >= since
+    if until is not None:
+        below = ts < until
+        keep = below if keep is None else keep & below
+    if keep is not None and not keep.all():
+        frame = frame[keep.to_numpy(dtype=bool, na_value=False)]
+    return frame
 
 
 VALIDATE_ALL_ROWS = 1_000_000
@@ -609,21 +615,7 @@ def type_records(
         good = S.empty_logframe()
     if bad and errors == "raise":
         raise_bad(bad[0])
-    if S.RECORD_ID in good.columns and len(good):
-        dup, entries = duplicate_entries(good)
-        if entries:
-            if errors == "raise":
-                raise_bad(entries[0])
-            bad.extend(entries)
-            good = good[~dup]
-    if S.TIMESTAMP in good.columns and (lo is not None or hi is not None):
-        ts = good[S.TIMESTAMP]
-        keep = pd.Series(True, index=good.index)
-        if lo is not None:
-            keep &= ts >= lo
-        if hi is not None:
-            keep &= ts < hi
-        good = good[keep.to_numpy(dtype=bool, na_value=False)]
+    good = _unique_in_range(good, errors, lo, hi, bad)
     good = _restore_types(good.drop(columns=[c for c in LOCATION_COLUMNS if c in good.columns]))
     return LoadResult(
         frame=_conform(good.reset_index(drop=True)),
