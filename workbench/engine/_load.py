@@ -262,8 +262,7 @@ def _load_quarantine(given, format, lo, hi, cols, blocksize, split_row_groups) -
     import dask
     import dask.dataframe as dd
 
-    from workbench.errors import InputTooLarge
-    from workbench.io import LoadResult, LoadSummary, detect_format, expand_paths
+    from workbench.io import LoadResult, LoadSummary, expand_paths, load_format
 
     groups: dict[str, list[str]] = {}
     if any("://" in str(p) for p in given):
@@ -277,23 +276,7 @@ def _load_quarantine(given, format, lo, hi, cols, blocksize, split_row_groups) -
         groups["parquet"] = _remote_parquet(given)
     else:
         for p in expand_paths(given):
-            fmt = format
-            if format == "auto":
-                try:
-                    fmt = detect_format(p)
-                except InputTooLarge:
-                    raise
-                except BadInputError as exc:
-                    # as io.load does: read as contract JSONL or CSV, each record quarantined
-                    # with its reason
-                    csv = str(p).lower().removesuffix(".gz").endswith((".csv", ".tsv"))
-                    fmt = "csv" if csv else "jsonl"
-                    log.warning(
-                        "workbench.engine.load: %s: %s; read as %s, bad records quarantined",
-                        p,
-                        exc.reason,
-                        fmt,
-                    )
+            fmt = load_format(p, "quarantine") if format == "auto" else format
             groups.setdefault(fmt, []).append(str(p))
     frames, bad, counts = [], [], []
     files: list[str] = []

@@ -17,7 +17,14 @@ from __future__ import annotations
 
 from workbench.io._common import expand_paths
 from workbench.io._detect import FORMATS, detect_format
-from workbench.io._load import from_rows, load, read_otlp, time_bound, type_records
+from workbench.io._load import (
+    from_rows,
+    load,
+    load_format,
+    read_otlp,
+    time_bound,
+    type_records,
+)
 from workbench.io._result import LoadResult, LoadSummary
 from workbench.io._table import read_table
 from workbench.io._write import write
@@ -30,6 +37,7 @@ __all__ = [
     "expand_paths",
     "from_rows",
     "load",
+    "load_format",
     "read_otlp",
     "read_table",
     "time_bound",

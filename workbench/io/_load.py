@@ -208,7 +208,7 @@ def load(
     else:
         groups = {}
         for p in paths:
-            fmt = _detect(p, errors) if format == "auto" else format
+            fmt = load_format(p, errors) if format == "auto" else format
             if format == "auto":
                 log.info("workbench.load: %s detected as %s", p, fmt)
             groups.setdefault(fmt, []).append(p)
@@ -284,8 +284,15 @@ def from_rows(
     return _result(typed.frame, entries, dict(skipped or {}), fmt, (source,), Context())
 
 
-def _detect(path: Path, errors: str) -> str:
-    """The file's format; in quarantine mode an unknown one is read as contract JSONL or CSV."""
+def load_format(path: str | os.PathLike, errors: str) -> str:
+    """The format :func:`load` reads ``path`` as: :func:`detect_format`'s, except that with
+    ``errors="quarantine"`` a file whose format cannot be told is read as contract JSONL or CSV
+    (so each record is quarantined with its reason) instead of raising.
+
+    >>> load_format("data/samples/litellm_payloads.jsonl", "raise")
+    'litellm'
+    """
+    path = Path(path)
     try:
         return detect_format(path)
     except InputTooLarge:
