@@ -252,26 +252,16 @@ def test_load_parquet_repeated_id_in_a_partition(tmp_path, sync):
 
 
 def test_load_quarantine_invalid_utf8_costs_its_row(tmp_path, sync):
-    """A cell Python cannot hold quarantines its row, as io.load's careful Parquet read does.
-
-    The cell is in the first row group: in a later one io.load's streamed DuckDB read fails part
-    way and quarantines the rest of the file instead of going to the careful read.
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    """A cell Python cannot hold quarantines its row, as io.load's careful Parquet read does."""
+    from _corrupt import contract_columns, utf8_broken_parquet
 
     import workbench.io as wio
-    from workbench.datasets import demo_logs
     from workbench.engine import load
 
-    frame = demo_logs(n=40, days=1, seed=2)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    raw = [s.encode() for s in frame["output"].fillna("")]
-    raw[7] = raw[7][:5] + b"\xff\xfe" + raw[7][5:]
-    i = table.schema.get_field_index("output")
-    table = table.set_column(i, "output", pa.array(raw, pa.binary()).view(pa.string()))
-    path = str(tmp_path / "utf.parquet")
-    pq.write_table(table, path, row_group_size=10)
+    spoiled = tmp_path / "utf.parquet"
+    path = str(
+        utf8_broken_parquet(spoiled, "output", contract_columns(40), row=7, row_group_size=10)
+    )
     one = wio.load(path, errors="quarantine")
     got = load(path, engine="dask", errors="quarantine", split_row_groups=1)
     pd.testing.assert_frame_equal(got.quarantine, one.quarantine)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from _corrupt import contract_columns, utf8_broken_parquet
 
 import workbench.schema as S
 from workbench.errors import BadInputError, InputTooLarge
@@ -329,16 +330,6 @@ def test_a_very_wide_csv_loads(tmp_path):
     assert r.frame.shape == (1, len(S.COLUMN_NAMES) + 20_000)
 
 
-def _utf8_broken_parquet(path: Path, column: str, names: dict[str, list]) -> Path:
-    """A Parquet file whose ``column`` holds the bytes ``b"ok \\xff"`` in row 2 as a string."""
-    table = pa.table(names)
-    good = [v.encode() for v in names[column]]
-    good[1] = b"ok \xff"
-    fixed = pa.array(good, pa.binary()).view(pa.string())  # Arrow does not check UTF-8 here
-    pq.write_table(table.set_column(table.schema.get_field_index(column), column, fixed), path)
-    return path
-
-
 @pytest.mark.parametrize("kind", ["contract", "phoenix"])
 def test_one_undecodable_parquet_cell_quarantines_its_row_only(tmp_path, kind):
     if kind == "contract":
@@ -356,7 +347,7 @@ def test_one_undecodable_parquet_cell_quarantines_its_row_only(tmp_path, kind):
             "attributes.output.value": ["one", "two", "three"],
         }
         column = "attributes.output.value"
-    path = _utf8_broken_parquet(tmp_path / "spans.parquet", column, cols)
+    path = utf8_broken_parquet(tmp_path / "spans.parquet", column, cols)
     r = _quarantine(path)
     assert list(r.frame[S.RECORD_ID]) == ["a", "c"]
     (entry,) = r.quarantine.to_dict("records")
@@ -376,16 +367,10 @@ def test_a_lone_surrogate_key_is_one_bad_contract_record(tmp_path):
 def test_invalid_utf8_in_a_later_row_group_costs_its_row_only(tmp_path):
     """DuckDB's error for a bad cell past the first batch arrives through the Arrow stream as an
     OSError; it must still send the file to the careful read, not end the file there."""
-    from workbench.datasets import demo_logs
-
-    frame = demo_logs(n=40, days=1, seed=2)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    raw = [s.encode() for s in frame["output"].fillna("")]
-    raw[26] = raw[26][:5] + b"\xff\xfe" + raw[26][5:]
-    i = table.schema.get_field_index("output")
-    table = table.set_column(i, "output", pa.array(raw, pa.binary()).view(pa.string()))
-    path = tmp_path / "late.parquet"
-    pq.write_table(table, path, row_group_size=10)
+    names = contract_columns(40)
+    path = utf8_broken_parquet(
+        tmp_path / "late.parquet", "output", names, row=26, row_group_size=10
+    )
     r = load(path, errors="quarantine")
     assert len(r.frame) == 39
     assert r.quarantine[["row", "field"]].values.tolist() == [[27, "output"]]
