@@ -93,3 +93,24 @@ def test_cube_is_small_and_shared(small_frame):
     # 10 days x 2 apps x 2 models x 2 versions x 1 variant, whatever the number of rows
     assert ds.cube.size <= 10 * 2 * 2 * 2
     assert ds.cube.records.sum() == len(small_frame)
+
+
+def test_memory_counts_records_index_and_cube(small_frame):
+    """Server memory per source: the parts add up and the records part is the frame's size."""
+    ds = Dataset.from_frame(small_frame, label="t", validate=False)
+    m = ds.memory()
+    assert m["records"] == int(ds.frame.memory_usage(deep=True, index=True).sum())
+    assert m["index"] >= ds.day_code.nbytes + ds.latency.nbytes + ds.pattern_code.nbytes
+    assert 0 < m["cube"] < m["index"]
+    assert m["total"] == m["records"] + m["index"] + m["cube"]
+    assert "in memory (records" in ds.describe_memory()
+
+
+def test_build_time_recorded_by_the_cache(small_frame):
+    from workbench.app._dataset import clear_cache, get_dataset
+
+    clear_cache()
+    ds = get_dataset(("mem",), lambda: Dataset.from_frame(small_frame, label="t", validate=False))
+    assert ds.build_seconds is not None and ds.build_seconds > 0
+    assert "loaded and indexed in" in ds.describe_memory()
+    clear_cache()

@@ -117,7 +117,9 @@ def make_server(
         policy = find_policy(settings.data_dir, settings.config_dir)
         ds = open_source(logs, demo_n=demo_n, demo_seed=demo_seed, policy=policy)
         print(
-            f"loaded {ds.label}: {ds.n:,} records in {time.perf_counter() - t0:.1f} s", flush=True
+            f"loaded {ds.label}: {ds.n:,} records in {time.perf_counter() - t0:.1f} s; "
+            f"{ds.describe_memory()}",
+            flush=True,
         )
     except Exception as exc:  # the page shows the error; the Data page can load something else
         print(f"warning: could not load {logs or 'demo logs'}: {exc}", file=sys.stderr, flush=True)

@@ -177,7 +177,8 @@ def page(session: Any):
             pn.pane.Markdown(
                 f"### Current source: {md(ds.label)}\n\n"
                 f"**Detected format:** {md(ds.format or 'unknown')} · **records:** {ds.n:,} · "
-                f"**days:** {len(ds.days)} · **validators:** {md_list(ds.rule_names) or 'none'}",
+                f"**days:** {len(ds.days)} · **validators:** {md_list(ds.rule_names) or 'none'}"
+                f"\n\n**Server memory:** {md(ds.describe_memory())}",
                 css_classes=["wb-data-current"],
             ),
         ]

@@ -20,7 +20,9 @@ two sessions on the same file share one copy while each keeps its own filters.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ FILTER_COLUMNS: tuple[str, ...] = (S.APP, S.MODEL, S.PROMPT_VERSION, S.VARIANT)
 MISSING_LEVEL = "(none)"
 POLICY_RULE = "policy"  # rule__policy: the policy's combined per-row decision
 #: Log-spaced latency buckets (ms) used for per-day quantiles without sorting on every filter.
+_log = logging.getLogger("workbench.app")
 LATENCY_EDGES = np.concatenate([[0.0], np.geomspace(1.0, 600_000.0, 240)])
 
 
@@ -75,10 +78,62 @@ class Dataset:
     pattern_policy_pass: np.ndarray | None = None  # (P,) bool
     pattern_error: np.ndarray | None = None  # (P,) bool
     cube: Cube | None = None
+    #: seconds spent loading and indexing the source (set by :func:`get_dataset`)
+    build_seconds: float | None = None
 
     @property
     def n(self) -> int:
         return len(self.frame)
+
+    def memory(self) -> dict[str, int]:
+        """Bytes this source holds in the server: its records, the row index and the cube.
+
+        >>> ds = Dataset.from_frame(S.conform(pd.DataFrame({S.RECORD_ID: ["a"],
+        ...     S.TIMESTAMP: pd.to_datetime(["2026-01-01"], utc=True)})), label="x")
+        >>> sorted(ds.memory()), ds.memory()["records"] > 0
+        (['cube', 'index', 'records', 'total'], True)
+        """
+        records = int(self.frame.memory_usage(deep=True, index=True).sum())
+        index = sum(
+            a.nbytes
+            for a in (
+                *self.codes.values(),
+                self.day_code,
+                self.rule_pass,
+                self.rule_ran,
+                self.latency,
+                self.latency_bucket,
+                self.cost,
+                self.tokens,
+                self.status_error,
+                self.policy_pass,
+                self.topic_code,
+                self.pattern_code,
+            )
+            if isinstance(a, np.ndarray)
+        )
+        cube = 0
+        if self.cube is not None:
+            cube = sum(
+                getattr(self.cube, f).nbytes
+                for f in self.cube.__dataclass_fields__
+                if isinstance(getattr(self.cube, f), np.ndarray)
+            ) + sum(a.nbytes for a in self.cube.dims.values())
+        return {"records": records, "index": index, "cube": cube, "total": records + index + cube}
+
+    def describe_memory(self) -> str:
+        """One line for people: what the source holds in memory and how long it took to build."""
+        m = self.memory()
+        built = (
+            ""
+            if self.build_seconds is None
+            else f"; loaded and indexed in {self.build_seconds:.1f} s"
+        )
+        return (
+            f"{_mb(m['total'])} in memory (records {_mb(m['records'])}, row index "
+            f"{_mb(m['index'])}, cube {_mb(m['cube'])} in {self.cube.size if self.cube else 0:,} "
+            f"cells){built}"
+        )
 
     @classmethod
     def from_frame(
@@ -262,6 +317,10 @@ class Cube:
         )
 
 
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB" if n < 2**30 else f"{n / 2**30:,.2f} GB"
+
+
 def _pairs(
     a: np.ndarray, na: int, b: np.ndarray, nb: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -353,7 +412,10 @@ def get_dataset(key: Any, build: Callable[[], Dataset]) -> Dataset:
         with _CACHE_LOCK:
             if key in _CACHE:
                 return _CACHE[key]
+        started = time.perf_counter()
         ds = build()
+        ds.build_seconds = time.perf_counter() - started
+        _log.info("source %s: %s records, %s", ds.label, f"{ds.n:,}", ds.describe_memory())
         with _CACHE_LOCK:
             _CACHE[key] = ds
             while len(_CACHE) > CACHE_SIZE:
