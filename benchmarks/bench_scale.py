@@ -278,6 +278,16 @@ def run_dask(path: Path, rows: int, args) -> dict:
             split_row_groups=1,  # one 250k-row group a partition: bounded worker memory
         )
         report, t_val = _timed(lambda: engine.validate(everything, POLICY), args.repeat)
+        chart_frame = engine.load(
+            glob, engine="dask", columns=[S.LATENCY_MS, S.FINISH_REASON], split_row_groups=1
+        )
+        charts, t_charts = _timed(
+            lambda: [
+                engine.chart_over_time(chart_frame, S.LATENCY_MS, "individuals", "1D", "7D"),
+                engine.chart_over_time(chart_frame, S.LATENCY_MS, "ewma", "1D", "7D"),
+            ],
+            args.repeat,
+        )
         res.update(
             n_ref=n_ref,
             n_cur=n_cur,
@@ -286,6 +296,9 @@ def run_dask(path: Path, rows: int, args) -> dict:
             t_val=t_val,
             n_val=report.meta["rows"],
             drifted_days=int(over.windows()["drifted"].sum()),
+            false_alarms=_false_alarms(over.frame),
+            t_charts=t_charts,
+            chart_signals=[sorted({str(t.date()) for t in c.signals["time"]}) for c in charts],
             first_drift=over.first_drift(),
             summary=report.summary,
             ks_bound=max(
@@ -296,6 +309,16 @@ def run_dask(path: Path, rows: int, args) -> dict:
     res["peaks"] = dict(peaks.peaks)
     res["restarted"] = len(peaks.pids_seen) > args.workers
     return res
+
+
+def _false_alarms(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tests that called drift on a stable day (before the planted shift)."""
+    start = pd.to_datetime(frame["window_start"], utc=True)
+    hit = frame["drifted"].fillna(False).astype(bool) & (
+        start < START + pd.Timedelta(days=DRIFT_DAY)
+    )
+    cols = ["window_start", "column", "test", "statistic", "adjusted_p_value", "note"]
+    return frame.loc[hit, [c for c in cols if c in frame.columns]]
 
 
 def run_pandas(path: Path, n: int) -> dict:
@@ -361,7 +384,20 @@ def main() -> None:
         f"validation (latency, token budget, cost, length, truncation, pii): {d['n_val']:,} rows in "
         f"{d['t_val']:.1f} s = {d['n_val'] / d['t_val']:,.0f} rows/s"
     )
+    fa = d["false_alarms"]
+    print(
+        f"stable days {REF_DAYS}-{DRIFT_DAY - 1} called drifted: "
+        f"{fa['window_start'].nunique() if len(fa) else 0} (tests: {len(fa)})"
+    )
+    if len(fa):
+        print(fa.to_string(index=False, max_colwidth=60))
     print(d["summary"][["validator", "n_run", "n_failed", "pass_rate"]].to_string(index=False))
+    print(
+        f"control charts (individuals + EWMA of daily mean latency, 7-day reference): "
+        f"{args.rows:,} rows x 2 in {d['t_charts']:.1f} s = "
+        f"{2 * args.rows / d['t_charts']:,.0f} rows/s; signals on days "
+        f"{d['chart_signals'][0][:3]}... / {d['chart_signals'][1][:3]}..."
+    )
     for pid, peak in sorted(d["peaks"].items()):
         print(f"worker pid {pid}: peak RSS {peak / 2**30:.2f} GiB")
     print(

@@ -157,6 +157,7 @@ def test_text_columns_are_reported_not_run(sync):
         "workbench.engine._client",
         "workbench.engine._drift",
         "workbench.engine._control",
+        "workbench.engine._windows",
         "workbench.engine._validate",
         "workbench.engine._load",
         pytest.param("workbench.engine._cluster", marks=pytest.mark.slow),  # fits a topic model
@@ -267,3 +268,28 @@ def test_load_quarantine_invalid_utf8_costs_its_row(tmp_path, sync):
     pd.testing.assert_frame_equal(got.quarantine, one.quarantine)
     assert got.quarantine["row"].tolist() == [8]
     pd.testing.assert_frame_equal(got.frame.compute().reset_index(drop=True), one.frame)
+
+
+def test_window_counts_skip_missing_times_and_count_missing_values():
+    """Per-window counts on integer keys equal a pandas groupby on the Timestamps."""
+    import numpy as np
+    import pandas as pd
+
+    import workbench.schema as S
+    from workbench.engine import window_counts
+
+    rng = np.random.default_rng(5)
+    n = 2_000
+    ts = pd.Series(
+        pd.Timestamp("2026-01-01", tz="UTC")
+        + pd.to_timedelta(rng.integers(0, 10 * 86_400, n), unit="s")
+    )
+    ts[rng.random(n) < 0.05] = pd.NaT
+    lat = pd.Series(rng.lognormal(5, 1, n)).astype("Float64")
+    lat[rng.random(n) < 0.1] = pd.NA
+    frame = pd.DataFrame({S.TIMESTAMP: ts, S.LATENCY_MS: lat})
+    got = window_counts(frame, S.LATENCY_MS, "individuals", "1D")
+    g = frame.dropna(subset=[S.TIMESTAMP]).groupby(frame[S.TIMESTAMP].dt.floor("D"))[S.LATENCY_MS]
+    assert got["count"].tolist() == g.count().tolist()
+    np.testing.assert_allclose(got["total"].to_numpy(), g.sum().to_numpy(dtype=float), rtol=1e-12)
+    assert list(got.index) == list(g.count().index)

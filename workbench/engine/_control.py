@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import workbench.schema as S
 from workbench.engine._client import is_dask
+from workbench.engine._windows import NAT, key_times, window_keys
 from workbench.errors import BadInputError, ConfigError
 
 DASK_CHARTS = ("p", "u", "individuals", "ewma", "cusum")
@@ -25,12 +27,21 @@ DASK_CHARTS = ("p", "u", "individuals", "ewma", "cusum")
 def _window_part(part: pd.DataFrame, column: str, chart: str, freq: str) -> pd.DataFrame:
     from workbench.drift.control._over_time import chart_values
 
-    keys = pd.to_datetime(part[S.TIMESTAMP], utc=True).dt.floor(freq)
-    g = chart_values(part[column], column, chart).groupby(keys.to_numpy())
-    out = pd.DataFrame({"count": g.count().astype("int64"), "total": g.sum().astype("float64")})
-    out.index = pd.DatetimeIndex(out.index).tz_convert("UTC") if len(out) else out.index
-    out.index.name = "window"
-    return out.reset_index().astype({"window": S.TIMESTAMP_DTYPE})
+    keys = window_keys(part[S.TIMESTAMP], freq)
+    values = chart_values(part[column], column, chart).to_numpy(dtype=float, na_value=np.nan)
+    timed = keys != NAT
+    windows, inverse = np.unique(keys[timed], return_inverse=True)
+    values = values[timed]
+    has = ~np.isnan(values)
+    count = np.bincount(inverse, weights=has, minlength=len(windows))
+    total = np.bincount(inverse, weights=np.where(has, values, 0.0), minlength=len(windows))
+    return pd.DataFrame(
+        {
+            "window": pd.Series(key_times(windows)).astype(S.TIMESTAMP_DTYPE),
+            "count": count.astype("int64"),
+            "total": total.astype("float64"),
+        }
+    )
 
 
 def window_counts(

@@ -37,6 +37,7 @@ import pandas as pd
 
 import workbench.schema as S
 from workbench.engine._client import is_dask
+from workbench.engine._windows import window_keys
 from workbench.errors import BadInputError, ConfigError, NotFittedError
 
 MAX_POINTS = 20_000
@@ -147,8 +148,7 @@ def _part_windows(
     if freq is None:
         return {None: _summarise(part, spec, max_points)}
     ts = pd.to_datetime(part[S.TIMESTAMP], utc=True)
-    # integer window keys: grouping tz-aware Timestamps as objects is slow
-    keys = ts.dt.floor(freq).dt.tz_localize(None).to_numpy(dtype="datetime64[us]").view(np.int64)
+    keys = window_keys(ts, freq)
     if len(keys) and np.all(keys[1:] >= keys[:-1]):  # time-sorted: windows are slices
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
         groups = [(keys[a], slice(a, b)) for a, b in zip(starts, np.r_[starts[1:], len(keys)])]
