@@ -165,6 +165,7 @@ def test_compare_tidy_report_with_correction():
         "note",
         "n_reference",
         "n_current",
+        "effect",
     ]
     assert set(f["column"]) == {"latency_ms", "model", "rule__ok"}  # record_id is an identifier
     assert set(rep.drifted_columns()) == {"latency_ms", "model", "rule__ok"}

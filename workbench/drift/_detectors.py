@@ -27,10 +27,12 @@ from typing import Any, Self
 
 import numpy as np
 
-from workbench.drift import _registry
+from workbench.drift import _effect, _registry
 from workbench.drift._summary import CategoricalSummary, NumericSummary
 from workbench.errors import NotFittedError
 
+#: a row's effect floor, used by the report's decision and not one of its columns
+MIN_EFFECT_KEY = "_min_effect"
 ROW_KEYS = (
     "test",
     "statistic",
@@ -42,6 +44,7 @@ ROW_KEYS = (
     "note",
     "n_reference",
     "n_current",
+    "effect",
 )
 NUMERIC_TESTS = ("ks", "psi", "wasserstein", "jensen_shannon")
 CATEGORICAL_TESTS = ("chi2", "psi_categorical", "jensen_shannon_categorical")
@@ -64,7 +67,10 @@ def _row(
     drifted: bool | None = None,
     note: str = "",
     min_distance_n: int = 0,
+    effect: float = float("nan"),
+    min_effect: float = 0.0,
 ) -> dict[str, Any]:
+    """One test's row; ``min_effect`` is the floor :func:`_report._finish` applies to ``effect``."""
     status = "ok" if drifted is not None else "not_run"
     if status == "ok" and decision == "distance" and min(n_ref, n_cur) < min_distance_n:
         status, drifted = "not_judged", None
@@ -84,6 +90,8 @@ def _row(
         "note": note,
         "n_reference": int(n_ref),
         "n_current": int(n_cur),
+        "effect": float(effect),
+        MIN_EFFECT_KEY: float(min_effect),
     }
 
 
@@ -138,9 +146,18 @@ class _DriftDetector:
         return (self.thresholds or {}).get(test, _registry.get(test).threshold)
 
     def _rows(
-        self, n_ref: int, n_cur: int, why: str | None, note: str, statistic: Statistic
+        self,
+        n_ref: int,
+        n_cur: int,
+        why: str | None,
+        note: str,
+        statistic: Statistic,
+        dof: int | None = None,
     ) -> list[dict[str, Any]]:
-        """One row per configured test: not run (``why``), or judged on ``statistic``."""
+        """One row per configured test: not run (``why``), or judged on ``statistic``.
+
+        ``dof``: the chi-square degrees of freedom, for its effect size.
+        """
         rows = []
         for test in self.tests:
             spec = _registry.get(test)
@@ -159,6 +176,8 @@ class _DriftDetector:
                     drifted=spec.drifted(stat, p, thr),
                     note=note,
                     min_distance_n=self.min_distance_n,
+                    effect=_effect.effect(test, stat, n_ref, n_cur, dof),
+                    min_effect=self.min_effect,
                 )
             )
         return rows
@@ -202,6 +221,7 @@ class NumericDriftDetector(_DriftDetector):
         max_points: int | None = None,
         min_samples: int = MIN_SAMPLES,
         min_distance_n: int = MIN_DISTANCE_N,
+        min_effect: float = _effect.MIN_EFFECT,
     ) -> None:
         self.tests = tests
         self.bins = bins
@@ -209,6 +229,7 @@ class NumericDriftDetector(_DriftDetector):
         self.max_points = max_points
         self.min_samples = min_samples
         self.min_distance_n = min_distance_n
+        self.min_effect = min_effect
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, reference: Any) -> NumericDriftDetector:
@@ -344,6 +365,10 @@ class NumericDriftDetector(_DriftDetector):
             p_value=p,
             drifted=p < 0.05,
             note=note,
+            effect=_effect.chi2_effect(
+                stat, ref.n_total, cur.n_total, int((np.add(a, b) > 0).sum()) - 1
+            ),
+            min_effect=self.min_effect,
         )
 
     def distribution(
@@ -382,11 +407,13 @@ class CategoricalDriftDetector(_DriftDetector):
         thresholds: dict[str, float] | None = None,
         min_samples: int = MIN_SAMPLES,
         min_distance_n: int = MIN_DISTANCE_N,
+        min_effect: float = _effect.MIN_EFFECT,
     ) -> None:
         self.tests = tests
         self.thresholds = thresholds
         self.min_samples = min_samples
         self.min_distance_n = min_distance_n
+        self.min_effect = min_effect
 
     def fit(self, reference: Any) -> CategoricalDriftDetector:
         return self.fit_summary(CategoricalSummary.from_values(reference))
@@ -444,7 +471,8 @@ class CategoricalDriftDetector(_DriftDetector):
                 return js_from_counts(r, c), float("nan")
             return spec.func(np.repeat(keys, r), np.repeat(keys, c))
 
-        rows = self._rows(n_ref, n_cur, why, note, statistic)
+        dof = int(((r + c) > 0).sum()) - 1
+        rows = self._rows(n_ref, n_cur, why, note, statistic, dof=dof)
         if ref.n_missing or current.n_missing:
             stat, p = chi2_from_counts(
                 np.array([n_ref, ref.n_missing]), np.array([n_cur, current.n_missing])
@@ -461,6 +489,10 @@ class CategoricalDriftDetector(_DriftDetector):
                         p_value=p,
                         drifted=p < 0.05,
                         note=f"missing: reference {ref.n_missing}, current {current.n_missing}",
+                        effect=_effect.chi2_effect(
+                            stat, n_ref + ref.n_missing, n_cur + current.n_missing, 1
+                        ),
+                        min_effect=self.min_effect,
                     )
                 )
         return rows

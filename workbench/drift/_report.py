@@ -29,7 +29,7 @@ import pandas as pd
 
 import workbench.schema as S
 from workbench._results import Result
-from workbench.drift._detectors import ROW_KEYS
+from workbench.drift._detectors import MIN_EFFECT_KEY, ROW_KEYS
 from workbench.errors import ConfigError, NotFittedError
 
 Correction = Literal["holm", "fdr_bh", "none"]
@@ -378,7 +378,30 @@ def _finish(rows: list[dict[str, Any]], correction: str) -> pd.DataFrame:
         adjust_p_values(frame["p_value"].to_numpy(float), correction) if len(frame) else []
     )
     is_p = (frame["decision"] == "p_value") & frame["status"].eq("ok")
-    frame.loc[is_p, "drifted"] = frame.loc[is_p, "adjusted_p_value"] < frame.loc[is_p, "threshold"]
+    significant = is_p & (frame["adjusted_p_value"] < frame["threshold"])
+    frame.loc[is_p, "drifted"] = significant[is_p]
+    if MIN_EFFECT_KEY in frame.columns:
+        small = significant & (frame["effect"] < frame[MIN_EFFECT_KEY])
+        if small.any():  # significant but negligible: see workbench.drift._effect
+            frame.loc[small, "drifted"] = False
+            frame.loc[small, "note"] = [
+                "; ".join(
+                    filter(
+                        None,
+                        [
+                            note,
+                            f"significant (adjusted p {p:.2g}) but the effect {e:.2g} is below "
+                            f"the floor {m:g}: not called drift",
+                        ],
+                    )
+                )
+                for note, p, e, m in zip(
+                    frame.loc[small, "note"],
+                    frame.loc[small, "adjusted_p_value"],
+                    frame.loc[small, "effect"],
+                    frame.loc[small, MIN_EFFECT_KEY],
+                )
+            ]
     frame["drifted"] = frame["drifted"].astype("boolean")
     return frame[list(COLUMNS)]
 
