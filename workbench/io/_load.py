@@ -496,8 +496,9 @@ def _conform(frame: pd.DataFrame) -> pd.DataFrame:
     """``S.conform`` without its copy when the columns already carry their contract dtypes."""
     if any(c in frame.columns and frame[c].dtype != dt for c, dt in S.DTYPES.items()):
         return S.conform(frame)
+    nothing = np.zeros(len(frame), dtype=np.intp)  # one missing value, repeated: no Python list
     missing = {
-        col.name: pd.array([None] * len(frame), dtype=col.dtype)
+        col.name: pd.array([None], dtype=col.dtype).take(nothing)
         for col in S.COLUMNS
         if col.name not in frame.columns
     }
