@@ -1,16 +1,21 @@
 """Two-sample Kolmogorov-Smirnov test, computed from sorted samples.
 
-The statistic is ``D = max_x |F_ref(x) - F_cur(x)|`` over both empirical CDFs. It is computed by
-merging the two sorted samples (a stable sort of two sorted runs is linear), so a reference sorted
-once at ``fit`` is reused for every window. The p-value matches :func:`scipy.stats.ks_2samp`
-(``method="auto"``): exact when both samples have at most 10,000 values (delegated to scipy, whose
-exact path needs the raw samples), otherwise the asymptotic Kolmogorov distribution
-``kstwo.sf(D, round(n1 * n2 / (n1 + n2)))``.
+The statistic is ``D = max_x |F_ref(x) - F_cur(x)|`` over both empirical CDFs. Unweighted, it
+is found without merging the two samples: one binary search into the sorted reference per
+block of 256 current values bounds ``D`` on every block, and only the blocks that can hold
+the maximum are searched value by value (the same integer supremum as a full merge). So a
+reference sorted once at ``fit`` serves every window, and a window costs its own sort.
 
-One deliberate shortcut: scipy's finite-n ``kstwo.sf`` takes a quarter of a second per call for
-large samples in the far tail. When the limiting Kolmogorov distribution (``kstwobign``) already
-puts the p-value below ``TAIL_P = 1e-10``, that limiting value is returned (within 1% of
-scipy's, and far below any significance level). ``exact_tail=True`` always uses scipy's value.
+The p-value matches :func:`scipy.stats.ks_2samp` (``method="auto"``): exact when both samples
+have at most 10,000 values (delegated to scipy, whose exact path needs the raw samples),
+otherwise the asymptotic ``kstwo.sf(D, N)`` with ``N = round(n1 * n2 / (n1 + n2))``. For
+``140 < N <= 10**6`` and ``N D**2 >= 2.2`` scipy evaluates that as twice the exact one-sided
+Smirnov sum with a loop over all ``N`` terms (up to 2 s a call); there the same sum is
+evaluated here by the trapezoid rule over at most 8,000 of its terms, which agrees with scipy
+to a relative error below ``1e-8`` (measured maximum ``6e-10`` over ``N`` from 141 to 10**6
+and p-values from 0.5 down to 1e-300: ``tests/drift/test_drift_ks_pvalues.py``). Everywhere
+else scipy's own function is called, so the value is scipy's. ``exact_tail=True`` calls scipy
+in every case.
 
 Samples may carry integer weights (counts of a value), which is how a compacted or merged
 summary is represented; weighted samples always use the asymptotic p-value.
@@ -35,6 +40,7 @@ _BLOCK = 256  # current values per block of the KS search
 _REFINE = 1 << 16  # values searched per refinement step
 # scipy's kstwo.sf sums the exact Smirnov series term by term for N in this range
 _SMIRNOV_MIN_N, _SMIRNOV_MAX_N = 140, 1_000_000
+_SMIRNOV_POINTS = 8_000  # terms of the Smirnov sum evaluated at most
 
 
 def ks_statistic_sorted(
@@ -185,19 +191,23 @@ def _smirnov_sf(n: int, x: float) -> float:
                 + (j - 1.0) * (np.log(t + j) - log_n)
             )
 
-    if jmax < 50_000:
-        lt = log_term(np.arange(jmax + 1))
+    if jmax < _SMIRNOV_POINTS:
+        lt, step = log_term(np.arange(jmax + 1)), 1
     else:
         grid = np.unique(np.linspace(0, jmax, 4097).astype(np.int64))
         g = log_term(grid)
-        above = np.flatnonzero(g > g.max() - 60.0)
+        above = np.flatnonzero(g > g.max() - 45.0)
         lo = grid[max(above[0] - 1, 0)]
         hi = grid[min(above[-1] + 1, len(grid) - 1)]
-        lt = log_term(np.arange(lo, hi + 1))
+        # the terms are smooth in j and negligible at both ends of the bracket, where the
+        # trapezoid rule with a step of `step` terms is exponentially accurate (measured
+        # against the full sum: relative difference below 1e-10)
+        step = max(1, int(hi - lo) // _SMIRNOV_POINTS)
+        lt = log_term(np.arange(lo, hi + 1, step))
     top = lt.max()
     if not np.isfinite(top):
         return 0.0
-    return float(x * np.exp(top) * np.exp(lt - top).sum())
+    return float(x * np.exp(top) * np.exp(lt - top).sum() * step)
 
 
 def ks_2samp(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:

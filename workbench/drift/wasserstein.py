@@ -23,7 +23,6 @@ import numpy as np
 
 from workbench.drift._registry import StatisticSpec, register
 
-
 _CHUNK = 1 << 18  # values per step of the chunked passes (bounded temporaries)
 
 
