@@ -84,7 +84,7 @@ def _wasserstein_unweighted(ref: np.ndarray, cur: np.ndarray) -> float:
         qi += s
         np.minimum(qi, n1 - 1, out=qi)  # only a zero-width tie can point past the end
         d = np.subtract(ref[qi], cur[qj], out=buf[: len(b)])
-        total += float(np.dot(np.abs(d, out=d), width))
+        total += float(np.multiply(np.abs(d, out=d), width, out=d).sum())
     return total / (float(n1) * q)
 
 
