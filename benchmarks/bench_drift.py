@@ -25,7 +25,7 @@ Also (``--windows``): 30 daily windows of 1M rows each against one fitted refere
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_drift.py [--rows 1000000 5000000]
 [--repeats 3] [--windows 0]``. Prints wall and CPU times (``time.process_time`` of the child,
 medians over repeats), peak extra memory (RSS above the process's size once the frames exist,
-sampled every 5 ms; for ``compute`` it includes the fitted profile, which holds the sorted
+sampled every 5 ms, from after the untimed warm-up; for ``compute`` it includes the fitted profile, which holds the sorted
 reference) as a multiple of the size of the two input frames, the 1M -> 5M cost ratio of each
 method, and the columns found drifted against the 5 shifted ones. Each child first runs its
 method once on 5,000 rows (untimed) so that imports are not measured. The machine may be
@@ -192,8 +192,14 @@ def _child(method: str, rows: int, repeats: int) -> dict:
 
     ref, cur = frames(rows)
     input_bytes = int(ref.memory_usage(deep=True).sum() + cur.memory_usage(deep=True).sum())
+    fns = {"compare": run_compare, "numpy": run_numpy, "scipy": run_scipy_loop}
+    small_ref, small_cur = ref.head(5000), cur.head(5000)
+    if method == "profile":  # warm-up: imports are not what is measured
+        run_profile_compute(fit_profile(small_ref), small_cur)
+    else:
+        fns[method](small_ref, small_cur)
     proc = psutil.Process()
-    base = proc.memory_info().rss
+    base = proc.memory_info().rss  # frames built and modules imported
     peak = [base]
     stop = threading.Event()
 
@@ -204,12 +210,6 @@ def _child(method: str, rows: int, repeats: int) -> dict:
 
     t = threading.Thread(target=sample, daemon=True)
     t.start()
-    fns = {"compare": run_compare, "numpy": run_numpy, "scipy": run_scipy_loop}
-    small_ref, small_cur = ref.head(5000), cur.head(5000)
-    if method == "profile":  # warm-up: imports are not what is measured
-        run_profile_compute(fit_profile(small_ref), small_cur)
-    else:
-        fns[method](small_ref, small_cur)
     times, cpu, c_times, c_cpu, drifted = [], [], [], [], set()
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()

@@ -28,12 +28,12 @@ def test_asymptotic_pvalue_matches_scipy(n1, n2, d, p):
     assert ks_pvalue_asymptotic(d, n1, n2) == pytest.approx(p, rel=REL, abs=1e-320)
 
 
-@pytest.mark.parametrize("n_big", [141, 1_000, 30_000])
-@pytest.mark.parametrize("z", [1.49, 2.5, 6.0, 14.0])
+@pytest.mark.parametrize(
+    ("n_big", "z"),
+    [(n, z) for n in (141, 1_000, 30_000) for z in (1.49, 2.5, 6.0, 14.0) if z < np.sqrt(n)],
+)
 def test_asymptotic_pvalue_matches_live_scipy(n_big, z):
     d = z / np.sqrt(n_big)
-    if d >= 1:
-        pytest.skip("D >= 1")
     want = st.kstwo.sf(d, n_big)
     assert ks_pvalue_asymptotic(d, 2 * n_big, 2 * n_big) == pytest.approx(want, rel=REL)
 

@@ -42,7 +42,7 @@ COLUMNS = ("column", "kind", *ROW_KEYS[:3], "adjusted_p_value", *ROW_KEYS[3:])
 _THREADS = min(4, os.cpu_count() or 1)
 # numpy's sorts and searches release the GIL, so columns run on threads; below this many rows
 # a column's work is too short to pay for the thread hand-offs (measured on 2 cores)
-_THREAD_MIN_ROWS = 50_000
+_THREAD_MIN_ROWS = 100_000
 _TABULAR = ("numeric", "categorical")
 _SKIP = {
     S.RECORD_ID,

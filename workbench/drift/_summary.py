@@ -88,7 +88,8 @@ class NumericSummary:
         if finite_mask.all():
             finite, n_nan, n_pos, n_neg = np.sort(x), 0, 0, 0
         else:
-            finite = np.sort(x[finite_mask])
+            finite = x[finite_mask]  # a copy already: sorted in place
+            finite.sort()
             n_nan = int(np.isnan(x).sum())
             n_pos = int(np.isposinf(x).sum())
             n_neg = int(np.isneginf(x).sum())
