@@ -7,6 +7,12 @@ of tests in the report (Holm or Benjamini-Hochberg, as statsmodels' ``multiplete
 drift when its *adjusted* p-value is below its threshold, a distance when it is above its
 threshold.
 
+Numeric and categorical columns run on threads (numpy's sorts and searches release the GIL)
+when a frame has at least ``_THREAD_MIN_ROWS`` rows; below that the hand-offs cost more than
+they save. :func:`compare` fits each such column's detector inside the job that computes it
+and drops the fitted state right after, so only the columns in flight hold a sorted reference;
+a fitted profile keeps them all and its ``compute`` sorts only the current window.
+
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(0)
 >>> ref = pd.DataFrame({"x": rng.normal(size=500), "c": rng.choice(list("ab"), 500)})
