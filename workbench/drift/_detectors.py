@@ -2,7 +2,10 @@
 
 A detector summarises the reference column once (:mod:`workbench.drift._summary`): the sorted
 sample for KS and Wasserstein, quantile bin edges and counts for PSI and Jensen-Shannon, a
-category table for chi-square. Each ``compute`` makes one pass over the current window. The
+category table for chi-square. Each ``compute`` sorts the current window once and every
+numeric statistic works from that sort: KS by block-bounded binary searches into the sorted
+reference, Wasserstein from the two quantile functions, PSI and Jensen-Shannon by one binary
+search per bin edge (no merge with the reference, no copy of the window beyond its sort). The
 fitted state is saveable (``to_dict``/``from_dict``) and can be rebuilt from merged summaries
 (:meth:`NumericDriftDetector.fit_summary`), which is how partitions of a large reference combine.
 

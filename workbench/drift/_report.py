@@ -7,6 +7,12 @@ of tests in the report (Holm or Benjamini-Hochberg, as statsmodels' ``multiplete
 drift when its *adjusted* p-value is below its threshold, a distance when it is above its
 threshold.
 
+Numeric and categorical columns run on threads (numpy's sorts and searches release the GIL)
+when a frame has at least ``_THREAD_MIN_ROWS`` rows; below that the hand-offs cost more than
+they save. :func:`compare` fits each such column's detector inside the job that computes it
+and drops the fitted state right after, so only the columns in flight hold a sorted reference;
+a fitted profile keeps them all and its ``compute`` sorts only the current window.
+
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(0)
 >>> ref = pd.DataFrame({"x": rng.normal(size=500), "c": rng.choice(list("ab"), 500)})
@@ -18,8 +24,10 @@ threshold.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -38,6 +46,10 @@ CORRECTIONS = ("holm", "fdr_bh", "none")
 COLUMNS = ("column", "kind", *ROW_KEYS[:3], "adjusted_p_value", *ROW_KEYS[3:])
 # never compared by default: identifiers, time, ground truth and JSON blobs
 _THREADS = min(4, os.cpu_count() or 1)
+# numpy's sorts and searches release the GIL, so columns run on threads; below this many rows
+# a column's work is too short to pay for the thread hand-offs (measured on 2 cores)
+_THREAD_MIN_ROWS = 100_000
+_TABULAR = ("numeric", "categorical")
 _SKIP = {
     S.RECORD_ID,
     S.TRACE_ID,
@@ -219,6 +231,17 @@ class ReferenceProfile:
         self.correction = correction
 
     def fit(self, reference: pd.DataFrame) -> ReferenceProfile:
+        """Fit a detector per compared column (numeric and categorical ones on threads)."""
+        self._plan(reference)
+        tabular = [c for c in self.detectors_ if self.kinds_[c] in _TABULAR]
+        _map(lambda c: self.detectors_[c].fit(reference[c]), tabular, len(reference))
+        for c, det in self.detectors_.items():
+            if c not in tabular:
+                det.fit(reference[c])
+        return self
+
+    def _plan(self, reference: pd.DataFrame) -> None:
+        """Kinds, unfitted detectors and missing columns of a reference frame."""
         if self.correction not in CORRECTIONS:
             raise ConfigError(
                 f"unknown correction {self.correction!r}", key="correction", allowed=CORRECTIONS
@@ -236,9 +259,8 @@ class ReferenceProfile:
             if kind is None:
                 continue
             self.kinds_[c] = kind
-            self.detectors_[c] = _detector(kind, self.options or {}, c in asked).fit(reference[c])
+            self.detectors_[c] = _detector(kind, self.options or {}, c in asked)
         self.n_reference_ = len(reference)
-        return self
 
     def compute(
         self,
@@ -247,11 +269,22 @@ class ReferenceProfile:
         title: str = "drift report",
     ) -> DriftReport:
         """Every column's tests against the reference, corrected for multiple testing."""
-        from workbench.drift._summary import CategoricalSummary, NumericSummary
-
         if not hasattr(self, "detectors_"):
             raise NotFittedError("call fit(reference) before compute(current)")
-        correction = correction or self.correction
+        return self._compute(current, correction or self.correction, title)
+
+    def _compute(
+        self,
+        current: pd.DataFrame,
+        correction: str,
+        title: str,
+        reference: pd.DataFrame | None = None,
+    ) -> DriftReport:
+        """The report; with ``reference``, each numeric or categorical detector is fitted on
+        its column just before it computes and its fitted state dropped right after (what
+        :func:`compare` does, so only the columns in flight hold a sorted reference)."""
+        from workbench.drift._summary import CategoricalSummary, NumericSummary
+
         rows: list[dict[str, Any]] = []
         dists: dict[str, Any] = {}
         for c in self.missing_:
@@ -259,27 +292,24 @@ class ReferenceProfile:
                 missing_row(c, None, 0, len(current) if c in current.columns else 0, "reference")
             )
 
-        def tabular(c: str, det: Any, kind: str) -> tuple[list[dict[str, Any]], Any]:
-            if kind == "numeric":
+        def tabular(c: str) -> tuple[list[dict[str, Any]], Any]:
+            det = self.detectors_[c]
+            if reference is not None:
+                det = copy.copy(det).fit(reference[c])
+            if self.kinds_[c] == "numeric":
                 summ = NumericSummary.from_array(current[c])
             else:
                 summ = CategoricalSummary.from_values(current[c])
             return det.compute_summary(summ), (det.distribution(summ) if summ.n else None)
 
-        # numpy's sorts and merges release the GIL: numeric and categorical columns of one window
-        # run on threads (same results, in the same order); text detectors stay serial
-        todo = [
-            (c, det, self.kinds_[c])
-            for c, det in self.detectors_.items()
-            if c in current.columns and self.kinds_[c] in ("numeric", "categorical")
-        ]
-        with ThreadPoolExecutor(max_workers=max(1, min(_THREADS, len(todo)))) as pool:
-            done = dict(
-                zip([t[0] for t in todo], pool.map(lambda t: tabular(*t), todo), strict=True)
-            )
+        todo = [c for c in self.detectors_ if c in current.columns and self.kinds_[c] in _TABULAR]
+        rows_of = max(len(current), 0 if reference is None else len(reference))
+        done = dict(zip(todo, _map(tabular, todo, rows_of), strict=True))
         for c, det in self.detectors_.items():
             kind = self.kinds_[c]
             if c not in current.columns:
+                if reference is not None and kind in _TABULAR:
+                    det.fit(reference[c])
                 rows.append(missing_row(c, kind, det_n(det), 0, "current"))
                 continue
             if c in done:
@@ -343,6 +373,15 @@ class ReferenceProfile:
             prof.detectors_[c] = klass.from_dict(dd)
             prof.kinds_[c] = dd["kind"]
         return prof
+
+
+def _map(fn: Callable[[str], Any], columns: Sequence[str], rows: int) -> list[Any]:
+    """``fn`` over ``columns``, in order: on threads for large frames, else serially."""
+    workers = min(_THREADS, len(columns))
+    if workers < 2 or rows < _THREAD_MIN_ROWS:
+        return [fn(c) for c in columns]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, columns))
 
 
 def missing_row(
@@ -427,4 +466,9 @@ def compare(
         The text domain classifier runs only on text columns named in ``columns`` or
         ``kinds`` unless ``options["text"]["domain_classifier"]`` says otherwise.
     """
-    return ReferenceProfile(columns, kinds, options, correction).fit(reference).compute(current)
+    prof = ReferenceProfile(columns, kinds, options, correction)
+    prof._plan(reference)
+    for c, det in prof.detectors_.items():
+        if prof.kinds_[c] not in _TABULAR:
+            det.fit(reference[c])
+    return prof._compute(current, correction, "drift report", reference=reference)

@@ -48,6 +48,20 @@ def _to_float_array(values: Any) -> np.ndarray:
         raise BadInputError(f"cannot read values as numbers: {exc}") from None
 
 
+_CHUNK = 1 << 16
+
+
+def _mean_std(x: np.ndarray) -> tuple[float, float]:
+    """Mean and population standard deviation (two passes, chunked: no full-size temporary)."""
+    mean = float(x.mean())
+    buf = np.empty(min(_CHUNK, len(x)))
+    ss = 0.0
+    for s in range(0, len(x), _CHUNK):
+        d = np.subtract(x[s : s + _CHUNK], mean, out=buf[: min(_CHUNK, len(x) - s)])
+        ss += float(np.square(d, out=d).sum())  # not np.dot: BLAS threads contend
+    return mean, float(np.sqrt(ss / len(x)))
+
+
 @dataclass(frozen=True)
 class NumericSummary:
     """Sorted finite values of a numeric column, with counts of what was left out.
@@ -74,7 +88,8 @@ class NumericSummary:
         if finite_mask.all():
             finite, n_nan, n_pos, n_neg = np.sort(x), 0, 0, 0
         else:
-            finite = np.sort(x[finite_mask])
+            finite = x[finite_mask]  # a copy already: sorted in place
+            finite.sort()
             n_nan = int(np.isnan(x).sum())
             n_pos = int(np.isposinf(x).sum())
             n_neg = int(np.isneginf(x).sum())
@@ -99,7 +114,9 @@ class NumericSummary:
         """Mean and population standard deviation of the finite values."""
         if self.n == 0:
             return float("nan"), float("nan")
-        w = None if self.weights is None else self.weights.astype(np.float64)
+        if self.weights is None:
+            return _mean_std(self.sorted_values)
+        w = self.weights.astype(np.float64)
         mean = float(np.average(self.sorted_values, weights=w))
         var = float(np.average((self.sorted_values - mean) ** 2, weights=w))
         return mean, float(np.sqrt(var))
