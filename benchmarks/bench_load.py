@@ -161,7 +161,7 @@ def measure(method: str, path: str, since: str | None, until: str | None) -> dic
     S.validate_logframe(S.empty_logframe())  # pandera registers its backends on first use (~0.5 s)
 
     before = _rss_bytes()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if method == "workbench":
         frame = workbench.io.load(path, since=since, until=until, progress=False).frame
     else:
@@ -183,10 +183,11 @@ def measure(method: str, path: str, since: str | None, until: str | None) -> dic
             frame = con.sql(sql).df()
         else:  # DuckDB's Arrow export, to pandas with Arrow-backed columns: its fastest route
             frame = con.sql(sql).to_arrow_table().to_pandas(types_mapper=pd.ArrowDtype)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = _peak_rss_bytes()
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "rows": len(frame),
         "frame_bytes": int(frame.memory_usage(deep=True).sum()),
         "peak_bytes": peak - before,
@@ -201,9 +202,14 @@ def run_child(method: str, path: Path, since: str | None = None, until: str | No
     return json.loads(out.strip().splitlines()[-1])
 
 
-def median_of(method: str, path: Path, repeats: int, since=None, until=None) -> dict:
-    runs = [run_child(method, path, since, until) for _ in range(repeats)]
-    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+def medians(methods: list[str], path: Path, repeats: int, since=None, until=None) -> dict:
+    """Each method's median run; the methods take turns (wb, arrow, df, wb, ...), so a neighbour
+    on a shared machine slows them alike instead of whichever happened to run then."""
+    runs: dict[str, list[dict]] = {m: [] for m in methods}
+    for _ in range(repeats):
+        for m in methods:
+            runs[m].append(run_child(m, path, since, until))
+    return {m: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for m, rs in runs.items()}
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -250,15 +256,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.measure:
         print(json.dumps(measure(args.measure[0], args.measure[1], args.since, args.until)))
         return 0
-    print(f"median of {args.repeats} runs, each in a fresh process; MB = 1e6 bytes")
+    print(
+        f"median of {args.repeats} runs, each in a fresh process, the methods taking turns; "
+        "s = wall seconds, cpu = CPU seconds (all threads); peak = peak RSS above the RSS before "
+        "the load, as a multiple of that method's frame (memory_usage(deep=True)); MB = 1e6 bytes"
+    )
     header = (
-        f"{'file':<31} {'rows out':>10} {'wb s':>6} {'rows/s wb':>10} {'df s':>6} {'arrow s':>7} "
-        f"{'wb/df':>6} {'wb/arrow':>8} {'frame MB':>8} {'peak wb':>8} {'wb/frame':>8} "
-        f"{'peak df':>8} {'peak arrow':>10}"
+        f"{'file':<32} {'rows out':>10} {'frame MB':>8} | {'wb s':>6} {'cpu':>6} {'peak':>5} | "
+        f"{'arrow s':>7} {'cpu':>6} {'peak':>5} | {'df s':>6} {'cpu':>6} {'peak':>5} | "
+        f"{'wb/arrow s':>10} {'cpu':>5}"
     )
     print(header)
     print("-" * len(header))
     notes = []
+    totals: dict[tuple[str, str], dict[int, dict]] = {}  # (format, method) -> rows -> median
     for n in args.rows:
         t0 = time.perf_counter()
         # generate in a child too, so this process stays small
@@ -277,25 +288,38 @@ def main(argv: list[str] | None = None) -> int:
                 "those (min/max statistics), workbench passes the range down to it"
             )
         for path, since, until in cases:
-            wb = median_of("workbench", path, args.repeats, since, until)
-            ar = median_of("duckdb-arrow", path, args.repeats, since, until)
-            df = (
-                median_of("duckdb-df", path, args.repeats, since, until)
-                if n <= args.df_max_rows
-                else None
-            )
+            methods = ["workbench", "duckdb-arrow"]
+            if n <= args.df_max_rows:
+                methods.append("duckdb-df")
+            got = medians(methods, path, args.repeats, since, until)
+            wb, ar, df = got["workbench"], got["duckdb-arrow"], got.get("duckdb-df")
+            if since is None:
+                for m, r in got.items():
+                    totals.setdefault((path.suffix.lstrip("."), m), {})[n] = r
+
+            def cols(r: dict | None) -> str:
+                if r is None:
+                    return f"{'-':>6} {'-':>6} {'-':>5}"
+                peak = r["peak_bytes"] / max(r["frame_bytes"], 1)
+                return f"{r['seconds']:>6.2f} {r['cpu']:>6.2f} {peak:>5.2f}"
+
             label = path.name + (" (1 day)" if since else "")
-            df_s = f"{df['seconds']:>6.2f}" if df else f"{'-':>6}"
-            df_r = f"{wb['seconds'] / df['seconds']:>6.2f}" if df else f"{'-':>6}"
-            df_m = f"{df['peak_bytes'] / 1e6:>8.0f}" if df else f"{'-':>8}"
             print(
-                f"{label:<31} {wb['rows']:>10,} {wb['seconds']:>6.2f} "
-                f"{wb['rows'] / wb['seconds']:>10,.0f} {df_s} {ar['seconds']:>7.2f} {df_r} "
-                f"{wb['seconds'] / ar['seconds']:>8.2f} {wb['frame_bytes'] / 1e6:>8.0f} "
-                f"{wb['peak_bytes'] / 1e6:>8.0f} {wb['peak_bytes'] / max(wb['frame_bytes'], 1):>8.2f} "
-                f"{df_m} {ar['peak_bytes'] / 1e6:>10.0f}",
+                f"{label:<32} {wb['rows']:>10,} {wb['frame_bytes'] / 1e6:>8.0f} | {cols(wb)} | "
+                f" {cols(ar)} | {cols(df)} | {wb['seconds'] / ar['seconds']:>10.2f} "
+                f"{wb['cpu'] / ar['cpu']:>5.2f}",
                 flush=True,
             )
+    if len(args.rows) > 1:
+        lo, hi = min(args.rows), max(args.rows)
+        print(f"\ncost ratio {lo:,} -> {hi:,} rows ({hi / lo:.0f}x the rows): wall / CPU")
+        for (fmt, m), by_rows in sorted(totals.items()):
+            if lo in by_rows and hi in by_rows:
+                a, b = by_rows[lo], by_rows[hi]
+                print(
+                    f"  {fmt:<8} {m:<13} {b['seconds'] / a['seconds']:>5.1f}x / "
+                    f"{b['cpu'] / a['cpu']:>4.1f}x"
+                )
     for note in notes:
         print("note:", note)
     return 0

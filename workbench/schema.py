@@ -220,30 +220,44 @@ def to_utc(s: pd.Series) -> pd.Series:
     return parsed.astype(TIMESTAMP_DTYPE)
 
 
-def pandera_schema():
-    """The contract as a pandera ``DataFrameSchema`` (built on call: no import-time work)."""
+def pandera_schema(unique_ids: bool = True):
+    """The contract as a pandera ``DataFrameSchema`` (built on call: no import-time work).
+
+    ``unique_ids=False`` leaves out the record-id uniqueness check, for a caller that has
+    already made the ids unique (the loader, which quarantines repeats by their row).
+    """
     import pandera.pandas as pa
 
     columns = {
         c.name: pa.Column(
-            c.dtype, nullable=c.nullable, required=c.required, unique=c.name == RECORD_ID
+            c.dtype,
+            nullable=c.nullable,
+            required=c.required,
+            unique=unique_ids and c.name == RECORD_ID,
         )
         for c in COLUMNS
     }
     return pa.DataFrameSchema(columns, strict=False, name="LogFrame")
 
 
-def validate_logframe(frame: pd.DataFrame, lazy: bool = True) -> pd.DataFrame:
+def validate_logframe(
+    frame: pd.DataFrame, lazy: bool = True, *, ids_checked: bool = False, copy: bool = True
+) -> pd.DataFrame:
     """Check ``frame`` against the contract; raise ``SchemaError`` listing every failure.
 
-    Uses pandera's lazy validation so all problems are reported at once.
+    Uses pandera's lazy validation so all problems are reported at once. ``ids_checked``: the
+    caller has made the record ids unique already, so pandera does not hash them again.
+    ``copy=False`` returns ``frame`` itself instead of pandera's copy (the schema casts nothing,
+    so the copy only costs time and memory).
     """
     import pandera.errors as pe
 
     from workbench.errors import SchemaError
 
     try:
-        return pandera_schema().validate(frame, lazy=lazy)
+        return pandera_schema(unique_ids=not ids_checked).validate(
+            frame, lazy=lazy, inplace=not copy
+        )
     except (pe.SchemaErrors, pe.SchemaError) as exc:
         cases = getattr(exc, "failure_cases", None)
         detail = cases.to_string(max_rows=20) if cases is not None else str(exc)

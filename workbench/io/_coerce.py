@@ -102,6 +102,8 @@ def _as_number(s: pd.Series, name: str) -> tuple[pd.Series, pd.Series | None]:
     integer = name in _INT_COLUMNS
     target = pd.Int64Dtype() if integer else pd.Float64Dtype()
     what = "an integer" if integer else "a number"
+    if s.dtype == target:  # the fast path's columns: nothing to cast or check
+        return s, None
     if pd.api.types.is_bool_dtype(s.dtype):
         reasons = pd.Series(
             np.where(s.notna(), f"expected {what}, got a boolean", None), index=s.index
@@ -380,8 +382,7 @@ def coerce(
     later checks (duplicate ids) can name where a record came from.
     """
     n = len(frame)
-    reason = np.full(n, None, dtype=object)
-    field = np.full(n, None, dtype=object)
+    problems = _Problems(n)
     out = frame.copy(deep=False)
     for col in S.COLUMNS:
         if col.name not in frame.columns:
@@ -393,33 +394,29 @@ def coerce(
             conv, why = _as_number(s, col.name)
         else:
             conv, why = _as_text(s, col.name)
-        out[col.name] = conv
+        if conv is not s:
+            out[col.name] = conv
         if why is not None:
-            mask = why.notna().to_numpy() & (reason == None)  # noqa: E711 - elementwise
-            reason[mask] = why.to_numpy(dtype=object)[mask]
-            field[mask] = col.name
+            problems.note(why.notna().to_numpy(), why.to_numpy(dtype=object), col.name)
     for name in S.REQUIRED:
         if name not in out.columns:
-            missing = np.ones(n, dtype=bool)
-            mask = missing & (reason == None)  # noqa: E711
-            reason[mask] = (
+            why = (
                 f"missing required field: the source has no {name} column; "
                 "load it with a column mapping (--mapping map.yaml)"
             )
-            field[mask] = name
+            problems.note(np.ones(n, dtype=bool), why, name)
             continue
-        else:
-            s = out[name]
-            missing = s.isna().to_numpy()
-            if isinstance(s.dtype, pd.StringDtype):
-                missing = missing | (s.str.strip() == "").fillna(True).to_numpy(dtype=bool)
-        mask = missing & (reason == None)  # noqa: E711
-        reason[mask] = "missing required field"
-        field[mask] = name
-    bad = reason != None  # noqa: E711
+        s = out[name]
+        missing = s.isna().to_numpy()
+        if isinstance(s.dtype, pd.StringDtype):
+            missing = missing | _blank(s)
+        problems.note(missing, "missing required field", name)
+    bad = problems.bad
     entries: list[dict[str, Any]] = []
     if bad.any():
-        entries = _entries(frame, np.flatnonzero(bad), reason, field, file, row_kind)
+        entries = _entries(
+            frame, np.flatnonzero(bad), problems.reason, problems.field, file, row_kind
+        )
         out = out[~bad]
     if FILE not in out.columns:
         codes = np.zeros(len(out), dtype=np.int8)
@@ -429,6 +426,44 @@ def coerce(
     if RAW in out.columns:
         out = out.drop(columns=[RAW])
     return out, entries
+
+
+class _Problems:
+    """The first reason (and field) each row fails for; the per-row arrays of Python objects are
+    only built once a row fails, so a clean 5M-row file costs boolean masks only."""
+
+    def __init__(self, n: int) -> None:
+        self.bad = np.zeros(n, dtype=bool)
+        self.reason: np.ndarray | None = None
+        self.field: np.ndarray | None = None
+
+    def note(self, failed: np.ndarray, why: Any, name: str) -> None:
+        """Rows in ``failed`` not failed before fail for ``why`` (one text, or one per row)."""
+        new = failed & ~self.bad
+        if not new.any():
+            return
+        if self.reason is None:
+            self.reason = np.full(len(self.bad), None, dtype=object)
+            self.field = np.full(len(self.bad), None, dtype=object)
+        self.reason[new] = why[new] if isinstance(why, np.ndarray) else why
+        self.field[new] = name
+        self.bad |= new
+
+
+def _blank(s: pd.Series) -> np.ndarray:
+    """Empty or whitespace-only text (a required field left blank); missing counts as blank.
+
+    On Arrow strings one pass over the bytes: no trimmed copy of the column is built.
+    """
+    if s.dtype.storage != "pyarrow":
+        return (s.str.strip() == "").fillna(True).to_numpy(dtype=bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.chunked_array(pa.array(s.array))
+    # utf8_is_space is false for "" and agrees with str.strip's notion of white space
+    blank = pc.or_(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr))
+    return pc.fill_null(blank, True).to_numpy(zero_copy_only=False)
 
 
 def _location(frame: pd.DataFrame, i: int, row_kind: str) -> tuple[int | None, int | None]:
@@ -501,9 +536,51 @@ def duplicate_entries(frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, A
     return dup, entries
 
 
+# below this many ids pandas' own hash pass is quicker than starting a DuckDB query
+DISTINCT_BY_DUCKDB = 200_000
+
+
 def _all_distinct(ids: pd.Series) -> bool:
-    """Fast path: one hash pass (Arrow's unique) says whether any id repeats."""
-    return bool(ids.is_unique)
+    """Whether no record id repeats, told in one vectorised pass over the Arrow id column.
+
+    Ids in increasing order (a log written in id order: sequence numbers, ULIDs, time-ordered
+    UUIDs) are unique, and comparing each with the next costs ~10 ms per million. Other large
+    columns are counted by DuckDB's hash aggregate: it runs on every core and partitions its hash
+    table, so 5M ids cost 5x 1M ids; one Arrow or pandas hash table over 5M ids outgrows the CPU
+    caches and costs 9x. Nulls count as one value, as pandas' ``is_unique`` counts them.
+    """
+    import pyarrow as pa
+
+    if not isinstance(ids.dtype, pd.StringDtype) or ids.dtype.storage != "pyarrow":
+        return bool(ids.is_unique)
+    arr = pa.chunked_array(pa.array(ids.array))
+    if arr.null_count == 0 and _increasing(arr):
+        return True
+    if len(arr) < DISTINCT_BY_DUCKDB:
+        return bool(ids.is_unique)
+    from workbench.io._duck import connect
+
+    con = connect()
+    try:
+        con.register("ids", pa.table({"id": arr}))
+        distinct, present, nulls = con.execute(
+            "SELECT count(DISTINCT id), count(id), count(*) - count(id) FROM ids"
+        ).fetchone()
+    finally:
+        con.close()
+    return distinct == present and nulls <= 1
+
+
+def _increasing(arr: Any) -> bool:
+    """Whether each value of a (chunked) Arrow string array sorts strictly after the one before."""
+    import pyarrow.compute as pc
+
+    values = [c for c in arr.chunks if len(c)]
+    for chunk in values:
+        if len(chunk) > 1 and not pc.all(pc.less(chunk[:-1], chunk[1:])).as_py():
+            return False
+    edges = [(a[len(a) - 1], b[0]) for a, b in zip(values, values[1:])]
+    return all(pc.less(x, y).as_py() for x, y in edges)
 
 
 def _where(frame: pd.DataFrame, j: int) -> str:

@@ -476,20 +476,15 @@ def _unique_in_range(frame: pd.DataFrame, errors: str, since, until, bad: list) 
     return frame
 
 
-VALIDATE_ALL_ROWS = 1_000_000
-
-
 def _validate(frame: pd.DataFrame) -> None:
-    """The contract check (pandera) on the loaded frame.
+    """The contract check (pandera) on every row of the loaded frame.
 
-    Up to VALIDATE_ALL_ROWS rows every row is checked. Above that pandera checks the first
-    VALIDATE_ALL_ROWS rows and every column's dtype: the loader has already checked every row for
-    what the contract asks (types cast, required fields present, record ids unique), and
-    pandera's second pass over 5M rows costs more than reading them.
+    Record ids were made unique by :func:`_unique_in_range` (one vectorised pass over the Arrow
+    id column, repeats quarantined by their row), so pandera checks everything else: required
+    columns, dtypes, no missing ids or times. Validated in place: the schema casts nothing, and
+    pandera's defensive copy of a 5M-row frame would cost 0.3 s and the frame's numbers again.
     """
-    S.validate_logframe(
-        frame if len(frame) <= VALIDATE_ALL_ROWS else frame.iloc[:VALIDATE_ALL_ROWS]
-    )
+    S.validate_logframe(frame, ids_checked=True, copy=False)
 
 
 def _conform(frame: pd.DataFrame) -> pd.DataFrame:
