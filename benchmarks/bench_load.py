@@ -9,8 +9,8 @@ git ignores), then for each file times, in a fresh subprocess per run (median of
 - the one-day ``since``/``until`` filter on the Parquet file, both ways (pushdown in both).
 
 Peak memory is the subprocess's peak RSS (``VmHWM``) minus its RSS just before the load,
-compared with the resulting frame's ``memory_usage(deep=True)``. Targets: workbench within 1.5x
-of DuckDB's time; peak memory under 2x the frame.
+compared with the resulting frame's ``memory_usage(deep=True)``. Targets (issue 19): workbench within 1.3x
+of DuckDB's Arrow route; peak memory under 1.5x the frame.
 
 Rows are slim on purpose: the demo's input and output texts (clipped to 80 and 120 characters),
 ids, time, app/model/prompt version/variant, finish reason, status, latency, tokens and cost, no
