@@ -241,11 +241,11 @@ def pandera_schema(unique_ids: bool = True):
 
 
 def validate_logframe(
-    frame: pd.DataFrame, lazy: bool = True, *, ids_checked: bool = False, copy: bool = True
+    frame: pd.DataFrame, lazy: bool = True, *, unique_ids: bool = True, copy: bool = True
 ) -> pd.DataFrame:
     """Check ``frame`` against the contract; raise ``SchemaError`` listing every failure.
 
-    Uses pandera's lazy validation so all problems are reported at once. ``ids_checked``: the
+    Uses pandera's lazy validation so all problems are reported at once. ``unique_ids=False``: the
     caller has made the record ids unique already, so pandera does not hash them again.
     ``copy=False`` returns ``frame`` itself instead of pandera's copy (the schema casts nothing,
     so the copy only costs time and memory).
@@ -255,9 +255,7 @@ def validate_logframe(
     from workbench.errors import SchemaError
 
     try:
-        return pandera_schema(unique_ids=not ids_checked).validate(
-            frame, lazy=lazy, inplace=not copy
-        )
+        return pandera_schema(unique_ids=unique_ids).validate(frame, lazy=lazy, inplace=not copy)
     except (pe.SchemaErrors, pe.SchemaError) as exc:
         cases = getattr(exc, "failure_cases", None)
         detail = cases.to_string(max_rows=20) if cases is not None else str(exc)

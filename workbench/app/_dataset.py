@@ -25,7 +25,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -114,11 +114,9 @@ class Dataset:
         )
         cube = 0
         if self.cube is not None:
-            cube = sum(
-                getattr(self.cube, f).nbytes
-                for f in self.cube.__dataclass_fields__
-                if isinstance(getattr(self.cube, f), np.ndarray)
-            ) + sum(a.nbytes for a in self.cube.dims.values())
+            parts = [getattr(self.cube, f.name) for f in fields(self.cube)]
+            parts += list(self.cube.dims.values())
+            cube = sum(a.nbytes for a in parts if isinstance(a, np.ndarray))
         return {"records": records, "index": index, "cube": cube, "total": records + index + cube}
 
     def describe_memory(self) -> str:

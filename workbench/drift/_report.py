@@ -37,7 +37,7 @@ import pandas as pd
 
 import workbench.schema as S
 from workbench._results import Result
-from workbench.drift._detectors import MIN_EFFECT_KEY, ROW_KEYS
+from workbench.drift._detectors import MIN_EFFECT_KEY, ROW_KEYS, _notes
 from workbench.errors import ConfigError, NotFittedError
 
 Correction = Literal["holm", "fdr_bh", "none"]
@@ -235,10 +235,14 @@ class ReferenceProfile:
         self._plan(reference)
         tabular = [c for c in self.detectors_ if self.kinds_[c] in _TABULAR]
         _map(lambda c: self.detectors_[c].fit(reference[c]), tabular, len(reference))
-        for c, det in self.detectors_.items():
-            if c not in tabular:
-                det.fit(reference[c])
+        self._fit_text(reference)
         return self
+
+    def _fit_text(self, reference: pd.DataFrame) -> None:
+        """Fit the detectors that do not run on threads (text columns)."""
+        for c, det in self.detectors_.items():
+            if self.kinds_[c] not in _TABULAR:
+                det.fit(reference[c])
 
     def _plan(self, reference: pd.DataFrame) -> None:
         """Kinds, unfitted detectors and missing columns of a reference frame."""
@@ -424,22 +428,14 @@ def _finish(rows: list[dict[str, Any]], correction: str) -> pd.DataFrame:
         if small.any():  # significant but negligible: see workbench.drift._effect
             frame.loc[small, "drifted"] = False
             frame.loc[small, "note"] = [
-                "; ".join(
-                    filter(
-                        None,
-                        [
-                            note,
-                            f"significant (adjusted p {p:.2g}) but the effect {e:.2g} is below "
-                            f"the floor {m:g}: not called drift",
-                        ],
-                    )
+                _notes(
+                    note,
+                    f"significant (adjusted p {p:.2g}) but the effect {e:.2g} is below the "
+                    f"floor {m:g}: not called drift",
                 )
-                for note, p, e, m in zip(
-                    frame.loc[small, "note"],
-                    frame.loc[small, "adjusted_p_value"],
-                    frame.loc[small, "effect"],
-                    frame.loc[small, MIN_EFFECT_KEY],
-                )
+                for note, p, e, m in frame.loc[
+                    small, ["note", "adjusted_p_value", "effect", MIN_EFFECT_KEY]
+                ].itertuples(index=False)
             ]
     frame["drifted"] = frame["drifted"].astype("boolean")
     return frame[list(COLUMNS)]
@@ -468,7 +464,5 @@ def compare(
     """
     prof = ReferenceProfile(columns, kinds, options, correction)
     prof._plan(reference)
-    for c, det in prof.detectors_.items():
-        if prof.kinds_[c] not in _TABULAR:
-            det.fit(reference[c])
+    prof._fit_text(reference)
     return prof._compute(current, correction, "drift report", reference=reference)

@@ -484,7 +484,7 @@ def _validate(frame: pd.DataFrame) -> None:
     columns, dtypes, no missing ids or times. Validated in place: the schema casts nothing, and
     pandera's defensive copy of a 5M-row frame would cost 0.3 s and the frame's numbers again.
     """
-    S.validate_logframe(frame, ids_checked=True, copy=False)
+    S.validate_logframe(frame, unique_ids=False, copy=False)
 
 
 def _conform(frame: pd.DataFrame) -> pd.DataFrame:
