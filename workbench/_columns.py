@@ -47,6 +47,15 @@ REASON_PREFIX = "reason__"
 TRUTH_PREFIX = "truth__"
 TOPIC = "topic"
 
+# the policy's combined per-row pass/fail: validator name "policy", column "rule__policy"
+POLICY = "policy"
+POLICY_RULE = RULE_PREFIX + POLICY
+
+# topic ids: BERTopic's outlier topic, and the integer code for a row that was not clustered
+# (it passed validation) where an integer array needs one; pandas frames hold <NA> instead
+OUTLIER_TOPIC = -1
+NOT_CLUSTERED = -2
+
 # ground-truth columns written by the demo generator (workbench.datasets)
 TRUTH_FAILURE_MODE = "truth__failure_mode"  # "none" or the planted failure mode
 TRUTH_DRIFTED = "truth__drifted"  # True on and after the planted drift start

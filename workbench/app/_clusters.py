@@ -19,7 +19,6 @@ from workbench.app._escape import md
 from workbench.app._ui import tabulator, unavailable
 
 PAGE_NAME = "Failure clusters"
-NOT_CLUSTERED = -2  # rows that were not clustered (they passed); -1 is BERTopic's outliers
 _START_LOCK = threading.Lock()
 
 
@@ -30,7 +29,7 @@ def cluster_dataset(ds, **params: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
     fc = FailureClusterer(seed=0, **params).fit(ds.frame)
     a = fc.assignments_
-    topics = np.full(ds.n, NOT_CLUSTERED, dtype=np.int64)
+    topics = np.full(ds.n, S.NOT_CLUSTERED, dtype=np.int64)
     topics[a["_row"].to_numpy()] = a[S.TOPIC].fillna(-1).astype("int64").to_numpy()
     ds.set_topics(topics)
     table = fc.topic_table().to_frame()
@@ -68,7 +67,7 @@ def topic_daily(state) -> pd.DataFrame:
         (ds.days[i], ds.topic_levels[j], int(counts[i, j]))
         for i in range(len(ds.days))
         for j in range(k)
-        if counts[i, j] and ds.topic_levels[j] != NOT_CLUSTERED
+        if counts[i, j] and ds.topic_levels[j] != S.NOT_CLUSTERED
     ]
     return pd.DataFrame(rows, columns=["day", S.TOPIC, "records"])
 
@@ -169,7 +168,7 @@ def _render(session: Any, res: dict[str, Any]) -> list:
         }
     )
     merged = table.merge(rates, on="topic", how="left")
-    merged = merged[merged["topic"] != NOT_CLUSTERED]
+    merged = merged[merged["topic"] != S.NOT_CLUSTERED]
     show = [
         c
         for c in (

@@ -36,7 +36,6 @@ import workbench.schema as S
 #: Columns the dashboard filters on, factorized to integer codes once per data source.
 FILTER_COLUMNS: tuple[str, ...] = (S.APP, S.MODEL, S.PROMPT_VERSION, S.VARIANT)
 MISSING_LEVEL = "(none)"
-POLICY_RULE = "policy"  # rule__policy: the policy's combined per-row decision
 #: Log-spaced latency buckets (ms) used for per-day quantiles without sorting on every filter.
 _log = logging.getLogger("workbench.app")
 LATENCY_EDGES = np.concatenate([[0.0], np.geomspace(1.0, 600_000.0, 240)])
@@ -157,7 +156,7 @@ class Dataset:
         day = ts.astype("datetime64[D]")
         uniq, day_code = np.unique(day, return_inverse=True)
         days = [pd.Timestamp(d) for d in uniq]
-        policy_col = S.RULE_PREFIX + POLICY_RULE
+        policy_col = S.POLICY_RULE
         policy_pass = (
             frame[policy_col].astype("boolean").fillna(True).to_numpy(dtype=bool)
             if policy_col in frame.columns
@@ -227,7 +226,7 @@ class Dataset:
         self.pattern_error = rows[:, 2 * k + 1]
 
     def set_topics(self, topics: pd.Series | np.ndarray) -> None:
-        """Attach per-row topic ids (-1 = no topic), e.g. after clustering the failures."""
+        """Attach per-row topic ids (``S.NOT_CLUSTERED`` = no topic), e.g. after clustering."""
         values = pd.Series(topics).astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
         uniq, inv = np.unique(values, return_inverse=True)
         code = inv.astype(np.int32)

@@ -105,8 +105,7 @@ class ExperimentState(param.Parameterized):
 
     def baseline_config(self) -> dict[str, Any]:
         """The baseline's app config (prompt, context, model) as a dict."""
-        from workbench.experiments import load_config
-        from workbench.experiments._promote import AppConfig
+        from workbench.experiments import AppConfig, load_config
 
         app, name, new = self._baseline_parts()
         if new:

@@ -33,9 +33,7 @@ import workbench.schema as S
 from workbench.cluster._results import TopicBreakdown, TopicMap, TopicsOverTime, TopicTable
 from workbench.errors import BadInputError, ConfigError, NotFittedError
 
-OUTLIER = -1
 UNCLUSTERED_NAME = "unclustered"
-POLICY_RULE = S.RULE_PREFIX + "policy"
 _TEXT_ALIASES = {"output": S.OUTPUT, "input": S.INPUT, "context": S.CONTEXT}
 
 
@@ -223,7 +221,7 @@ class FailureClusterer:
                     "(workbench.validate) or pass where='all' or a boolean mask",
                     field=S.RULE_PREFIX + "*",
                 )
-            cols = [POLICY_RULE] if POLICY_RULE in rules else rules
+            cols = [S.POLICY_RULE] if S.POLICY_RULE in rules else rules
             passed = frame[cols].astype("boolean").fillna(True)
             return ~passed.all(axis=1).astype(bool)
         if isinstance(where, str):
@@ -286,7 +284,7 @@ class FailureClusterer:
         sig = signal_matrix(rows, self.signal_spec_)
         groups = sig if self.merge == "signature" and sig.shape[1] else None
 
-        topics = np.full(len(docs_all), OUTLIER, dtype=np.int64)
+        topics = np.full(len(docs_all), S.OUTLIER_TOPIC, dtype=np.int64)
         info: dict[str, Any] = {
             "n_rows": len(frame),
             "n_selected": len(sub),
@@ -328,8 +326,8 @@ class FailureClusterer:
             self.train_topics_ = doc_topics[fit_idx] if len(fit_idx) < n else doc_topics
             self._set_topics_from_model(docs, doc_topics, text_emb)
         topics[nonempty] = doc_topics
-        info["n_outliers"] = int((topics == OUTLIER).sum())
-        info["n_topics"] = int(len([k for k in self.names_ if k != OUTLIER]))
+        info["n_outliers"] = int((topics == S.OUTLIER_TOPIC).sum())
+        info["n_topics"] = int(len([k for k in self.names_ if k != S.OUTLIER_TOPIC]))
         self.fit_info_ = info
         self.assignments_ = self._assignment_frame(frame, sub.index, topics, docs_all)
         self.map_ = None
@@ -466,7 +464,7 @@ class FailureClusterer:
             warnings.filterwarnings("ignore", message=".*disconnected.*")
             topics, _ = model.fit_transform(fit_docs, embeddings=emb[fit_idx])
         self.model_ = model
-        out = np.full(len(docs), OUTLIER, dtype=np.int64)
+        out = np.full(len(docs), S.OUTLIER_TOPIC, dtype=np.int64)
         out[fit_idx] = np.asarray(topics, dtype=np.int64)
         return out
 
@@ -523,8 +521,8 @@ class FailureClusterer:
         return _mode_rows(labels)
 
     def _reduce_outliers(self, emb: np.ndarray, topics: np.ndarray) -> np.ndarray:
-        out_idx = np.flatnonzero(topics == OUTLIER)
-        in_idx = np.flatnonzero(topics != OUTLIER)
+        out_idx = np.flatnonzero(topics == S.OUTLIER_TOPIC)
+        in_idx = np.flatnonzero(topics != S.OUTLIER_TOPIC)
         if len(out_idx) == 0 or len(in_idx) == 0:
             return topics
         if len(in_idx) > self.max_fit_docs:  # bounded time and memory: vote among a seeded sample
@@ -578,7 +576,7 @@ class FailureClusterer:
         out: dict[int, list[str]] = {}
         for t in self.words_:
             idx = np.flatnonzero(doc_topics == t)
-            if t == OUTLIER or len(idx) == 0:
+            if t == S.OUTLIER_TOPIC or len(idx) == 0:
                 out[t] = list(dict.fromkeys(docs[i] for i in idx[: self.n_examples * 3]))
                 out[t] = out[t][: self.n_examples]
                 continue
@@ -627,7 +625,9 @@ class FailureClusterer:
 
     def topic_name(self, topic: int) -> str:
         self._check()
-        return self.names_.get(int(topic), "outliers" if topic == OUTLIER else f"topic {topic}")
+        return self.names_.get(
+            int(topic), "outliers" if topic == S.OUTLIER_TOPIC else f"topic {topic}"
+        )
 
     def label_topics(self, labeler: Any = None) -> dict[int, dict[str, str]]:
         """Ask an LLM for a label and a one-line description of each topic (opt-in).
@@ -646,7 +646,7 @@ class FailureClusterer:
         topics = {
             t: {"keywords": self.words_.get(t, []), "examples": self.examples_.get(t, [])}
             for t in sorted(self.names_)
-            if t != OUTLIER
+            if t != S.OUTLIER_TOPIC
         }
         self.llm_labels_ = labeler.label_topics(topics)
         return self.llm_labels_
@@ -676,7 +676,7 @@ class FailureClusterer:
             row = {
                 "topic": t,
                 "name": self.topic_name(t),
-                "label": self.labels_.get(t, f"{t}_outliers" if t == OUTLIER else str(t)),
+                "label": self.labels_.get(t, f"{t}_outliers" if t == S.OUTLIER_TOPIC else str(t)),
                 "words": ", ".join(self.words_.get(t, [])[: self.top_n_words]),
                 **self._llm_columns(t),
                 "size": len(g),
@@ -685,7 +685,7 @@ class FailureClusterer:
                 "top_validators": ", ".join(f"{r} ({v:.0%})" for r, v in fails[:3]),
                 "examples": list(
                     self.examples_.get(t, [])
-                    if t != OUTLIER
+                    if t != S.OUTLIER_TOPIC
                     else g.loc[~g["empty"], "_text"].head(self.n_examples).tolist()
                 ),
             }
@@ -842,7 +842,7 @@ class FailureClusterer:
         """
         self._check()
         clean = [str(t).strip() if t is not None and not _isna(t) else "" for t in texts]
-        topics = np.full(len(clean), OUTLIER, dtype=np.int64)
+        topics = np.full(len(clean), S.OUTLIER_TOPIC, dtype=np.int64)
         idx = [i for i, t in enumerate(clean) if t]
         if not idx:
             return topics
@@ -1001,7 +1001,7 @@ def _default_vectorizer(docs: list[str]):
 def _readable_name(topic: int, words: list[str]) -> str:
     from workbench.cluster._describe import keyword_name
 
-    if topic == OUTLIER:
+    if topic == S.OUTLIER_TOPIC:
         return "outliers"
     return keyword_name(words) or f"topic {topic}"
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.cluster._results import TopicDrift
+from workbench.schema import OUTLIER_TOPIC
 
 #: default PSI above which a topic mix counts as drifted (the usual "major shift" rule of thumb)
 PSI_THRESHOLD = 0.2
@@ -97,7 +98,7 @@ def topic_mix_drift(
     ref = pd.Series(reference).dropna().astype("int64")
     cur = pd.Series(current).dropna().astype("int64")
     if not include_outliers:
-        ref, cur = ref[ref != -1], cur[cur != -1]
+        ref, cur = ref[ref != OUTLIER_TOPIC], cur[cur != OUTLIER_TOPIC]
     topics = sorted(set(ref.unique()) | set(cur.unique()))
     rc = ref.value_counts().reindex(topics, fill_value=0).to_numpy()
     cc = cur.value_counts().reindex(topics, fill_value=0).to_numpy()
@@ -119,7 +120,7 @@ def topic_mix_drift(
         {
             "topic": pd.array(topics, dtype="Int64"),
             "name": pd.array(
-                [names.get(t, "outliers" if t == -1 else f"topic {t}") for t in topics],
+                [names.get(t, "outliers" if t == OUTLIER_TOPIC else f"topic {t}") for t in topics],
                 dtype="string",
             ),
             "reference_count": rc.astype("int64"),

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.schema import OUTLIER_TOPIC
+
 
 def score_clusters(topics: Any, truth: Any) -> dict[str, float | int]:
     """ARI and NMI of ``topics`` against ``truth`` (rows with missing truth or topic are skipped)."""
@@ -27,7 +29,7 @@ def score_clusters(topics: Any, truth: Any) -> dict[str, float | int]:
     y = pd.Series(np.asarray(truth, dtype=object))
     keep = t.notna().to_numpy() & y.notna().to_numpy()
     t, y = t[keep].astype("int64").to_numpy(), y[keep].astype(str).to_numpy()
-    out = t == -1
+    out = t == OUTLIER_TOPIC
     res: dict[str, float | int] = {
         "n": int(len(t)),
         "n_topics": int(len(set(t[~out].tolist()))),

@@ -25,7 +25,6 @@ import pandas as pd
 
 import workbench.schema as S
 
-POLICY_RULE = S.RULE_PREFIX + "policy"
 Feature = tuple[str, "str | None"]
 
 
@@ -35,7 +34,7 @@ def signal_spec(frame: pd.DataFrame, signals: str | Sequence[str] | None = "auto
         return []
     cols = list(frame.columns)
     if isinstance(signals, str) and signals == "auto":
-        wanted = [c for c in cols if c.startswith(S.RULE_PREFIX) and c != POLICY_RULE]
+        wanted = [c for c in cols if c.startswith(S.RULE_PREFIX) and c != S.POLICY_RULE]
         wanted += [c for c in (S.FINISH_REASON, S.STATUS) if c in cols]
     else:
         wanted = [signals] if isinstance(signals, str) else list(signals)

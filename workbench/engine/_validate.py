@@ -20,8 +20,6 @@ import pandas as pd
 import workbench.schema as S
 from workbench.engine._client import is_dask
 
-POLICY = "policy"
-
 
 @dataclass(frozen=True)
 class DaskValidationReport:
@@ -46,16 +44,16 @@ class DaskValidationReport:
 
     @property
     def validators(self) -> list[str]:
-        return [n for n in self.summary["validator"] if n != POLICY]
+        return [n for n in self.summary["validator"] if n != S.POLICY]
 
     @property
     def pass_rate(self) -> float:
-        row = self.summary[self.summary["validator"] == POLICY].iloc[0]
+        row = self.summary[self.summary["validator"] == S.POLICY].iloc[0]
         return float(row["pass_rate"])
 
     def rates(self, by: str | None = S.PROMPT_VERSION) -> pd.DataFrame:
         """Pass rates per validator grouped by a column or ``"day"`` (as ``ValidationReport.rates``)."""
-        names = [*self.validators, POLICY]
+        names = [*self.validators, S.POLICY]
         need = [S.RULE_PREFIX + n for n in names]
         if by == "day":
             need.append(S.TIMESTAMP)
@@ -115,7 +113,7 @@ def _counts(part: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         rule = part[S.RULE_PREFIX + name]
         row[f"{name}\x00run"] = int(rule.notna().sum())
         row[f"{name}\x00failed"] = int(rule.eq(False).sum())
-        if name != POLICY:
+        if name != S.POLICY:
             reason = part[S.REASON_PREFIX + name]
             err = rule.isna().to_numpy(dtype=bool) & reason.str.startswith("error").fillna(
                 False
@@ -175,8 +173,10 @@ def validate(
     if persist:
         validated = validated.persist()
     ran = [v for v in policy.validators if S.RULE_PREFIX + v.name in meta.columns]
-    names = [v.name for v in ran] + [POLICY]
-    cols = [S.RULE_PREFIX + n for n in names] + [S.REASON_PREFIX + n for n in names if n != POLICY]
+    names = [v.name for v in ran] + [S.POLICY]
+    cols = [S.RULE_PREFIX + n for n in names] + [
+        S.REASON_PREFIX + n for n in names if n != S.POLICY
+    ]
     totals = (
         validated[cols]
         .map_partitions(_counts, names, meta=_counts(meta[cols], names))
@@ -186,7 +186,7 @@ def validate(
     rows_total = int(totals["__rows__"])
     rows = []
     for v in [*ran, None]:
-        name = v.name if v else POLICY
+        name = v.name if v else S.POLICY
         counts = (int(totals[f"{name}\x00{k}"]) for k in ("run", "failed", "error"))
         rows.append(summary_row(policy, v, rows_total, *counts))
     summary = pd.DataFrame(rows)

@@ -13,6 +13,7 @@ from workbench._lazy import lazy_exports
 
 _LAZY = {
     "ExperimentSpec": "_spec",
+    "AppConfig": "_arm",
     "ArmConfig": "_arm",
     "MetricSpec": "_spec",
     "ModelSettings": "_arm",

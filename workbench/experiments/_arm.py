@@ -1,4 +1,4 @@
-"""An arm: one complete app config (prompts, context, model settings, guard policy).
+"""An app config (prompts, context, model settings, guard policy) and an experiment's arm of one.
 
 Kept apart from the experiment spec so the deployment runtime can render an arm's messages
 without building the spec's models.
@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_serializer,
+)
 
 import workbench._columns as S
 from workbench.errors import ConfigError
@@ -42,10 +49,9 @@ class ContextSettings(_Base):
     max_chars: int | None = Field(None, gt=0)
 
 
-class ArmConfig(_Base):
-    """One arm: a full app config (what a deployment reads)."""
+class AppConfig(_Base):
+    """What a deployment reads: prompts, context and model settings, and the guard policy."""
 
-    name: str = Field(..., min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
     description: str = ""
     system_prompt: str = ""
     prompt_template: str = "{{ input }}"
@@ -65,9 +71,8 @@ class ArmConfig(_Base):
             raise ValueError(f"prompt_template is not valid Jinja2: {exc}") from None
         return value
 
-    def config_dict(self) -> dict[str, Any]:
-        """The deployment-relevant part (everything but the arm's name)."""
-        return self.model_dump(exclude={"name"}, mode="json")
+    def _label(self) -> str:
+        return "config"
 
     def render_prompt(
         self, user_input: str, context: list[str] | str | None = None, **extra: Any
@@ -75,16 +80,16 @@ class ArmConfig(_Base):
         """Render the user message from the template in a bounded sandbox (``StrictUndefined``).
 
         Any failure while rendering (an undefined name, a sandbox refusal, a size or loop limit,
-        a type error in an expression) is a :class:`ConfigError` naming the arm.
+        a type error in an expression) is a :class:`ConfigError` naming the config.
         """
         passages = _passages(context, self.context)
         try:
             return render(self.prompt_template, input=user_input, context=passages, **extra)
         except Exception as exc:  # the template is user code: every failure is the config's
             raise ConfigError(
-                f"cannot render prompt_template of arm '{self.name}': "
+                f"cannot render prompt_template of {self._label()}: "
                 f"{getattr(exc, 'reason', None) or exc}",
-                key=f"{self.name}.prompt_template",
+                key=f"{getattr(self, 'name', 'config')}.prompt_template",
                 allowed="variables: input, context, and extra fields",
             ) from None
 
@@ -97,6 +102,28 @@ class ArmConfig(_Base):
             {"role": "user", "content": self.render_prompt(user_input, context, **extra)}
         )
         return messages
+
+
+class ArmConfig(AppConfig):
+    """One arm of an experiment: a named :class:`AppConfig` (what a deployment reads)."""
+
+    name: str = Field(..., min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
+
+    @model_serializer(mode="wrap")
+    def _name_first(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        return {"name": data.pop("name"), **data} if "name" in data else data
+
+    def _label(self) -> str:
+        return f"arm '{self.name}'"
+
+    def config_dict(self) -> dict[str, Any]:
+        """The deployment-relevant part (everything but the arm's name)."""
+        return self.model_dump(exclude={"name"}, mode="json")
+
+    def app_config(self) -> AppConfig:
+        """The arm without its name: what promotion writes as a deployment config."""
+        return AppConfig(**self.config_dict())
 
 
 def _config_error(exc: ValidationError, file: str) -> ConfigError:

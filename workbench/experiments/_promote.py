@@ -30,7 +30,6 @@ from typing import Any
 from workbench.errors import ConfigError, PromotionRefused
 from workbench.experiments._versions import (  # noqa: F401  (the store's API, re-exported)
     NAME_RX,
-    AppConfig,
     DeploymentConfig,
     _now,
     current_version,
@@ -91,7 +90,7 @@ def promote(
         app=spec.app,
         name=spec.config_name,
         version=1,
-        config=AppConfig(**arm_cfg.config_dict()),
+        config=arm_cfg.app_config(),
         provenance=provenance(
             result, chosen, forced=force and not supported, reason=reason, note=note
         ),

@@ -40,7 +40,6 @@ from workbench.experiments._arm import (  # noqa: F401  (re-exported: the arm is
 )
 
 MetricKind = Literal["validator", "policy", "judge", "feedback", "column", "latency_p95", "cost"]
-POLICY_COLUMN = f"{S.RULE_PREFIX}policy"
 
 
 class MetricSpec(_Base):
@@ -69,7 +68,7 @@ class MetricSpec(_Base):
         if self.kind == "validator":
             return self.name if self.name.startswith(S.RULE_PREFIX) else S.RULE_PREFIX + self.name
         if self.kind == "policy":
-            return POLICY_COLUMN
+            return S.POLICY_RULE
         if self.kind == "judge":
             return self.name if self.name.startswith(S.SCORE_PREFIX) else S.SCORE_PREFIX + self.name
         if self.kind == "feedback":

@@ -51,22 +51,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from workbench._atomic import write_atomic
 from workbench.errors import ConfigError, PromotionRefused, WorkbenchError
 from workbench.experiments import _audit
-from workbench.experiments._arm import ContextSettings, ModelSettings, _config_error
+from workbench.experiments._arm import AppConfig, _config_error
 
 NAME_RX = r"^[A-Za-z0-9_.\-]+$"
-
-
-class AppConfig(BaseModel):
-    """What a deployment reads: prompts, context and model settings, and the guard policy."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    description: str = ""
-    system_prompt: str = ""
-    prompt_template: str = "{{ input }}"
-    context: ContextSettings = Field(default_factory=ContextSettings)
-    model: ModelSettings = Field(default_factory=ModelSettings)
-    policy: str | None = None
 
 
 class DeploymentConfig(BaseModel):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+import workbench.schema as S
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="+", metavar="LOGS", help="log file(s) or a quoted glob")
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(report.summary.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
         for row in report.summary.itertuples():
-            if row.validator != "policy" and row.n_failed and args.worst > 0:
+            if row.validator != S.POLICY and row.n_failed and args.worst > 0:
                 print(f"\nworst {row.validator}:")
                 print(
                     report.worst(row.validator, args.worst)[["record_id", "reason"]].to_string(

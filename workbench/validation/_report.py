@@ -32,8 +32,6 @@ from workbench.validation._base import Outcome
 from workbench.validation._batch import Batch
 from workbench.validation._policy import Policy, PolicyResult
 
-POLICY = "policy"
-
 
 @dataclass(frozen=True)
 class ValidationReport(Result):
@@ -60,7 +58,7 @@ class ValidationReport(Result):
     @property
     def pass_rate(self) -> float:
         """Share of in-scope rows the policy allows."""
-        rule = self.frame[S.RULE_PREFIX + POLICY]
+        rule = self.frame[S.RULE_PREFIX + S.POLICY]
         return float(rule.mean()) if rule.notna().any() else float("nan")
 
     def rates(self, by: str | None = S.PROMPT_VERSION) -> pd.DataFrame:
@@ -69,7 +67,7 @@ class ValidationReport(Result):
         Columns: the group column (unless ``by`` is None), ``validator``, ``n_run``,
         ``n_failed``, ``pass_rate``. Rows a validator did not run on are not counted.
         """
-        return _rates(self.frame, [*self.validators, POLICY], by)
+        return _rates(self.frame, [*self.validators, S.POLICY], by)
 
     def worst(self, validator: str, n: int = 5) -> pd.DataFrame:
         """The ``n`` worst failing rows of ``validator``: record id, output, score, reason."""
@@ -203,13 +201,13 @@ def validate(
     na = ~res.in_scope
     reason = pd.array(res.reason, dtype=S.string_dtype())
     reason[res.reason == ""] = pd.NA
-    cols[S.RULE_PREFIX + POLICY] = pd.Series(
+    cols[S.RULE_PREFIX + S.POLICY] = pd.Series(
         pd.arrays.BooleanArray(res.allowed, na), index=base.index
     )
-    cols[S.SCORE_PREFIX + POLICY] = pd.Series(
+    cols[S.SCORE_PREFIX + S.POLICY] = pd.Series(
         pd.array(res.score, dtype="Float64"), index=base.index
     )
-    cols[S.REASON_PREFIX + POLICY] = pd.Series(reason, index=base.index)
+    cols[S.REASON_PREFIX + S.POLICY] = pd.Series(reason, index=base.index)
     joined = pd.concat([base, pd.DataFrame(cols, index=base.index)], axis=1)
     summary = _summary(joined, policy, res)
     failures = _gate(summary, policy)
@@ -268,7 +266,7 @@ def _concat(parts: list[PolicyResult]) -> PolicyResult:
 
 
 def _is_ours(column: str, policy: Policy) -> bool:
-    names = {v.name for v in policy.validators} | {POLICY}
+    names = {v.name for v in policy.validators} | {S.POLICY}
     for prefix in (S.RULE_PREFIX, S.SCORE_PREFIX, S.REASON_PREFIX):
         if column.startswith(prefix) and column[len(prefix) :] in names:
             return True
@@ -278,7 +276,7 @@ def _is_ours(column: str, policy: Policy) -> bool:
 def _summary(joined: pd.DataFrame, policy: Policy, res) -> pd.DataFrame:
     rows = []
     for v in [*(v for v in policy.validators if v.name in res.outcomes), None]:
-        name = v.name if v else POLICY
+        name = v.name if v else S.POLICY
         rule = joined[S.RULE_PREFIX + name]
         errs = int(res.outcomes[name].errors_mask().sum()) if v is not None else 0
         rows.append(
@@ -291,10 +289,10 @@ def _summary(joined: pd.DataFrame, policy: Policy, res) -> pd.DataFrame:
 
 def summary_row(policy: Policy, v, rows: int, n_run: int, n_failed: int, n_error: int) -> dict:
     """One row of :attr:`ValidationReport.summary` for validator ``v`` (``None``: the policy)."""
-    name = v.name if v else POLICY
+    name = v.name if v else S.POLICY
     return {
         "validator": name,
-        "type": v.type if v else "policy",
+        "type": v.type if v else S.POLICY,
         "severity": v.severity if v else "",
         "n_run": n_run,
         "n_failed": n_failed,
