@@ -44,14 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module)
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and module.startswith(exc.name):
-                p.set_defaults(_missing=True)
-                continue
-            raise
-        mod.configure(p)
+        importlib.import_module(module).configure(p)
     return parser
 
 
@@ -61,9 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
-        return 2
-    if getattr(args, "_missing", False):
-        print(f"workbench {args.command}: not available in this build", file=sys.stderr)
         return 2
     try:
         return int(importlib.import_module(args._module).run(args) or 0)

@@ -75,10 +75,6 @@ def topic_daily(state) -> pd.DataFrame:
 def page(session: Any):
     import panel as pn
 
-    try:
-        import workbench.cluster  # noqa: F401
-    except ImportError as exc:
-        return unavailable("Failure clusters", f"workbench.cluster: {exc}")
     state = session.state
     status = pn.pane.Markdown("", css_classes=["wb-clusters-status"])
     body = pn.Column(sizing_mode="stretch_width", css_classes=["wb-clusters-body"])

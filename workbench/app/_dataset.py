@@ -26,12 +26,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 import workbench.schema as S
+
+if TYPE_CHECKING:
+    from workbench.validation import ValidationReport
 
 #: Columns the dashboard filters on, factorized to integer codes once per data source.
 FILTER_COLUMNS: tuple[str, ...] = (S.APP, S.MODEL, S.PROMPT_VERSION, S.VARIANT)
@@ -63,7 +66,7 @@ class Dataset:
     format: str | None = None
     quarantine: pd.DataFrame | None = None
     load_summary: str = ""
-    validation: Any = None  # the ValidationReport when the dashboard ran the policy
+    validation: ValidationReport | None = None  # when the dashboard ran the policy
     validation_error: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -355,12 +358,12 @@ def _float(frame: pd.DataFrame, col: str) -> np.ndarray:
     )
 
 
-def _run_validation(frame: pd.DataFrame, policy: Any) -> tuple[pd.DataFrame, Any, str | None]:
+def _run_validation(
+    frame: pd.DataFrame, policy: Any
+) -> tuple[pd.DataFrame, ValidationReport | None, str | None]:
     """Run the validation policy; return the frame with rule columns, the report, or an error."""
-    try:
-        from workbench.validation import validate
-    except ImportError as exc:
-        return frame, None, f"workbench.validation is not available yet ({exc})"
+    from workbench.validation import validate
+
     try:
         report = validate(frame, policy if policy is not None else find_policy())
     except Exception as exc:  # a broken policy must not take the dashboard down

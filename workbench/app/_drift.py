@@ -12,7 +12,7 @@ import pandas as pd
 
 import workbench.schema as S
 from workbench.app._escape import md, md_list
-from workbench.app._ui import tabulator, unavailable
+from workbench.app._ui import tabulator
 
 #: compared by default (text columns are available but slower: the domain classifier trains)
 DEFAULT_COLUMNS = (
@@ -103,10 +103,6 @@ def heatmap_frame(over_time) -> pd.DataFrame:
 def page(session: Any):
     import panel as pn
 
-    try:
-        import workbench.drift  # noqa: F401
-    except ImportError as exc:
-        return unavailable("Drift", f"workbench.drift: {exc}")
     state = session.state
     lo, hi = state.date_bounds()
     lo, hi = lo or dt.date(2000, 1, 1), hi or dt.date(2000, 1, 2)

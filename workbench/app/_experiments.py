@@ -8,7 +8,7 @@ from typing import Any
 
 from workbench.app._escape import md, pre
 from workbench.app._safety import redact, redact_text
-from workbench.app._ui import MessageBox, tabulator, unavailable
+from workbench.app._ui import MessageBox, tabulator
 
 METRICS = {"Policy pass rate": "policy", "Latency p95": "latency_p95", "Cost": "cost"}
 
@@ -16,10 +16,6 @@ METRICS = {"Policy pass rate": "policy", "Latency p95": "latency_p95", "Cost": "
 def page(session: Any):
     import panel as pn
 
-    try:
-        import workbench.experiments  # noqa: F401
-    except ImportError as exc:
-        return unavailable("Experiments", f"workbench.experiments: {exc}")
     from workbench.app import _config_history as config_history
     from workbench.app._dataset import find_policy
     from workbench.app._experiment_state import ExperimentState, sample_inputs

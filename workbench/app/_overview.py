@@ -323,19 +323,9 @@ def _content(state) -> tuple[list, Any]:
         if picked is not None:
             state.day = picked
 
-    try:
-        import workbench.drift.control  # noqa: F401
-
-        has_control = True
-    except ImportError as exc:
-        has_control, control_error = False, str(exc)
     charts = OverviewCharts(state, on_day=pick_day)
-    if has_control:
-        pchart = pn.pane.Bokeh(charts.figures["pchart"], sizing_mode="stretch_width")
-        signals = pn.pane.Markdown(signals_text(state), css_classes=["wb-signals"])
-    else:
-        pchart = unavailable("Control limits", f"workbench.drift.control: {control_error}")
-        signals = pn.pane.Markdown("")
+    pchart = pn.pane.Bokeh(charts.figures["pchart"], sizing_mode="stretch_width")
+    signals = pn.pane.Markdown(signals_text(state), css_classes=["wb-signals"])
     kpis = pn.pane.HTML(
         kpi_cards(kpi_items(state)), sizing_mode="stretch_width", stylesheets=[KPI_CSS]
     )
@@ -357,8 +347,7 @@ def _content(state) -> tuple[list, Any]:
         kpis.object = kpi_cards(kpi_items(state))
         table.value = state.by_level(S.PROMPT_VERSION).round(4)
         charts.update()
-        if has_control:
-            signals.object = signals_text(state)
+        signals.object = signals_text(state)
 
     def bokeh(key: str):
         return pn.pane.Bokeh(charts.figures[key], sizing_mode="stretch_width")

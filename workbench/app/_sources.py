@@ -69,13 +69,11 @@ def _file(path: Path, policy: Any, max_bytes: int | None = None) -> Dataset:
 
     limit = {} if max_bytes is None else {"max_bytes": max_bytes}
     result = load(path, errors="quarantine", **limit)
-    summary = result.summary()
-    summary = summary if isinstance(summary, str) else str(summary)
     return Dataset.from_frame(
         result.frame,
         label=path.name,
         policy=policy,
-        format=getattr(result, "format", None),
-        quarantine=getattr(result, "quarantine", None),
-        load_summary=summary,
+        format=result.format,
+        quarantine=result.quarantine,
+        load_summary=str(result.summary()),
     )

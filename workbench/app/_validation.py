@@ -85,7 +85,6 @@ def page(session: Any):
 def _render(session: Any, validator: str | None):
     import hvplot.pandas  # noqa: F401
     import panel as pn
-    import yaml
 
     state = session.state
     ds = state.dataset
@@ -141,19 +140,13 @@ def _render(session: Any, validator: str | None):
     policy_view = [
         pn.pane.Markdown("The frame came with rule__ columns; no policy was run by the dashboard.")
     ]
-    if ds.validation is not None and getattr(ds.validation, "policy", None) is not None:
+    if ds.validation is not None and ds.validation.policy is not None:
         pol = ds.validation.policy
-        try:
-            policy_yaml = pol.to_yaml()
-        except Exception:
-            policy_yaml = yaml.safe_dump(getattr(pol, "to_dict", dict)(), sort_keys=False)
         policy_view = [
-            pn.pane.Markdown(
-                f"**{md(getattr(pol, 'name', 'policy'))}** v{md(getattr(pol, 'version', ''))}"
-            ),
-            pn.pane.HTML(pre(policy_yaml), sizing_mode="stretch_width"),
+            pn.pane.Markdown(f"**{md(pol.name)}** v{md(pol.version)}"),
+            pn.pane.HTML(pre(pol.to_yaml()), sizing_mode="stretch_width"),
         ]
-    summary = getattr(ds.validation, "summary", None)
+    summary = ds.validation.summary if ds.validation is not None else None
     examples = worst_examples(state, validator)
     ex_html = _examples_html(examples, validator)
     return pn.Column(

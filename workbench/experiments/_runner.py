@@ -201,16 +201,7 @@ def score(
         return frame
     from workbench.validation import validate
 
-    out = validate(frame, policy)
-    if isinstance(out, pd.DataFrame):
-        return out
-    for attr in ("scored", "annotated"):
-        if isinstance(getattr(out, attr, None), pd.DataFrame):
-            return getattr(out, attr)
-    scored = out.frame if hasattr(out, "frame") else out.to_frame()
-    if len(scored) == len(frame):
-        return scored
-    raise TypeError("validate() returned no row-level frame; pass scorer= instead")
+    return validate(frame, policy).frame
 
 
 def _as_frame(inputs: pd.DataFrame | Sequence[str], spec: ExperimentSpec) -> pd.DataFrame:
