@@ -300,7 +300,7 @@ def run_dask(path: Path, rows: int, args) -> dict:
             t_charts=t_charts,
             chart_signals=[sorted({str(t.date()) for t in c.signals["time"]}) for c in charts],
             first_drift=over.first_drift(),
-            summary=report.summary,
+            summary=report.summary(),
             ks_bound=max(
                 over.frame["note"].str.extract(r"within ([0-9.e-]+)")[0].dropna().astype(float),
                 default=0.0,

@@ -101,7 +101,7 @@ def nb01():
         `wb.load(path)` detects the format (the contract's own JSONL/CSV/Parquet, LiteLLM, OpenAI
         Batch, Phoenix, Langfuse, or any table through a mapping file) and returns a
         **LoadResult**: the LogFrame in `.frame`, the records it could not read in
-        `.quarantine`, and a `.summary()`.
+        `.quarantine`, and `.summary()` (printing it shows the counts as text).
 
         With no `DATA_PATH` we write the synthetic demo logs (a shop's support assistant, one
         month) to a JSONL file first, so you see exactly what happens with a file of your own.
@@ -118,7 +118,7 @@ def nb01():
             source = DATA_PATH
 
         result = wb.load(source, errors="quarantine")
-        print(result.summary())
+        print(result)
         """),
         md("""
         **How to read it:** *rows read = loaded + quarantined*: nothing is dropped silently. The
@@ -170,7 +170,7 @@ def nb01():
         code("""
         bad_file = EXAMPLES / "samples" / "bad" / "wrong_types.jsonl"
         bad = wb.load(bad_file, errors="quarantine")
-        print(bad.summary())
+        print(bad)
         bad.quarantine[["line", "field", "reason"]]
         """),
         code("""
@@ -287,7 +287,7 @@ def nb02():
         """),
         code("""
         daily = report.rates("day")
-        worst_validators = report.summary.sort_values("pass_rate")["validator"].head(4).tolist()
+        worst_validators = report.summary().sort_values("pass_rate")["validator"].head(4).tolist()
         daily[daily["validator"].isin(worst_validators)].hvplot.line(
             x="day", y="pass_rate", by="validator", height=320, width=750, ylim=(0, 1.02),
             title="daily pass rate of the policy and the weakest validators")
@@ -334,7 +334,7 @@ def nb02():
 
         sample = logs.sample(n=min(SLIDER_ROWS, len(logs)), random_state=SEED)
         base_config = policy.to_dict()
-        baseline = wb.validate(sample, policy).summary.set_index("validator")["pass_rate"]
+        baseline = wb.validate(sample, policy).summary().set_index("validator")["pass_rate"]
 
 
         def with_thresholds(relevance_min, latency_max_s, block, min_pass_rate):
@@ -353,7 +353,7 @@ def nb02():
 
         def what_if(relevance_min=0.02, latency_max_s=8.0, block=False, min_pass_rate=0.9):
             rep = wb.validate(sample, with_thresholds(relevance_min, latency_max_s, block, min_pass_rate))
-            now = rep.summary.set_index("validator")["pass_rate"]
+            now = rep.summary().set_index("validator")["pass_rate"]
             shown = ["relevance", "latency", "policy"]
             table = pd.DataFrame({"example policy": baseline[shown], "your thresholds": now[shown]})
             verdict = "PASSES" if rep.passed else "FAILS"
@@ -778,7 +778,7 @@ def nb05():
         """),
         code("""
         plan = ex.plan(spec, traffic=scored)
-        print(plan.summary())
+        print(plan)
         """),
         md("""
         ## 4. Run both arms on the same inputs
@@ -813,7 +813,7 @@ def nb05():
         """),
         code("""
         result = ex.analyze(run.frame, spec)
-        print(result.summary())
+        print(result)
         """),
         code("""
         result.plot()
@@ -986,7 +986,7 @@ def nb06():
         report.note(f"{len(fired)} alert(s) fired; {len(week_signals)} control-chart signal(s) this week.",
                     "bad" if len(fired) or len(week_signals) else "ok")
         report.heading("Pass rate per validator")
-        report.table(week.summary[["validator", "severity", "n_run", "n_failed", "pass_rate", "min_pass_rate"]])
+        report.table(week.summary()[["validator", "severity", "n_run", "n_failed", "pass_rate", "min_pass_rate"]])
         report.heading("Failure rate per day (p-chart, limits from the reference)")
         report.figure(p_chart.plot())
         if len(week_signals):
@@ -999,7 +999,7 @@ def nb06():
         report.heading("Drift against the reference")
         report.table(drift.summary())
         report.heading("Worst examples")
-        for name in week.summary.sort_values("pass_rate")["validator"].head(4):
+        for name in week.summary().sort_values("pass_rate")["validator"].head(4):
             if name != "policy":
                 report.text(name)
                 report.table(week.worst(name, 3)[[S.RECORD_ID, S.OUTPUT, "reason"]])

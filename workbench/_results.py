@@ -17,6 +17,8 @@ class Result:
     (2, 1)
     >>> r.filter(a=2).to_frame()["a"].tolist()
     [2]
+    >>> r.summary().shape  # every result's headline table; str(r) is its text
+    (2, 1)
     """
 
     frame: pd.DataFrame
@@ -33,6 +35,14 @@ class Result:
             vals = val if isinstance(val, list | tuple | set) else [val]
             mask &= self.frame[col].isin(vals)
         return type(self)(**{**self.__dict__, "frame": self.frame[mask].reset_index(drop=True)})
+
+    def summary(self) -> pd.DataFrame:
+        """The result's headline table (a copy); ``str(result)`` is the same as text."""
+        return self.to_frame()
+
+    def __str__(self) -> str:
+        head = f"{self.title}\n" if self.title else ""
+        return head + self.summary().to_string(index=False, max_rows=50)
 
     def __len__(self) -> int:
         return len(self.frame)

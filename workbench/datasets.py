@@ -66,7 +66,6 @@ __all__ = [
     "demo_logs",
     "route_intent",
     "simulate_call",
-    "summary",
     "to_jsonl",
     "write",
 ]
@@ -526,7 +525,7 @@ def run(args: argparse.Namespace) -> int:
         write(frame, path)
         print(f"wrote {len(frame):,} rows to {path}")
     if args.summary or not path:
-        print(summary(frame))
+        print(_describe(frame))
     return 0
 
 
@@ -555,7 +554,7 @@ def to_jsonl(frame: pd.DataFrame) -> str:
     return out.to_json(orient="records", lines=True, force_ascii=False)
 
 
-def summary(frame: pd.DataFrame) -> str:
+def _describe(frame: pd.DataFrame) -> str:
     """Rows, time span, apps, models, prompt versions and failure-mode counts."""
 
     def counts(col: str) -> str:

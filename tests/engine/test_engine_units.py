@@ -231,7 +231,7 @@ def test_load_quarantine_range_outside_every_row_group(tmp_path, sync):
 
     got = load(_spoiled(tmp_path), engine="dask", errors="quarantine", since="2030-01-01")
     assert got.rows_read == 0 and len(got.frame.compute()) == 0
-    assert got.summary().rows_loaded == 0
+    assert got.counts().rows_loaded == 0
 
 
 def test_load_parquet_repeated_id_in_a_partition(tmp_path, sync):

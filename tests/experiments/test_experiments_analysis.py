@@ -181,7 +181,7 @@ def test_plan_matches_statsmodels_and_counts_days():
     assert p.days_needed == pytest.approx(
         max(p.n_per_arm["a"] / 300, p.n_per_arm["b"] / 100), rel=0.01
     )
-    assert "days to reach" in p.summary()
+    assert "days to reach" in str(p)
     scores = plan(
         _spec(
             primary={"kind": "judge", "name": "j"},
@@ -225,7 +225,7 @@ def test_results_plot_and_render():
     res = analyze(f, _spec())
     assert res.plot() is not None
     assert "decision" in res._repr_html_()
-    assert "decision: ship" in res.summary()
+    assert "decision: ship" in str(res)
     assert plan(_spec(baseline_rate=0.7)).plot() is not None
 
 

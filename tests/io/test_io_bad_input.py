@@ -68,7 +68,7 @@ def test_quarantine_keeps_good_rows_and_counts_add_up(name, line, field, words):
     first = result.quarantine.iloc[0]
     assert first["line"] == line and words in first["reason"]
     assert first["raw"] is not pd.NA and len(first["raw"]) > 0
-    summary = result.summary()
+    summary = result.counts()
     assert summary.rows_read == summary.rows_loaded + summary.rows_quarantined
     assert str(summary.rows_quarantined) in str(summary)
     S.validate_logframe(result.frame)

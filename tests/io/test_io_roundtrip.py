@@ -84,7 +84,7 @@ def test_columns_option_reads_only_those(demo, tmp_path):
 
 def test_summary_and_html(demo, tmp_path):
     result = load(write(demo, tmp_path / "demo.parquet"))
-    summary = result.summary()
+    summary = result.counts()
     assert summary.rows_loaded == len(demo)
     assert summary.apps == demo[S.APP].value_counts().to_dict()
     assert summary.start == demo[S.TIMESTAMP].min() and summary.end == demo[S.TIMESTAMP].max()

@@ -46,7 +46,7 @@ def test_report_joins_rows_and_counts():
     assert out["rule__pii"].tolist() == [True, False, True, pd.NA]
     assert out["rule__policy"].tolist() == [True, False, True, False]  # warn does not block
     assert out["reason__policy"].iloc[2] == "warn: refusal"
-    s = report.summary.set_index("validator")
+    s = report.summary().set_index("validator")
     assert (s.loc["pii", "n_run"], s.loc["pii", "n_failed"], s.loc["pii", "n_error"]) == (3, 1, 1)
     assert report.passed  # 2 of 4 allowed >= 0.5
 

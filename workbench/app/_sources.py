@@ -75,5 +75,5 @@ def _file(path: Path, policy: Any, max_bytes: int | None = None) -> Dataset:
         policy=policy,
         format=result.format,
         quarantine=result.quarantine,
-        load_summary=str(result.summary()),
+        load_summary=str(result),
     )

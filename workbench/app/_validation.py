@@ -146,7 +146,7 @@ def _render(session: Any, validator: str | None):
             pn.pane.Markdown(f"**{md(pol.name)}** v{md(pol.version)}"),
             pn.pane.HTML(pre(pol.to_yaml()), sizing_mode="stretch_width"),
         ]
-    summary = ds.validation.summary if ds.validation is not None else None
+    summary = ds.validation.by_validator if ds.validation is not None else None
     examples = worst_examples(state, validator)
     ex_html = _examples_html(examples, validator)
     return pn.Column(

@@ -14,7 +14,7 @@ On the dask engine:
 computed, naming the file and line (JSONL, CSV) or the file and the row within its partition
 (Parquet). ``errors="quarantine"`` returns a :class:`workbench.io.LoadResult` instead of the bare
 frame: ``.frame`` is the dask LogFrame of the good rows, ``.quarantine`` a pandas frame of the bad
-ones (file, line or row, field, reason, raw), ``.summary()`` the counts. Every file (Parquet:
+ones (file, line or row, field, reason, raw), ``.counts()`` the counts. Every file (Parquet:
 every group of row groups, read with pyarrow, with the same pruning by timestamp statistics) is
 one delayed task returning its good rows, its bad rows and its counts; the frame is built from
 those tasks with ``dd.from_delayed``, and the bad rows and counts are computed at load time, in
@@ -325,7 +325,7 @@ def _file_piece(path: str, fmt: str, lo, hi, cols) -> tuple[pd.DataFrame, pd.Dat
     r = io_load(
         path, format=fmt, since=lo, until=hi, columns=cols, errors="quarantine", progress=False
     )
-    return r.frame, r.quarantine, r.summary()
+    return r.frame, r.quarantine, r.counts()
 
 
 def _remote_parquet(given) -> list[str]:
@@ -462,4 +462,4 @@ def _parquet_piece(path: str, spec, read, aware, lo, hi, cols):
         table = table.filter(keep)
         rows = rows[keep.to_numpy(zero_copy_only=False)]
     r = type_records(table, path, rows=rows, since=lo, until=hi, errors="quarantine")
-    return _select(r.frame, cols), r.quarantine, r.summary()
+    return _select(r.frame, cols), r.quarantine, r.counts()

@@ -25,14 +25,14 @@ from workbench.engine._client import is_dask
 class DaskValidationReport:
     """A validation report whose per-row ``frame`` is a lazy dask frame.
 
-    ``summary``, ``passed``, ``failures`` and ``pass_rate`` are computed (small);
+    ``summary()``, ``passed``, ``failures`` and ``pass_rate`` are computed (small);
     ``frame`` / ``to_frame()`` is the input dask frame plus the ``rule__``/``score__``/``reason__``
     columns, computed again on use: ``report.frame.persist()`` to keep it in cluster memory or
     ``report.frame.to_parquet(...)`` to write it.
     """
 
     frame: Any
-    summary: pd.DataFrame
+    by_validator: pd.DataFrame
     policy: Any
     passed: bool
     failures: tuple[str, ...] = ()
@@ -42,13 +42,17 @@ class DaskValidationReport:
     def to_frame(self) -> Any:
         return self.frame
 
+    def summary(self) -> pd.DataFrame:
+        """One row per validator (and ``policy``), as ``ValidationReport.summary()``."""
+        return self.by_validator.copy()
+
     @property
     def validators(self) -> list[str]:
-        return [n for n in self.summary["validator"] if n != S.POLICY]
+        return [n for n in self.by_validator["validator"] if n != S.POLICY]
 
     @property
     def pass_rate(self) -> float:
-        row = self.summary[self.summary["validator"] == S.POLICY].iloc[0]
+        row = self.by_validator[self.by_validator["validator"] == S.POLICY].iloc[0]
         return float(row["pass_rate"])
 
     def rates(self, by: str | None = S.PROMPT_VERSION) -> pd.DataFrame:
@@ -79,14 +83,14 @@ class DaskValidationReport:
 
     def __repr__(self) -> str:
         verdict = "passed" if self.passed else "FAILED: " + "; ".join(self.failures)
-        return f"DaskValidationReport({self.title!r}, {self.meta.get('rows')} rows, {verdict})\n{self.summary}"
+        return f"DaskValidationReport({self.title!r}, {self.meta.get('rows')} rows, {verdict})\n{self.by_validator}"
 
     def _repr_html_(self) -> str:
         verdict = "PASSED" if self.passed else "FAILED"
         return (
             f"<h4>{self.title}</h4><p><b>{verdict}</b> &middot; {self.meta.get('rows'):,} rows "
             f"(dask) &middot; policy pass rate {self.pass_rate:.1%}</p>"
-            + self.summary.to_html(index=False, float_format=lambda x: f"{x:.3f}", na_rep="")
+            + self.by_validator.to_html(index=False, float_format=lambda x: f"{x:.3f}", na_rep="")
         )
 
 
@@ -151,7 +155,7 @@ def validate(
     >>> import pandas as pd
     >>> rep = validate(pd.DataFrame({"output": ["fine", "mail bob@example.com"]}),
     ...                {"validators": [{"type": "pii"}]})
-    >>> rep.summary["n_failed"].tolist()
+    >>> rep.summary()["n_failed"].tolist()
     [1, 1]
     """
     from workbench.validation._policy import Policy
@@ -193,7 +197,7 @@ def validate(
     failures = _gate(summary, policy)
     return DaskValidationReport(
         frame=validated,
-        summary=summary,
+        by_validator=summary,
         policy=policy,
         passed=not failures,
         failures=tuple(failures),

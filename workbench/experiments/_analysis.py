@@ -50,8 +50,9 @@ class ExperimentResult(Result):
     reason: str = ""
     winner: str | None = None
 
-    def summary(self) -> str:
-        """A plain-text table (p = Holm/Bonferroni-adjusted for the primary metric) + decision."""
+    def summary(self) -> pd.DataFrame:
+        """The readable table: ``p`` is Holm/Bonferroni-adjusted for the primary metric, the
+        intervals are formatted; ``str(result)`` adds the SRM check and the decision."""
         f = self.frame.copy()
         f["p"] = f["p_adjusted"].where(f["role"] == "primary", f["p_value"])
         f["ci"] = [_interval(lo, hi) for lo, hi in zip(f["ci_low"], f["ci_high"], strict=True)]
@@ -72,8 +73,13 @@ class ExperimentResult(Result):
             "test",
             "passed",
         ]
+        return f[cols].reset_index(drop=True)
+
+    def __str__(self) -> str:
         with pd.option_context("display.width", 200, "display.max_columns", 20):
-            table = f[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="")
+            table = self.summary().to_string(
+                index=False, float_format=lambda v: f"{v:.4g}", na_rep=""
+            )
         srm = self.meta.get("srm_p_value")
         return (
             f"{self.title}\n{table}\nSRM check p={srm:.3g}; paired={self.meta.get('paired')}\n"

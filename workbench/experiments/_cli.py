@@ -95,7 +95,7 @@ def _plan(spec, spec_path, args) -> int:
     from workbench.experiments._plan import plan
 
     traffic = read_frame(args.logs) if args.logs else None
-    print(plan(spec, traffic).summary())
+    print(plan(spec, traffic))
     return 0
 
 
@@ -169,7 +169,7 @@ def _analyze(spec, spec_path, args) -> int:
         json.dump(payload, sys.stdout, indent=2, default=str)
         print()
     else:
-        print(result.summary())
+        print(result)
     return 0
 
 

@@ -31,7 +31,7 @@ class PlanResult(Result):
     days_needed: float | None = None
     daily_traffic: float | None = None
 
-    def summary(self) -> str:
+    def __str__(self) -> str:
         lines = [self.title]
         for row in self.frame.itertuples(index=False):
             lines.append(f"  {row.arm:<20} n={row.n_required:>8,}  share={row.share:.0%}")

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         errors=args.errors,
         progress=False if args.no_progress else None,
     )
-    print(result.summary())
+    print(result)
     if args.out:
         try:
             out = write(result.frame, args.out, overwrite=args.overwrite)

@@ -35,6 +35,25 @@ class LoadSummary:
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy counts: one row per ``facet`` (rows, app, model, prompt_version, quarantine
+        reason, skipped) and ``value``, with its number of ``records``."""
+        rows = [
+            ("rows", "read", self.rows_read),
+            ("rows", "loaded", self.rows_loaded),
+            ("rows", "quarantined", self.rows_quarantined),
+        ]
+        for facet, counts in (
+            ("app", self.apps),
+            ("model", self.models),
+            ("prompt_version", self.prompt_versions),
+            ("quarantine_reason", self.top_reasons),
+            ("skipped", self.skipped),
+        ):
+            rows += [(facet, k, v) for k, v in counts.items()]
+        frame = pd.DataFrame(rows, columns=["facet", "value", "records"])
+        return frame.astype({"facet": "string", "value": "string", "records": "int64"})
+
     @classmethod
     def merge(cls, parts: Sequence[LoadSummary], format: str = "", files: int = 0) -> LoadSummary:
         """The summary of loads of disjoint parts (files, row groups) as one load.
@@ -111,7 +130,7 @@ class LoadResult(Result):
 
     ``.frame`` is a pandas LogFrame, or a dask one from ``workbench.engine.load(engine="dask",
     errors="quarantine")``; then ``.loaded`` holds the frame's counts, gathered in the same pass
-    over the files as the quarantine, so counts and ``summary()`` need no second pass.
+    over the files as the quarantine, so ``counts()`` and ``summary()`` need no second pass.
 
     Examples
     --------
@@ -139,7 +158,20 @@ class LoadResult(Result):
     def __len__(self) -> int:
         return self.rows_loaded
 
-    def summary(self) -> LoadSummary:
+    def summary(self) -> pd.DataFrame:
+        """Tidy counts (:meth:`LoadSummary.to_frame`); ``str(result)`` is the text the CLI prints.
+
+        >>> import workbench.io as wio
+        >>> wio.load("data/samples/contract.jsonl").summary().columns.tolist()
+        ['facet', 'value', 'records']
+        """
+        return self.counts().to_frame()
+
+    def __str__(self) -> str:
+        return str(self.counts())
+
+    def counts(self) -> LoadSummary:
+        """The load's counts and time span as one object."""
         reasons = self._top_reasons()
         if self.loaded is not None:
             return dataclasses.replace(
@@ -185,7 +217,7 @@ class LoadResult(Result):
         return per_hour.hvplot.line(title=f"records per hour ({self.format})")
 
     def _repr_html_(self) -> str:
-        text = html.escape(str(self.summary()))
+        text = html.escape(str(self.counts()))
         head = f"<h4>LoadResult</h4><pre>{text}</pre>"
         with pd.option_context("display.max_colwidth", 80):
             head20 = self.frame.head(20)  # a dask frame: computes its first partition only

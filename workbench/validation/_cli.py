@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(loaded.quarantine):,} bad log records set aside (not validated)")
     report = validate(loaded.frame, policy, skip_types=tuple(args.skip))
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(report.summary.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
-        for row in report.summary.itertuples():
+        print(report.by_validator.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+        for row in report.by_validator.itertuples():
             if row.validator != S.POLICY and row.n_failed and args.worst > 0:
                 print(f"\nworst {row.validator}:")
                 print(

@@ -12,7 +12,7 @@
 [True, False, False]
 >>> report.passed, round(report.pass_rate, 3)
 (False, 0.333)
->>> report.summary[["validator", "n_run", "n_failed", "n_error"]].values.tolist()
+>>> report.summary()[["validator", "n_run", "n_failed", "n_error"]].values.tolist()
 [['pii', 2, 1, 1], ['policy', 3, 2, 0]]
 """
 
@@ -39,15 +39,19 @@ class ValidationReport(Result):
 
     ``frame`` (``to_frame()``) is the input LogFrame plus ``rule__<name>``, ``score__<name>``,
     ``reason__<name>`` for every validator and ``rule__policy`` / ``score__policy`` /
-    ``reason__policy`` for the combined decision. ``summary`` holds one row per validator;
+    ``reason__policy`` for the combined decision. ``summary()`` gives one row per validator;
     :meth:`rates` gives pass rates per prompt version or per day; :meth:`worst` the worst
     failing rows of a validator.
     """
 
-    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_validator: pd.DataFrame = field(default_factory=pd.DataFrame)
     policy: Policy | None = None
     passed: bool = True
     failures: tuple[str, ...] = ()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per validator (and ``policy``): severity, runs, failures, errors, pass rate."""
+        return self.by_validator.copy()
 
     @property
     def validators(self) -> list[str]:
@@ -115,9 +119,9 @@ class ValidationReport(Result):
         if self.failures:
             parts.append("<ul>" + "".join(f"<li>{f}</li>" for f in self.failures) + "</ul>")
         parts.append(
-            self.summary.to_html(index=False, float_format=lambda x: f"{x:.3f}", na_rep="")
+            self.by_validator.to_html(index=False, float_format=lambda x: f"{x:.3f}", na_rep="")
         )
-        for name in self.summary.sort_values("pass_rate")["validator"].head(3):
+        for name in self.by_validator.sort_values("pass_rate")["validator"].head(3):
             worst = self.worst(name, 3)
             if len(worst):
                 parts.append(f"<h5>worst: {name}</h5>" + worst.to_html(index=False, na_rep=""))
@@ -125,9 +129,7 @@ class ValidationReport(Result):
 
     def __repr__(self) -> str:
         verdict = "passed" if self.passed else "FAILED: " + "; ".join(self.failures)
-        return (
-            f"ValidationReport({self.title!r}, {len(self.frame)} rows, {verdict})\n{self.summary}"
-        )
+        return f"ValidationReport({self.title!r}, {len(self.frame)} rows, {verdict})\n{self.by_validator}"
 
 
 def _rates(frame: pd.DataFrame, names: list[str], by: str | None) -> pd.DataFrame:
@@ -215,7 +217,7 @@ def validate(
         frame=joined,
         title=f"validation: {policy.name} v{policy.version}",
         meta={"policy": policy.name, "rows": len(joined), "passed": not failures},
-        summary=summary,
+        by_validator=summary,
         policy=policy,
         passed=not failures,
         failures=tuple(failures),
@@ -288,7 +290,7 @@ def _summary(joined: pd.DataFrame, policy: Policy, res) -> pd.DataFrame:
 
 
 def summary_row(policy: Policy, v, rows: int, n_run: int, n_failed: int, n_error: int) -> dict:
-    """One row of :attr:`ValidationReport.summary` for validator ``v`` (``None``: the policy)."""
+    """One row of :meth:`ValidationReport.summary` for validator ``v`` (``None``: the policy)."""
     name = v.name if v else S.POLICY
     return {
         "validator": name,
