@@ -29,7 +29,7 @@ POLICY = {
         {"type": "refusal", "severity": "warn"},
         {"type": "truncation"},
         {"type": "latency", "max_ms": 4000},
-        {"type": "json", "when": {"metadata.expects_json": True}},
+        {"type": "json", "where": {"metadata.expects_json": True}},
     ],
     "pass_rule": {"min_pass_rate": 0.9},
 }

@@ -71,8 +71,8 @@ def test_missing_output_is_blocked_by_default_and_allowed_on_error_pass():
     assert Guard(Policy.from_dict(cfg)).check({"input": "hi"}).action == "allow"
 
 
-def test_applies_to_scopes_the_policy():
-    policy = Policy.from_dict({"applies_to": {"app": "support"}, "validators": [{"type": "pii"}]})
+def test_where_scopes_the_policy():
+    policy = Policy.from_dict({"where": {"app": "support"}, "validators": [{"type": "pii"}]})
     guard = Guard(policy)
     assert guard.check({"app": "other", "output": "a@b.co"}).allowed
     assert not guard.check({"app": "support", "output": "a@b.co"}).allowed

@@ -179,8 +179,8 @@ def test_an_unreadable_metadata_value_means_the_condition_does_not_hold(metadata
     """A bad JSON escape or an integer over 4,300 digits made the guard and validate raise."""
     policy = Policy.from_dict(
         {
-            "applies_to": {"metadata.expects_json": "x"},
-            "validators": [{"type": "pii", "when": {"metadata.expects_json": "x"}}],
+            "where": {"metadata.expects_json": "x"},
+            "validators": [{"type": "pii", "where": {"metadata.expects_json": "x"}}],
         }
     )
     rows = [
@@ -194,17 +194,19 @@ def test_an_unreadable_metadata_value_means_the_condition_does_not_hold(metadata
     assert (first.allowed, first.results) == (True, {"pii": None})
     assert not second.allowed
     scoped = Policy.from_dict(
-        {"validators": [{"type": "json", "when": {"metadata.expects_json": True}}]}
+        {"validators": [{"type": "json", "where": {"metadata.expects_json": True}}]}
     )
     out = validate(pd.DataFrame(rows * 20), scoped).to_frame()
-    assert out["reason__json"].iloc[0].startswith("skipped: outside when")
+    assert out["reason__json"].iloc[0].startswith("skipped: outside where")
     assert Guard(scoped).check(rows[0]).results == {"json": None}
 
 
 def test_when_on_a_column_the_data_lacks_says_so():
-    policy = Policy.from_dict({"validators": [{"type": "pii", "when": {"app": "support"}}]})
+    policy = Policy.from_dict({"validators": [{"type": "pii", "where": {"app": "support"}}]})
     out = validate(pd.DataFrame({S.OUTPUT: ["a@b.co"]}), policy).to_frame()
-    assert out["reason__pii"].iloc[0] == "skipped: column 'app' is absent (when={'app': 'support'})"
+    assert (
+        out["reason__pii"].iloc[0] == "skipped: column 'app' is absent (where={'app': 'support'})"
+    )
     assert Guard(policy).check({S.OUTPUT: "a@b.co"}).results == {"pii": None}
 
 
@@ -290,8 +292,8 @@ def test_pattern_properties_and_additional_properties_run_on_re2():
         ({"type": "length", "min_chars": 10, "max_chars": 5}, "min_chars"),
         ({"type": "length", "max_tokens": -1}, "max_tokens"),
         ({"type": "refusal", "within_chars": 5000}, "within_chars"),
-        ({"type": "pii", "column": "outptu"}, "column"),
-        ({"type": "pii", "when": {"ap": "support"}}, "when.ap"),
+        ({"type": "pii", "text": "outptu"}, "text"),
+        ({"type": "pii", "where": {"ap": "support"}}, "where.ap"),
         ({"type": "groundedness", "context_column": "ctx"}, "context_column"),
     ],
 )
@@ -306,10 +308,10 @@ def test_policy_level_values_are_checked():
         Policy.from_dict(
             {"validators": [{"type": "pii"}], "pass_rule": {"per_validator": {"pii": 1.5}}}
         )
-    with pytest.raises(ConfigError, match=r"applies_to.tenant.*unknown column"):
-        Policy.from_dict({"applies_to": {"tenant": "a"}, "validators": [{"type": "pii"}]})
-    ok = Policy.from_dict({"applies_to": {"metadata.tenant": "a"}, "validators": [{"type": "pii"}]})
-    assert ok.applies_to == {"metadata.tenant": "a"}
+    with pytest.raises(ConfigError, match=r"where.tenant.*unknown column"):
+        Policy.from_dict({"where": {"tenant": "a"}, "validators": [{"type": "pii"}]})
+    ok = Policy.from_dict({"where": {"metadata.tenant": "a"}, "validators": [{"type": "pii"}]})
+    assert ok.where == {"metadata.tenant": "a"}
 
 
 def test_a_validator_built_in_python_is_range_checked_too():
@@ -347,3 +349,28 @@ def test_range_checked_policy_still_round_trips(repo_root):
     again = Policy.from_dict(policy.to_dict())
     assert again.to_dict() == policy.to_dict()
     assert np.isfinite([v.max_ms for v in policy.validators if v.type == "latency"]).all()
+
+
+def test_earlier_parameter_names_still_load_with_a_deprecation_warning():
+    """Issue 18: selection is ``where=`` and the text column ``text=``; files written with
+    ``when``/``column``/``applies_to`` keep working, with a warning that names the new key."""
+    old = {
+        "applies_to": {"app": "support"},
+        "validators": [{"type": "pii", "when": {"status": "ok"}, "column": "input"}],
+    }
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        policy = Policy.from_dict(old)
+    said = " | ".join(str(w.message) for w in seen if w.category is DeprecationWarning)
+    for rename in (
+        "'applies_to' is now 'where'",
+        "'when' is now 'where'",
+        "'column' is now 'text'",
+    ):
+        assert rename in said, said
+    assert policy.where == {"app": "support"}
+    (v,) = policy.validators
+    assert (v.where, v.text) == ({"status": "ok"}, "input")
+    assert Policy.from_dict(policy.to_dict()).to_dict() == policy.to_dict()
+    with pytest.raises(ConfigError, match="both 'when' and 'where'"):
+        Policy.from_dict({"validators": [{"type": "pii", "when": {}, "where": {}}]})

@@ -191,7 +191,7 @@ def test_when_scopes_rows_via_metadata():
             S.METADATA: ['{"expects_json": true}', '{"expects_json": false}'],
         }
     )
-    out = build_validator({"type": "json", "when": {"metadata.expects_json": True}}).check(frame)
+    out = build_validator({"type": "json", "where": {"metadata.expects_json": True}}).check(frame)
     assert out["rule__json"].tolist() == [False, pd.NA]
     assert out["reason__json"].iloc[1].startswith("skipped")
 

@@ -302,7 +302,7 @@ class GroundednessValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         ctx = rec.string(self.context_column)

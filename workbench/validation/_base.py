@@ -5,7 +5,7 @@ constructor only stores those keys (they are dataclass fields, so config keys eq
 arguments and ``to_config`` round-trips). ``check(frame)`` returns three columns per row:
 ``rule__<name>`` (pass, or NA when the validator could not run on the row), ``score__<name>`` and
 ``reason__<name>`` (``"error: ..."`` when it could not run, ``"skipped: ..."`` when the row is
-outside the validator's ``when`` scope).
+outside the validator's ``where`` scope).
 
 >>> import pandas as pd
 >>> v = build_validator({"type": "banned_terms", "terms": ["guarantee"]})
@@ -115,14 +115,17 @@ class BaseValidator:
         Column suffix and key in reports; defaults to the validator type.
     severity : {"block", "warn"}
         A failing ``block`` validator blocks the output; a failing ``warn`` one only warns.
-    when : dict, optional
+    where : dict, optional
         Run only on rows where each column (or ``metadata.<key>``) equals the value or is in the
         list, e.g. ``{"app": "support", "metadata.expects_json": true}``; other rows get NA and
         ``"skipped: ..."``. Columns must be LogFrame columns (checked when the policy loads); a
         metadata value JSON cannot read (a bad escape, an integer over 4,300 digits) equals
         nothing, so the condition does not hold on that row.
-    column : str
+    text : str
         The text column checked (default the output).
+
+    ``when`` and ``column``, the earlier names of ``where`` and ``text``, are still read from
+    config files with a :class:`DeprecationWarning`.
     """
 
     type: ClassVar[str] = ""
@@ -131,8 +134,8 @@ class BaseValidator:
 
     name: str | None = None
     severity: Severity = "block"
-    when: dict[str, Any] | None = None
-    column: str = S.OUTPUT
+    where: dict[str, Any] | None = None
+    text: str = S.OUTPUT
 
     def __post_init__(self) -> None:
         if self.name is None:
@@ -178,7 +181,7 @@ class BaseValidator:
     def evaluate(self, batch: Batch, scope: np.ndarray | None = None) -> Outcome:
         """Run on a :class:`Batch`; any exception becomes a per-row error, never a crash.
 
-        ``scope`` (a policy's ``applies_to``) further limits the rows the validator runs on.
+        ``scope`` (a policy's ``where``) further limits the rows the validator runs on.
         When the batch path raises, each row is judged alone (:meth:`evaluate_one`), so a row
         that cannot be checked is an error on that row only and the others are validated.
         """
@@ -194,7 +197,7 @@ class BaseValidator:
         except Exception:  # noqa: BLE001 - the rows are judged one by one instead
             return self._row_by_row(batch, scope)
         if scope is not None and not scope.all():
-            out.mark(~scope, "skipped: outside the policy's applies_to")
+            out.mark(~scope, "skipped: outside the policy's where")
         if not active.all():
             out.mark(~active & (scope if scope is not None else True), self._skip_reason(batch))
         return out
@@ -208,11 +211,11 @@ class BaseValidator:
         return out
 
     def _skip_reason(self, source: Batch | Record) -> str:
-        """Why rows outside ``when`` were skipped (naming a ``when`` column the data lacks)."""
-        absent = [c for c in self.when or {} if not source.has(c.split(".", 1)[0])]
+        """Why rows outside ``where`` were skipped (naming a ``where`` column the data lacks)."""
+        absent = [c for c in self.where or {} if not source.has(c.split(".", 1)[0])]
         if absent:
-            return f"skipped: column {absent[0]!r} is absent (when={self.when})"
-        return f"skipped: outside when={self.when}"
+            return f"skipped: column {absent[0]!r} is absent (where={self.where})"
+        return f"skipped: outside where={self.where}"
 
     def evaluate_one(self, rec: Record, in_scope: bool = True) -> Verdict:
         """:meth:`evaluate` for one record without arrays (the runtime guard's path).
@@ -222,12 +225,12 @@ class BaseValidator:
         """
         try:
             state = self.prepare()
-            active = where_one(rec, self.when)
+            active = where_one(rec, self.where)
             verdict = self._one(rec, state) if active and in_scope else (1.0, NAN, "")
         except Exception as exc:  # noqa: BLE001 - a validator must never crash the guard
             return (NAN, NAN, _error(exc))
         if not in_scope:
-            return (NAN, NAN, "skipped: outside the policy's applies_to")
+            return (NAN, NAN, "skipped: outside the policy's where")
         if not active:
             return (NAN, NAN, self._skip_reason(rec))
         return verdict
@@ -237,7 +240,7 @@ class BaseValidator:
         return (float(out.passed[0]), float(out.score[0]), str(out.reason[0]))
 
     def _active(self, batch: Batch) -> np.ndarray:
-        return where_mask(batch, self.when)
+        return where_mask(batch, self.where)
 
     def _run(self, batch: Batch, active: np.ndarray, state: Any) -> Outcome:
         raise NotImplementedError
@@ -250,7 +253,7 @@ class BaseValidator:
 
         Returns the column and the mask of rows to evaluate (active and holding a string).
         """
-        t = batch.text(self.column)
+        t = batch.text(self.text)
         bad = active & ~t.ok
         if bad.any():
             out.mark(bad, t.problem())
@@ -384,7 +387,7 @@ def build_validator(
     else:
         if not isinstance(config, Mapping):
             raise ConfigError("a validator must be a mapping with a 'type' key", file=file, key=key)
-        cfg = dict(config)
+        cfg = renamed(dict(config), VALIDATOR_RENAMES, what="validator parameter", file=file)
         type_name = cfg.pop("type", None)
         if type_name not in _REGISTRY:
             raise ConfigError(
@@ -452,6 +455,38 @@ _COLUMNS_ALLOWED = (
 )
 
 
+#: earlier names of validator parameters, still read from config files (with a warning)
+VALIDATOR_RENAMES = {"when": "where", "column": "text"}
+
+
+def renamed(
+    cfg: dict[str, Any], renames: Mapping[str, str], *, what: str, file: str | None
+) -> dict[str, Any]:
+    """``cfg`` with earlier key names replaced by the current ones, warning once per key.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True):
+    ...     warnings.simplefilter("always")
+    ...     renamed({"when": {"app": "a"}}, VALIDATOR_RENAMES, what="parameter", file=None)
+    {'where': {'app': 'a'}}
+    """
+    import warnings
+
+    for old, new in renames.items():
+        if old not in cfg:
+            continue
+        if new in cfg:
+            raise ConfigError(f"both {old!r} and {new!r} given; use {new!r}", file=file, key=old)
+        where = f" in {file}" if file else ""
+        warnings.warn(
+            f"{what} {old!r} is now {new!r}{where}; the old name will stop working",
+            DeprecationWarning,
+            stacklevel=4,
+        )
+        cfg = {(new if k == old else k): v for k, v in cfg.items()}
+    return cfg
+
+
 def check_column(name: Any, *, file: str | None, key: str) -> None:
     """Refuse a column name that no LogFrame holds (a typo would make a rule never run)."""
     ok = isinstance(name, str) and (
@@ -470,10 +505,10 @@ def check_column(name: Any, *, file: str | None, key: str) -> None:
 
 def _check_columns(v: BaseValidator, *, file: str | None, prefix: str) -> None:
     for f in fields(v):
-        if f.init and (f.name == "column" or f.name.endswith("_column")):
+        if f.init and (f.name == "text" or f.name.endswith("_column")):
             check_column(getattr(v, f.name), file=file, key=f"{prefix}{f.name}")
-    for name in v.when or {}:
-        check_column(name, file=file, key=f"{prefix}when.{name}")
+    for name in v.where or {}:
+        check_column(name, file=file, key=f"{prefix}where.{name}")
 
 
 def compile_rx(pattern: str, param: str, *, ignore_case: bool = False):

@@ -147,7 +147,7 @@ class PIIValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         kinds = [k for k, rx in state["kinds"].items() if rx.search(text)]
@@ -240,7 +240,7 @@ class BannedTermsValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         terms = findall_one(text, state["rx"], MAX_FOUND)
@@ -300,7 +300,7 @@ class SecretsValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         if "_any" in state and not state["_any"].search(text):

@@ -108,7 +108,7 @@ class DegenerateValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         return self._verdict(text)

@@ -74,7 +74,7 @@ class JsonValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         return (NAN, NAN, problem) if text is None else self._verdict(text)
 
     def _verdict(self, text: str) -> Verdict:
@@ -111,7 +111,7 @@ class JsonSchemaValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         return (NAN, NAN, problem) if text is None else self._verdict(text, state)
 
     def _verdict(self, text: str, state) -> Verdict:
@@ -162,7 +162,7 @@ class RegexValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         if "must_match" in state and not state["must_match"].search(text):
@@ -229,7 +229,7 @@ class LengthValidator(BaseValidator):
         ]
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         chars = len(text)
@@ -318,7 +318,7 @@ class TruncationValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         tokens, _ = rec.number(S.TOKENS_OUT)

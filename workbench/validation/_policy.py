@@ -31,6 +31,7 @@ from workbench.validation._base import (
     build_validator,
     check_column,
     config_error,
+    renamed,
     where_mask,
     where_one,
 )
@@ -53,6 +54,10 @@ class PassRule(BaseModel):
     on_error: Literal["fail", "pass"] = "fail"
 
 
+#: earlier names of policy keys, still read from policy files (with a warning)
+POLICY_RENAMES = {"applies_to": "where"}
+
+
 class PolicySpec(BaseModel):
     """The YAML file's shape."""
 
@@ -61,7 +66,7 @@ class PolicySpec(BaseModel):
     name: str = "policy"
     version: str | int = 1
     description: str = ""
-    applies_to: dict[str, str | int | bool | list[str | int | bool]] | None = None
+    where: dict[str, str | int | bool | list[str | int | bool]] | None = None
     fallback_text: str | None = None
     validators: list[dict[str, Any]] = Field(min_length=1)
     pass_rule: PassRule = Field(default_factory=PassRule)
@@ -88,9 +93,10 @@ class Policy:
     validators : list
         Built validators (or config dicts, built on construction of the policy).
     name, version, description : policy identity, shown in reports.
-    applies_to : dict, optional
+    where : dict, optional
         Rows the policy covers, e.g. ``{"app": "support", "prompt_version": ["v3", "v4"]}``;
-        other rows are skipped (NA), never dropped.
+        other rows are skipped (NA), never dropped. ``applies_to``, its earlier name, is still
+        read from policy files with a :class:`DeprecationWarning`.
     fallback_text : str, optional
         What to show the user instead of a blocked output.
     pass_rule : PassRule
@@ -101,7 +107,7 @@ class Policy:
     name: str = "policy"
     version: str | int = 1
     description: str = ""
-    applies_to: dict[str, Any] | None = None
+    where: dict[str, Any] | None = None
     fallback_text: str | None = None
     pass_rule: PassRule = field(default_factory=PassRule)
     source: str | None = None
@@ -112,8 +118,8 @@ class Policy:
             for i, v in enumerate(self.validators)
         )
         object.__setattr__(self, "validators", built)
-        for col in self.applies_to or {}:
-            check_column(col, file=self.source, key=f"applies_to.{col}")
+        for col in self.where or {}:
+            check_column(col, file=self.source, key=f"where.{col}")
         names = [v.name for v in built]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -140,6 +146,7 @@ class Policy:
         if not isinstance(data, dict):
             raise ConfigError("a policy must be a mapping with a 'validators' list", file=file)
         check_size(data, file=file)
+        data = renamed(data, POLICY_RENAMES, what="policy key", file=file)
         try:
             spec = PolicySpec.model_validate(data)
         except ValidationError as exc:
@@ -158,7 +165,7 @@ class Policy:
             name=spec.name,
             version=spec.version,
             description=spec.description,
-            applies_to=spec.applies_to,
+            where=spec.where,
             fallback_text=spec.fallback_text,
             pass_rule=spec.pass_rule,
             source=file,
@@ -176,8 +183,8 @@ class Policy:
         out: dict[str, Any] = {"name": self.name, "version": self.version}
         if self.description:
             out["description"] = self.description
-        if self.applies_to:
-            out["applies_to"] = self.applies_to
+        if self.where:
+            out["where"] = self.where
         if self.fallback_text is not None:
             out["fallback_text"] = self.fallback_text
         out["validators"] = [_plain(v.to_config()) for v in self.validators]
@@ -193,9 +200,9 @@ class Policy:
     def evaluate(self, batch: Batch, *, skip_types: tuple[str, ...] = ()) -> PolicyResult:
         """Run every validator on ``batch`` and combine them into the per-row decision."""
         n = batch.n
-        scope = where_mask(batch, self.applies_to)
+        scope = where_mask(batch, self.where)
         run = [v for v in self.validators if v.type not in skip_types]
-        limit = scope if self.applies_to else None  # no per-validator masking when unscoped
+        limit = scope if self.where else None  # no per-validator masking when unscoped
         outcomes = {v.name: v.evaluate(batch, limit) for v in run}
         if not run:
             empty = np.full(n, "", dtype=object)
@@ -218,7 +225,7 @@ class Policy:
         ).astype(object)
         reason = _reasons(run, fail | err, err, scope)
         if not scope.all():
-            reason[~scope] = "skipped: outside the policy's applies_to"
+            reason[~scope] = "skipped: outside the policy's where"
         ran = (fail | ok).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             score = np.where(ran > 0, ok.sum(axis=0) / np.maximum(ran, 1), np.nan)
@@ -229,10 +236,10 @@ class Policy:
     ) -> tuple[str, dict[str, Verdict]]:
         """:meth:`evaluate` for one record, without arrays: ``(action, verdict per validator)``.
 
-        ``action`` is ``""`` when the record is outside ``applies_to``.
+        ``action`` is ``""`` when the record is outside ``where``.
         """
-        scope = where_one(record, self.applies_to)
-        in_scope = scope if self.applies_to else True
+        scope = where_one(record, self.where)
+        in_scope = scope if self.where else True
         verdicts = {
             v.name: v.evaluate_one(record, in_scope)
             for v in self.validators

@@ -103,7 +103,7 @@ class RefusalValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         if state["rx"].search(text):
@@ -352,7 +352,7 @@ class LanguageValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         if len(text) < self.min_chars:
@@ -506,7 +506,7 @@ class RelevanceValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         user_input = rec.string(self.input_column)
@@ -583,7 +583,7 @@ class RepetitionValidator(BaseValidator):
         return out
 
     def _one(self, rec, state) -> Verdict:
-        text, problem = rec.text(self.column)
+        text, problem = rec.text(self.text)
         if text is None:
             return (NAN, NAN, problem)
         if len(ws_split(text)) < self.min_words:  # the matches of _WORDS
