@@ -5,6 +5,11 @@
 '{"a": 1}'
 >>> dir_()
 ['dumps']
+
+A target without ``:`` is a module (a subpackage reached as an attribute):
+
+>>> lazy_exports("pkg", {"path": "os.path"}, namespace={})[0]("path").__name__ in {"posixpath", "ntpath"}
+True
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ def lazy_exports(
         target = targets.get(name)
         if target is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        module, attr = target.split(":")
-        value = getattr(importlib.import_module(module), attr)
+        module, _, attr = target.partition(":")
+        value = importlib.import_module(module)
+        value = getattr(value, attr) if attr else value
         namespace[name] = value
         return value
 
