@@ -66,8 +66,6 @@ __all__ = [
     "demo_logs",
     "route_intent",
     "simulate_call",
-    "to_jsonl",
-    "write",
 ]
 
 FAILURE_MODES: tuple[str, ...] = (
@@ -522,36 +520,13 @@ def run(args: argparse.Namespace) -> int:
         n=args.n, days=args.days, seed=args.seed, start=args.start, drift_day=drift_day
     )
     if path:
+        from workbench.io import write
+
         write(frame, path)
         print(f"wrote {len(frame):,} rows to {path}")
     if args.summary or not path:
         print(_describe(frame))
     return 0
-
-
-def write(frame: pd.DataFrame, path: str) -> None:
-    """Write a frame atomically as Parquet, JSON lines or CSV (chosen by the file suffix)."""
-    import io
-
-    from workbench._atomic import write_atomic
-
-    if path.endswith(".parquet"):
-        buf = io.BytesIO()
-        frame.to_parquet(buf, index=False)
-        write_atomic(path, buf.getvalue())
-    elif path.endswith(".jsonl"):
-        write_atomic(path, to_jsonl(frame))
-    else:
-        out = frame.copy()
-        out[S.TIMESTAMP] = out[S.TIMESTAMP].map(lambda t: t.isoformat())
-        write_atomic(path, out.to_csv(index=False))
-
-
-def to_jsonl(frame: pd.DataFrame) -> str:
-    """JSON lines with ISO-8601 UTC timestamps and nulls for missing values."""
-    out = frame.copy()
-    out[S.TIMESTAMP] = out[S.TIMESTAMP].map(lambda t: t.isoformat().replace("+00:00", "Z"))
-    return out.to_json(orient="records", lines=True, force_ascii=False)
 
 
 def _describe(frame: pd.DataFrame) -> str:

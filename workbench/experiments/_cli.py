@@ -58,31 +58,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def read_frame(path: str | Path):
-    """Parquet, CSV or JSON lines into a frame (LogFrame columns conformed when present)."""
-    import pandas as pd
+    """A LogFrame or any table (Parquet, CSV, JSON lines) through :func:`workbench.io.read_table`."""
+    from workbench.io import read_table
 
-    import workbench.schema as S
-    from workbench.errors import BadInputError
-
-    p = Path(path)
-    if not p.exists():
-        raise BadInputError("file not found", file=str(p))
-    suffix = "".join(p.suffixes[-2:]) if p.suffix == ".gz" else p.suffix
-    if suffix == ".parquet":
-        frame = pd.read_parquet(p)
-    elif suffix in (".csv", ".csv.gz"):
-        frame = pd.read_csv(p)
-    elif suffix in (".jsonl", ".jsonl.gz", ".json"):
-        frame = pd.read_json(p, lines=suffix != ".json")
-    else:
-        raise BadInputError(
-            "unsupported format; use Parquet, CSV or JSONL "
-            "(or load it with workbench load --out file.parquet)",
-            file=str(p),
-        )
-    if S.RECORD_ID in frame.columns and S.TIMESTAMP in frame.columns:
-        frame = S.conform(frame)
-    return frame
+    return read_table(str(path))
 
 
 def _config_dir(args):
@@ -113,9 +92,9 @@ def _inputs(spec, spec_path, args):
 
 
 def _run(spec, spec_path, args) -> int:
-    from workbench._atomic import write_atomic
     from workbench.experiments._providers import OpenAIProvider, provider_from_settings
     from workbench.experiments._runner import run as run_experiment
+    from workbench.io import write
 
     if args.provider == "openai":
         provider = provider_from_settings(
@@ -140,7 +119,7 @@ def _run(spec, spec_path, args) -> int:
         limit=limit,
     )
     out = Path(args.out or f"experiment-{spec.name}.parquet")
-    write_atomic(out, res.frame.to_parquet(index=False))
+    write(res.frame, out)
     m = res.meta
     print(
         f"{m['calls']} calls ({m['sent']} sent, {m['cached']} from cache, {m['errors']} errors, "

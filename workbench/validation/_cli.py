@@ -41,11 +41,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import io
 
     import pandas as pd
 
-    from workbench._atomic import write_atomic
     from workbench.io import load
     from workbench.validation import Policy, validate
 
@@ -68,18 +66,14 @@ def run(args: argparse.Namespace) -> int:
                     )
                 )
     if args.out:
-        buf = io.BytesIO()
-        frame = report.to_frame()
-        if str(args.out).endswith(".csv"):
-            buf.write(frame.to_csv(index=False).encode("utf-8"))
-        else:
-            frame.to_parquet(buf, index=False)
+        from workbench.io import write
+
         try:
-            write_atomic(args.out, buf.getvalue(), overwrite=args.overwrite)
+            write(report.frame, args.out, overwrite=args.overwrite)
         except FileExistsError:
             print(f"error: {args.out} exists; pass --overwrite to replace it")
             return 2
-        print(f"\nwrote {len(frame):,} rows to {args.out}")
+        print(f"\nwrote {len(report.frame):,} rows to {args.out}")
     verdict = "PASSED" if report.passed else "FAILED: " + "; ".join(report.failures)
     print(f"\npolicy {policy.name} v{policy.version}: {verdict}")
     return 0 if report.passed else 1
