@@ -15,7 +15,7 @@ from workbench.errors import WorkbenchError
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "load": ("workbench.io._cli", "load a log file, print its summary, optionally write Parquet"),
-    "demo": ("workbench.datasets", "write the demo logs to a file"),
+    "demo": ("workbench._demo._cli", "write the demo logs to a file"),
     "validate": (
         "workbench.validation._cli",
         "validate logs against a policy (exit 1 if it fails)",

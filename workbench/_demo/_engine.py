@@ -16,18 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench._demo import _text as T
+from workbench._demo._modes import MODES
 from workbench._demo._render import LSTR, fields, join, pick, render
 from workbench._demo._slots import FAKEABLE
 
-MODES: tuple[str, ...] = (
-    "none",
-    "invented_policy",
-    "pii",
-    "refusal",
-    "invalid_json",
-    "wrong_language",
-    "truncated",
-)
 NONE, INVENTED, PII, REFUSAL, INVALID_JSON, WRONG_LANGUAGE, TRUNCATED = range(len(MODES))
 PII_KINDS: tuple[str, ...] = ("email", "phone", "card")
 LANGS: tuple[str, ...] = ("es", "fr", "de")
