@@ -132,7 +132,7 @@ def demo_logs(
     import pyarrow.compute as pc
 
     from workbench._demo import _engine as E
-    from workbench._demo import _text as T
+    from workbench._demo import _templates as T
     from workbench._demo._render import Pool, render
     from workbench._demo._slots import draw_slots
 
@@ -384,7 +384,7 @@ def simulate_call(user_input: str, *, config: dict | None = None, seed: int = 0)
     """
     from workbench._demo import _engine as E
     from workbench._demo import _read as R
-    from workbench._demo import _text as T
+    from workbench._demo import _templates as T
     from workbench._demo._render import LSTR
     from workbench._demo._slots import draw_slots, override
     from workbench.errors import ConfigError

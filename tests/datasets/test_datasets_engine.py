@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from workbench._demo import _engine as E
-from workbench._demo import _text as T
+from workbench._demo import _templates as T
 from workbench._demo._render import Pool, fields, pick, render
 from workbench._demo._slots import FACTS, FAKE_AMOUNT, FAKE_DAYS, draw_slots, luhn_valid
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import workbench.schema as S
-from workbench._demo import _text as T
+from workbench._demo import _templates as T
 from workbench.datasets import SIMULATE_DEFAULTS, route_intent, simulate_call
 
 KEYS = {

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench._demo import _text as T
+from workbench._demo import _templates as T
 from workbench._demo._modes import MODES
 from workbench._demo._render import LSTR, fields, join, pick, render
 from workbench._demo._slots import FAKEABLE

@@ -10,7 +10,7 @@ import re
 import string
 from functools import lru_cache
 
-from workbench._demo import _text as T
+from workbench._demo import _templates as T
 from workbench._demo._slots import CITIES, PLANS, PRODUCTS, STREETS, luhn_valid
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
