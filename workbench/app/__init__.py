@@ -13,15 +13,29 @@ Nothing is loaded at import: ``build_app`` imports Panel and opens the data sour
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from workbench._lazy import lazy_exports
 
+# public name -> "module:attribute" (imported on first use)
 _LAZY = {
     "build_app": "workbench.app._build:build_app",
     "AppState": "workbench.app._state:AppState",
     "Dataset": "workbench.app._dataset:Dataset",
     "open_source": "workbench.app._sources:open_source",
 }
-__all__ = list(_LAZY)
 
+if TYPE_CHECKING:
+    from workbench.app._build import build_app
+    from workbench.app._dataset import Dataset
+    from workbench.app._sources import open_source
+    from workbench.app._state import AppState
+
+__all__ = [
+    "AppState",
+    "Dataset",
+    "build_app",
+    "open_source",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

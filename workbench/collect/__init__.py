@@ -13,14 +13,24 @@ engine read; a request is answered 200 only once its rows are fsynced. See
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from workbench._lazy import lazy_exports
 
+# public name -> "module:attribute" (imported on first use)
 _LAZY = {
     "Collector": "workbench.collect._receiver:Collector",
     "CollectorSettings": "workbench.collect._receiver:CollectorSettings",
     "build_app": "workbench.collect._receiver:build_app",
 }
 
-__all__ = sorted(_LAZY)
+if TYPE_CHECKING:
+    from workbench.collect._receiver import Collector, CollectorSettings, build_app
+
+__all__ = [
+    "Collector",
+    "CollectorSettings",
+    "build_app",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

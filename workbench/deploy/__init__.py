@@ -18,8 +18,28 @@ True
 
 from __future__ import annotations
 
-from workbench.deploy._otel import SpanSink
-from workbench.deploy._record import Decision
-from workbench.deploy._runtime import Deployment, Prepared
+from typing import TYPE_CHECKING
 
-__all__ = ["Decision", "Deployment", "Prepared", "SpanSink"]
+from workbench._lazy import lazy_exports
+
+# public name -> "module:attribute" (imported on first use)
+_LAZY = {
+    "SpanSink": "workbench.deploy._otel:SpanSink",
+    "Decision": "workbench.deploy._record:Decision",
+    "Deployment": "workbench.deploy._runtime:Deployment",
+    "Prepared": "workbench.deploy._runtime:Prepared",
+}
+
+if TYPE_CHECKING:
+    from workbench.deploy._otel import SpanSink
+    from workbench.deploy._record import Decision
+    from workbench.deploy._runtime import Deployment, Prepared
+
+__all__ = [
+    "Decision",
+    "Deployment",
+    "Prepared",
+    "SpanSink",
+]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

@@ -11,14 +11,24 @@ overload behaviour.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from workbench._lazy import lazy_exports
 
+# public name -> "module:attribute" (imported on first use)
 _LAZY = {
     "Gateway": "workbench.gateway._app:Gateway",
     "GatewaySettings": "workbench.gateway._app:GatewaySettings",
     "build_app": "workbench.gateway._app:build_app",
 }
 
-__all__ = sorted(_LAZY)
+if TYPE_CHECKING:
+    from workbench.gateway._app import Gateway, GatewaySettings, build_app
+
+__all__ = [
+    "Gateway",
+    "GatewaySettings",
+    "build_app",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

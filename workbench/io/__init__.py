@@ -15,19 +15,34 @@ writes atomically.
 
 from __future__ import annotations
 
-from workbench.io._common import expand_paths
-from workbench.io._detect import FORMATS, detect_format
-from workbench.io._load import (
-    from_rows,
-    load,
-    load_format,
-    read_otlp,
-    time_bound,
-    type_records,
-)
-from workbench.io._result import LoadResult, LoadSummary
-from workbench.io._table import read_table
-from workbench.io._write import write
+from typing import TYPE_CHECKING
+
+from workbench._lazy import lazy_exports
+
+# public name -> "module:attribute" (imported on first use)
+_LAZY = {
+    "expand_paths": "workbench.io._common:expand_paths",
+    "FORMATS": "workbench.io._detect:FORMATS",
+    "detect_format": "workbench.io._detect:detect_format",
+    "from_rows": "workbench.io._load:from_rows",
+    "load": "workbench.io._load:load",
+    "load_format": "workbench.io._load:load_format",
+    "read_otlp": "workbench.io._load:read_otlp",
+    "time_bound": "workbench.io._load:time_bound",
+    "type_records": "workbench.io._load:type_records",
+    "LoadResult": "workbench.io._result:LoadResult",
+    "LoadSummary": "workbench.io._result:LoadSummary",
+    "read_table": "workbench.io._table:read_table",
+    "write": "workbench.io._write:write",
+}
+
+if TYPE_CHECKING:
+    from workbench.io._common import expand_paths
+    from workbench.io._detect import FORMATS, detect_format
+    from workbench.io._load import from_rows, load, load_format, read_otlp, time_bound, type_records
+    from workbench.io._result import LoadResult, LoadSummary
+    from workbench.io._table import read_table
+    from workbench.io._write import write
 
 __all__ = [
     "FORMATS",
@@ -44,3 +59,5 @@ __all__ = [
     "type_records",
     "write",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

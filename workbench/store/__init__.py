@@ -21,8 +21,11 @@ DuckDB and pandas on the first :func:`read`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from workbench._lazy import lazy_exports
 
+# public name -> "module:attribute" (imported on first use)
 _LAZY = {
     "StoreWriter": "workbench.store._writer:StoreWriter",
     "recover": "workbench.store._writer:recover",
@@ -37,6 +40,23 @@ _LAZY = {
     "relation_sql": "workbench.store._read:relation_sql",
 }
 
-__all__ = sorted(_LAZY)
+if TYPE_CHECKING:
+    from workbench.store._layout import arrow_schema, glob, partition_dir, partitions
+    from workbench.store._read import query, read, relation_sql
+    from workbench.store._writer import StoreWriter, encode, frame_rows, recover
+
+__all__ = [
+    "StoreWriter",
+    "arrow_schema",
+    "encode",
+    "frame_rows",
+    "glob",
+    "partition_dir",
+    "partitions",
+    "query",
+    "read",
+    "recover",
+    "relation_sql",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
