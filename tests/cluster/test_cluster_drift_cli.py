@@ -115,7 +115,7 @@ def test_cli_missing_file_is_a_clear_error(tmp_path):
 
     p = argparse.ArgumentParser()
     _cli.configure(p)
-    with pytest.raises(BadInputError, match="no such file"):
+    with pytest.raises(BadInputError, match="file not found"):
         _cli.run(p.parse_args([str(tmp_path / "nope.jsonl")]))
 
 

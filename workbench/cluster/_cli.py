@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -64,42 +63,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
 
 
-def _load_frame(path: str):
-    import pandas as pd
-
-    from workbench.errors import BadInputError
-
-    p = Path(path)
-    if not p.exists():
-        raise BadInputError("no such file", file=path)
-    try:
-        from workbench.io import load
-    except ImportError:
-        load = None
-    if load is not None:
-        res = load(path)
-        return getattr(res, "frame", res)
-    suffix = "".join(p.suffixes).lower()
-    if suffix.endswith(".parquet"):
-        return pd.read_parquet(p)
-    if suffix.endswith((".jsonl", ".jsonl.gz")):
-        return pd.read_json(p, lines=True)
-    if suffix.endswith((".csv", ".csv.gz")):
-        return pd.read_csv(p)
-    raise BadInputError(f"unsupported log format {suffix!r}", file=path)
-
-
-def _apply_policy(frame, policy: str):
-    from workbench.validation import validate
-
-    res = validate(frame, policy)
-    for attr in ("frame", "logs", "to_frame"):
-        val = getattr(res, attr, None)
-        if val is not None:
-            return val() if callable(val) else val
-    return res
-
-
 def _one_line(examples, width: int) -> str:
     """The first example on one line, cut to ``width`` characters.
 
@@ -113,15 +76,15 @@ def _one_line(examples, width: int) -> str:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from workbench._atomic import write_atomic
     from workbench.cluster._clusterer import FailureClusterer
-
-    frame = _load_frame(args.logs)
-    if args.policy:
-        frame = _apply_policy(frame, args.policy)
+    from workbench.io import read_table, write
     from workbench.settings import Settings
+    from workbench.validation import validate
 
-    settings = Settings.from_env(embedding_backend=getattr(args, "backend", None))
+    frame = read_table(args.logs)
+    if args.policy:
+        frame = validate(frame, args.policy).frame
+    settings = Settings.from_env(embedding_backend=args.backend)
     fc = FailureClusterer(
         min_topic_size=args.min_topic_size,
         max_fit_docs=args.max_fit_docs,
@@ -130,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         verbose=not args.quiet,
     )
     fc.fit(frame, text=args.text, where="all" if args.all else None)
-    if getattr(args, "llm_labels", False):
+    if args.llm_labels:
         fc.label_topics()
     table = fc.topic_table()
     f = table.to_frame()
@@ -139,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         f"{info['n_docs']:,} texts from {info['n_selected']:,} of {info['n_rows']:,} rows -> "
         f"{info['n_topics']} topics, {info['n_outliers']:,} outliers, {info['n_empty']:,} empty"
     )
-    width = max(10, int(getattr(args, "example_chars", 70)))
+    width = max(10, args.example_chars)
     shown = f.assign(example=[_one_line(ex, width) for ex in f["examples"]])
     cols = [
         c
@@ -163,16 +126,12 @@ def run(args: argparse.Namespace) -> int:
                 index=False, formatters={"share": "{:.1%}".format, "failure_rate": "{:.2%}".format}
             )
         )
-    import io
-
     for target, data in (
         (args.out, f),
         (args.assignments, fc.assignments_[["record_id", "topic"]]),
     ):
         if target:
-            buf = io.BytesIO()
-            data.to_parquet(buf, index=False)
-            write_atomic(target, buf.getvalue(), overwrite=False)
+            write(data, target, overwrite=False)
             print(f"wrote {target}", file=sys.stderr)
     if args.save_model:
         fc.save(args.save_model)
