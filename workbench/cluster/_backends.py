@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import importlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.settings import Settings
 
 DEFAULT_BACKEND = "wordllama"
 
@@ -53,7 +56,7 @@ def backend_class(name: str):
     return getattr(importlib.import_module(module), attr)
 
 
-def make_embedder(settings: Any = None, seed: int = 0):
+def make_embedder(settings: Settings | None = None, seed: int = 0):
     """The embedding backend named by ``settings.embedding_backend`` (default ``wordllama``).
 
     >>> from workbench.settings import Settings
@@ -63,10 +66,12 @@ def make_embedder(settings: Any = None, seed: int = 0):
     'TfidfEmbedder'
     """
     from workbench.errors import ConfigError
+    from workbench.settings import Settings
 
-    name = getattr(settings, "embedding_backend", None) or DEFAULT_BACKEND
+    settings = settings if settings is not None else Settings()
+    name = settings.embedding_backend or DEFAULT_BACKEND
     cls = backend_class(name)
-    model = getattr(settings, "embedding_model", None)
+    model = settings.embedding_model
     if name == "tfidf":
         return cls(seed=seed)
     if name == "wordllama":

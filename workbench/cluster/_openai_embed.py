@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from workbench.cluster._embed import text_key
 from workbench.errors import ConfigError, ProviderError
+
+if TYPE_CHECKING:
+    from workbench.settings import Settings
 
 
 class OpenAIEmbedder:
@@ -76,12 +79,10 @@ class OpenAIEmbedder:
         self.n_requests_ = 0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> OpenAIEmbedder:
+    def from_settings(cls, settings: Settings) -> OpenAIEmbedder:
         """From ``embedding_base_url`` (else ``llm_base_url``), ``embedding_model``, ``llm_api_key_env``."""
-        base = getattr(settings, "embedding_base_url", None) or getattr(
-            settings, "llm_base_url", None
-        )
-        model = getattr(settings, "embedding_model", None)
+        base = settings.embedding_base_url or settings.llm_base_url
+        model = settings.embedding_model
         if not base or not model:
             raise ConfigError(
                 "embedding_backend 'openai' needs embedding_base_url (or llm_base_url), e.g. "
