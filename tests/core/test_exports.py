@@ -16,8 +16,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2] / "workbench"
 INITS = sorted(p for p in ROOT.rglob("__init__.py") if not p.parent.name.startswith("_"))
 RUNTIME_IMPORTS = {"__future__", "typing", "warnings", "workbench._lazy"}
-#: packages other branches are reworking today; converted when they land (must end empty)
-PENDING = {"cluster", "drift", "control", "engine", "validation"}
 
 
 def _parts(path: Path):
@@ -44,8 +42,6 @@ def _parts(path: Path):
 
 @pytest.mark.parametrize("path", INITS, ids=lambda p: str(p.parent.relative_to(ROOT.parent)))
 def test_package_init_uses_the_one_lazy_style(path):
-    if path.parent.name in PENDING:
-        pytest.skip("converted when the refactoring branches land")
     lazy, all_, typed, runtime = _parts(path)
     assert lazy is not None, "no _LAZY map"
     assert all_ is not None, "no literal __all__"
@@ -56,8 +52,6 @@ def test_package_init_uses_the_one_lazy_style(path):
 
 @pytest.mark.parametrize("path", INITS, ids=lambda p: str(p.parent.relative_to(ROOT.parent)))
 def test_every_lazy_name_resolves(path):
-    if path.parent.name in PENDING:
-        pytest.skip("converted when the refactoring branches land")
     package = ".".join(path.parent.relative_to(ROOT.parent).parts)
     module = importlib.import_module(package)
     for name in _parts(path)[0]:

@@ -9,8 +9,11 @@ Heavy libraries (BERTopic, UMAP, HDBSCAN, scikit-learn) are imported only when a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from workbench._lazy import lazy_exports
 
+# public name -> "module:attribute" (imported on first use)
 _LAZY = {
     "FailureClusterer": "workbench.cluster._clusterer:FailureClusterer",
     "TfidfEmbedder": "workbench.cluster._embed:TfidfEmbedder",
@@ -38,7 +41,50 @@ _LAZY = {
     "TopicDrift": "workbench.cluster._results:TopicDrift",
 }
 
-__all__ = list(_LAZY)
+if TYPE_CHECKING:
+    from workbench.cluster._backends import BACKENDS, embed_texts, make_embedder, shared_embedder
+    from workbench.cluster._clusterer import FailureClusterer
+    from workbench.cluster._describe import keyword_name, mmr_examples
+    from workbench.cluster._embed import EmbeddingCache, SentenceTransformerEmbedder, TfidfEmbedder
+    from workbench.cluster._labels import LLMLabeler, facet_summaries
+    from workbench.cluster._mix import topic_alerts, topic_mix_drift
+    from workbench.cluster._openai_embed import OpenAIEmbedder
+    from workbench.cluster._persist import load_clusterer, save_clusterer
+    from workbench.cluster._quality import score_clusters
+    from workbench.cluster._results import (
+        TopicBreakdown,
+        TopicDrift,
+        TopicMap,
+        TopicsOverTime,
+        TopicTable,
+    )
+    from workbench.cluster._static import StaticEmbedder
 
+__all__ = [
+    "BACKENDS",
+    "EmbeddingCache",
+    "FailureClusterer",
+    "LLMLabeler",
+    "OpenAIEmbedder",
+    "SentenceTransformerEmbedder",
+    "StaticEmbedder",
+    "TfidfEmbedder",
+    "TopicBreakdown",
+    "TopicDrift",
+    "TopicMap",
+    "TopicTable",
+    "TopicsOverTime",
+    "embed_texts",
+    "facet_summaries",
+    "keyword_name",
+    "load_clusterer",
+    "make_embedder",
+    "mmr_examples",
+    "save_clusterer",
+    "score_clusters",
+    "shared_embedder",
+    "topic_alerts",
+    "topic_mix_drift",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

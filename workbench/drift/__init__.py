@@ -15,8 +15,11 @@ turns a YAML policy into alert rows. Everything is imported lazily.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from workbench._lazy import lazy_exports
 
+# public name -> "module:attribute" (imported on first use)
 _LAZY = {
     "available": "workbench.drift._registry:available",
     "get_statistic": "workbench.drift._registry:get",
@@ -40,7 +43,42 @@ _LAZY = {
     "evaluate_alerts": "workbench.drift.alerts:evaluate_alerts",
 }
 
-__all__ = sorted(_LAZY)
+if TYPE_CHECKING:
+    from workbench.drift._detectors import CategoricalDriftDetector, NumericDriftDetector
+    from workbench.drift._over_time import DriftOverTime, drift_over_time
+    from workbench.drift._registry import available
+    from workbench.drift._registry import get as get_statistic
+    from workbench.drift._report import DriftReport, ReferenceProfile, compare
+    from workbench.drift._summary import CategoricalSummary, NumericSummary
+    from workbench.drift._text import TextDriftDetector, domain_classifier_test
+    from workbench.drift.alerts import AlertPolicy, evaluate_alerts
+    from workbench.drift.chisquare import chi2_categorical
+    from workbench.drift.jensen_shannon import jensen_shannon_categorical
+    from workbench.drift.ks import ks_2samp
+    from workbench.drift.psi import psi_categorical
+    from workbench.drift.wasserstein import wasserstein_normalised
 
+__all__ = [
+    "AlertPolicy",
+    "CategoricalDriftDetector",
+    "CategoricalSummary",
+    "DriftOverTime",
+    "DriftReport",
+    "NumericDriftDetector",
+    "NumericSummary",
+    "ReferenceProfile",
+    "TextDriftDetector",
+    "available",
+    "chi2_categorical",
+    "compare",
+    "domain_classifier_test",
+    "drift_over_time",
+    "evaluate_alerts",
+    "get_statistic",
+    "jensen_shannon_categorical",
+    "ks_2samp",
+    "psi_categorical",
+    "wasserstein_normalised",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

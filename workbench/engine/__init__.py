@@ -28,8 +28,11 @@ Nothing heavy is imported until a function is called.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from workbench._lazy import lazy_exports
 
+# public name -> "module:attribute" (imported on first use)
 _LAZY = {
     "ENGINES": "workbench.engine._client:ENGINES",
     "client": "workbench.engine._client:client",
@@ -47,7 +50,29 @@ _LAZY = {
     "transform_clusters": "workbench.engine._cluster:transform_clusters",
 }
 
-__all__ = sorted(_LAZY)
+if TYPE_CHECKING:
+    from workbench.engine._client import ENGINES, client, is_dask, resolve_engine
+    from workbench.engine._cluster import fit_clusterer, transform_clusters
+    from workbench.engine._control import chart_over_time, window_counts
+    from workbench.engine._drift import compare, drift_over_time, fit_profile
+    from workbench.engine._load import load
+    from workbench.engine._validate import DaskValidationReport, validate
 
+__all__ = [
+    "DaskValidationReport",
+    "ENGINES",
+    "chart_over_time",
+    "client",
+    "compare",
+    "drift_over_time",
+    "fit_clusterer",
+    "fit_profile",
+    "is_dask",
+    "load",
+    "resolve_engine",
+    "transform_clusters",
+    "validate",
+    "window_counts",
+]
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

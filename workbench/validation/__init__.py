@@ -14,39 +14,87 @@ True
 
 from __future__ import annotations
 
-from workbench.validation._accuracy import GroundednessValidator
-from workbench.validation._base import (
-    BaseValidator,
-    Outcome,
-    Validator,
-    build_validator,
-    register,
-    registered_types,
-)
-from workbench.validation._compliance import BannedTermsValidator, PIIValidator, SecretsValidator
-from workbench.validation._degenerate import DegenerateValidator
-from workbench.validation._format import (
-    JsonSchemaValidator,
-    JsonValidator,
-    LengthValidator,
-    RegexValidator,
-    TruncationValidator,
-)
-from workbench.validation._guard import Guard, GuardDecision
-from workbench.validation._judge import JudgeValidator
-from workbench.validation._operational import CostValidator, LatencyValidator, TokenBudgetValidator
-from workbench.validation._policy import PassRule, Policy
-from workbench.validation._quality import (
-    LanguageValidator,
-    RefusalValidator,
-    RelevanceValidator,
-    RepetitionValidator,
-)
-from workbench.validation._report import ValidationReport, validate
-from workbench.validation._starters import STARTERS, starter_policy
+from typing import TYPE_CHECKING
+
+from workbench._lazy import lazy_exports
+
+# public name -> "module:attribute" (imported on first use)
+_LAZY = {
+    "GroundednessValidator": "workbench.validation._accuracy:GroundednessValidator",
+    "BaseValidator": "workbench.validation._base:BaseValidator",
+    "Outcome": "workbench.validation._base:Outcome",
+    "Validator": "workbench.validation._base:Validator",
+    "build_validator": "workbench.validation._base:build_validator",
+    "register": "workbench.validation._base:register",
+    "registered_types": "workbench.validation._base:registered_types",
+    "BannedTermsValidator": "workbench.validation._compliance:BannedTermsValidator",
+    "PIIValidator": "workbench.validation._compliance:PIIValidator",
+    "SecretsValidator": "workbench.validation._compliance:SecretsValidator",
+    "DegenerateValidator": "workbench.validation._degenerate:DegenerateValidator",
+    "JsonSchemaValidator": "workbench.validation._format:JsonSchemaValidator",
+    "JsonValidator": "workbench.validation._format:JsonValidator",
+    "LengthValidator": "workbench.validation._format:LengthValidator",
+    "RegexValidator": "workbench.validation._format:RegexValidator",
+    "TruncationValidator": "workbench.validation._format:TruncationValidator",
+    "Guard": "workbench.validation._guard:Guard",
+    "GuardDecision": "workbench.validation._guard:GuardDecision",
+    "JudgeValidator": "workbench.validation._judge:JudgeValidator",
+    "CostValidator": "workbench.validation._operational:CostValidator",
+    "LatencyValidator": "workbench.validation._operational:LatencyValidator",
+    "TokenBudgetValidator": "workbench.validation._operational:TokenBudgetValidator",
+    "PassRule": "workbench.validation._policy:PassRule",
+    "Policy": "workbench.validation._policy:Policy",
+    "LanguageValidator": "workbench.validation._quality:LanguageValidator",
+    "RefusalValidator": "workbench.validation._quality:RefusalValidator",
+    "RelevanceValidator": "workbench.validation._quality:RelevanceValidator",
+    "RepetitionValidator": "workbench.validation._quality:RepetitionValidator",
+    "ValidationReport": "workbench.validation._report:ValidationReport",
+    "validate": "workbench.validation._report:validate",
+    "STARTERS": "workbench.validation._starters:STARTERS",
+    "starter_policy": "workbench.validation._starters:starter_policy",
+}
+
+if TYPE_CHECKING:
+    from workbench.validation._accuracy import GroundednessValidator
+    from workbench.validation._base import (
+        BaseValidator,
+        Outcome,
+        Validator,
+        build_validator,
+        register,
+        registered_types,
+    )
+    from workbench.validation._compliance import (
+        BannedTermsValidator,
+        PIIValidator,
+        SecretsValidator,
+    )
+    from workbench.validation._degenerate import DegenerateValidator
+    from workbench.validation._format import (
+        JsonSchemaValidator,
+        JsonValidator,
+        LengthValidator,
+        RegexValidator,
+        TruncationValidator,
+    )
+    from workbench.validation._guard import Guard, GuardDecision
+    from workbench.validation._judge import JudgeValidator
+    from workbench.validation._operational import (
+        CostValidator,
+        LatencyValidator,
+        TokenBudgetValidator,
+    )
+    from workbench.validation._policy import PassRule, Policy
+    from workbench.validation._quality import (
+        LanguageValidator,
+        RefusalValidator,
+        RelevanceValidator,
+        RepetitionValidator,
+    )
+    from workbench.validation._report import ValidationReport, validate
+    from workbench.validation._starters import STARTERS, starter_policy
 
 __all__ = [
-    "STARTERS",
     "BannedTermsValidator",
     "BaseValidator",
     "CostValidator",
@@ -68,6 +116,7 @@ __all__ = [
     "RegexValidator",
     "RelevanceValidator",
     "RepetitionValidator",
+    "STARTERS",
     "SecretsValidator",
     "TokenBudgetValidator",
     "TruncationValidator",
@@ -79,3 +128,5 @@ __all__ = [
     "starter_policy",
     "validate",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

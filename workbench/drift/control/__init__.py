@@ -13,28 +13,51 @@
 
 from __future__ import annotations
 
-from workbench.drift.control._charts import (
-    ControlChartResult,
-    CusumChart,
-    EWMAChart,
-    IndividualsChart,
-    PChart,
-    UChart,
-    XbarSChart,
-    c4,
-    xbar_s_constants,
-)
-from workbench.drift.control._over_time import chart_over_time
-from workbench.drift.control._rules import DESCRIPTIONS, RULE_SETS, Signal, run_rules
+from typing import TYPE_CHECKING
+
+from workbench._lazy import lazy_exports
+
+# public name -> "module:attribute" (imported on first use)
+_LAZY = {
+    "ControlChartResult": "workbench.drift.control._charts:ControlChartResult",
+    "CusumChart": "workbench.drift.control._charts:CusumChart",
+    "EWMAChart": "workbench.drift.control._charts:EWMAChart",
+    "IndividualsChart": "workbench.drift.control._charts:IndividualsChart",
+    "PChart": "workbench.drift.control._charts:PChart",
+    "UChart": "workbench.drift.control._charts:UChart",
+    "XbarSChart": "workbench.drift.control._charts:XbarSChart",
+    "c4": "workbench.drift.control._charts:c4",
+    "xbar_s_constants": "workbench.drift.control._charts:xbar_s_constants",
+    "chart_over_time": "workbench.drift.control._over_time:chart_over_time",
+    "DESCRIPTIONS": "workbench.drift.control._rules:DESCRIPTIONS",
+    "RULE_SETS": "workbench.drift.control._rules:RULE_SETS",
+    "Signal": "workbench.drift.control._rules:Signal",
+    "run_rules": "workbench.drift.control._rules:run_rules",
+}
+
+if TYPE_CHECKING:
+    from workbench.drift.control._charts import (
+        ControlChartResult,
+        CusumChart,
+        EWMAChart,
+        IndividualsChart,
+        PChart,
+        UChart,
+        XbarSChart,
+        c4,
+        xbar_s_constants,
+    )
+    from workbench.drift.control._over_time import chart_over_time
+    from workbench.drift.control._rules import DESCRIPTIONS, RULE_SETS, Signal, run_rules
 
 __all__ = [
-    "DESCRIPTIONS",
-    "RULE_SETS",
     "ControlChartResult",
     "CusumChart",
+    "DESCRIPTIONS",
     "EWMAChart",
     "IndividualsChart",
     "PChart",
+    "RULE_SETS",
     "Signal",
     "UChart",
     "XbarSChart",
@@ -43,3 +66,5 @@ __all__ = [
     "run_rules",
     "xbar_s_constants",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
