@@ -10,7 +10,7 @@ without building the spec's models.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import (
     BaseModel,
@@ -71,8 +71,9 @@ class AppConfig(_Base):
             raise ValueError(f"prompt_template is not valid Jinja2: {exc}") from None
         return value
 
-    def _label(self) -> str:
-        return "config"
+    #: how errors name this config, and the key prefix they give
+    _label: ClassVar[str] = "config"
+    _key: ClassVar[str] = "config"
 
     def render_prompt(
         self, user_input: str, context: list[str] | str | None = None, **extra: Any
@@ -87,9 +88,9 @@ class AppConfig(_Base):
             return render(self.prompt_template, input=user_input, context=passages, **extra)
         except Exception as exc:  # the template is user code: every failure is the config's
             raise ConfigError(
-                f"cannot render prompt_template of {self._label()}: "
+                f"cannot render prompt_template of {self._label}: "
                 f"{getattr(exc, 'reason', None) or exc}",
-                key=f"{getattr(self, 'name', 'config')}.prompt_template",
+                key=f"{self._key}.prompt_template",
                 allowed="variables: input, context, and extra fields",
             ) from None
 
@@ -114,8 +115,13 @@ class ArmConfig(AppConfig):
         data = handler(self)
         return {"name": data.pop("name"), **data} if "name" in data else data
 
-    def _label(self) -> str:
+    @property
+    def _label(self) -> str:  # type: ignore[override]
         return f"arm '{self.name}'"
+
+    @property
+    def _key(self) -> str:  # type: ignore[override]
+        return self.name
 
     def config_dict(self) -> dict[str, Any]:
         """The deployment-relevant part (everything but the arm's name)."""
