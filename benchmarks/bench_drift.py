@@ -28,8 +28,9 @@ medians over repeats), peak extra memory (RSS above the process's size once the 
 sampled every 5 ms, from after the untimed warm-up; for ``compute`` it includes the fitted profile, which holds the sorted
 reference) as a multiple of the size of the two input frames, the 1M -> 5M cost ratio of each
 method, and the columns found drifted against the 5 shifted ones. Each child first runs its
-method once on 5,000 rows (untimed) so that imports are not measured. The machine may be
-shared: CPU time is the steadier figure.
+method once on 5,000 rows (untimed) so that imports are not measured. Each timed run is its own
+process and the methods take turns (peak memory: the median over a method's runs). The machine
+may be shared: CPU time is the steadier figure.
 """
 
 from __future__ import annotations
@@ -293,6 +294,23 @@ def _spawn(args: list[str]) -> dict:
 METHODS = ("compare", "profile", "numpy", "scipy")
 
 
+def _merge_runs(runs: list[dict]) -> dict:
+    """One method's runs (one per process) as one result: lists joined, medians over runs."""
+    out = dict(runs[0])
+    for key in ("times", "cpu", "compute_times", "compute_cpu"):
+        if key in out:
+            out[key] = [x for r in runs for x in r[key]]
+    out["median_s"], out["median_cpu_s"] = (
+        statistics.median(out["times"]),
+        statistics.median(out["cpu"]),
+    )
+    if "compute_times" in out:
+        out["compute_s"] = statistics.median(out["compute_times"])
+        out["compute_cpu_s"] = statistics.median(out["compute_cpu"])
+    out["peak_extra_mb"] = statistics.median(r["peak_extra_mb"] for r in runs)
+    return out
+
+
 def _found(drifted: list[str]) -> str:
     got = set(drifted)
     return f"{len(got & SHIFTED)} found / {len(got - SHIFTED)} false"
@@ -318,9 +336,14 @@ def main() -> None:
         return
     res: dict[tuple[str, int], dict] = {}
     for rows in a.rows:
+        # the methods take turns (compare, profile, numpy, scipy, compare, ...), one run per
+        # fresh process, so a busy neighbour on a shared machine slows them alike
+        runs: dict[str, list[dict]] = {m: [] for m in a.methods}
+        for _ in range(a.repeats):
+            for m in a.methods:
+                runs[m].append(_spawn(["--child", m, "--rows", str(rows), "--repeats", "1"]))
         for m in a.methods:
-            r = _spawn(["--child", m, "--rows", str(rows), "--repeats", str(a.repeats)])
-            res[m, rows] = r
+            r = res[m, rows] = _merge_runs(runs[m])
             print(
                 f"# {m} {rows:,} rows: wall {', '.join(f'{x:.2f}' for x in r['times'])}; "
                 f"CPU {', '.join(f'{x:.2f}' for x in r['cpu'])}"

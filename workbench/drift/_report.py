@@ -47,7 +47,9 @@ COLUMNS = ("column", "kind", *ROW_KEYS[:3], "adjusted_p_value", *ROW_KEYS[3:])
 # never compared by default: identifiers, time, ground truth and JSON blobs
 _THREADS = min(4, os.cpu_count() or 1)
 # numpy's sorts and searches release the GIL, so columns run on threads; below this many rows
-# a column's work is too short to pay for the thread hand-offs (measured on 2 cores)
+# a column's work is too short to pay for the thread hand-offs (measured on 2 cores). Above
+# it they help at every size measured: compare of 15 columns on 2 cores, threads vs serial,
+# 1M rows 0.65 s vs 1.19 s wall and 5M rows 3.6 s vs 7.0 s wall, CPU seconds equal
 _THREAD_MIN_ROWS = 100_000
 _TABULAR = ("numeric", "categorical")
 _SKIP = {
