@@ -35,6 +35,13 @@ from workbench.validation._format import (
 from workbench.validation._guard import Guard, GuardDecision
 from workbench.validation._judge import JudgeValidator
 from workbench.validation._operational import CostValidator, LatencyValidator, TokenBudgetValidator
+from workbench.validation._partitions import (
+    partition_counts,
+    partition_rates,
+    rates_from_counts,
+    summary_from_counts,
+    validate_partition,
+)
 from workbench.validation._policy import PassRule, Policy
 from workbench.validation._quality import (
     LanguageValidator,
@@ -74,8 +81,13 @@ __all__ = [
     "ValidationReport",
     "Validator",
     "build_validator",
+    "partition_counts",
+    "partition_rates",
+    "rates_from_counts",
     "register",
     "registered_types",
     "starter_policy",
+    "summary_from_counts",
     "validate",
+    "validate_partition",
 ]
