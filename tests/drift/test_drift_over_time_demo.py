@@ -190,6 +190,7 @@ def test_cli_drift_and_monitor_exit_codes(tmp_path, capsys):
         "_text",
         "_report",
         "_over_time",
+        "_windows",
         "alerts",
         "control",
         "control._rules",

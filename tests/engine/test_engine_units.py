@@ -157,7 +157,6 @@ def test_text_columns_are_reported_not_run(sync):
         "workbench.engine._client",
         "workbench.engine._drift",
         "workbench.engine._control",
-        "workbench.engine._windows",
         "workbench.engine._validate",
         "workbench.engine._load",
         pytest.param("workbench.engine._cluster", marks=pytest.mark.slow),  # fits a topic model

@@ -37,7 +37,7 @@ import pandas as pd
 
 import workbench.schema as S
 from workbench.engine._client import is_dask
-from workbench.engine._windows import window_keys
+from workbench.drift._windows import window_keys
 from workbench.errors import BadInputError, ConfigError, NotFittedError
 
 MAX_POINTS = 20_000
