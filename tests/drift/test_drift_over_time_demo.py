@@ -191,6 +191,7 @@ def test_cli_drift_and_monitor_exit_codes(tmp_path, capsys):
         "_report",
         "_over_time",
         "_windows",
+        "_partitions",
         "alerts",
         "control",
         "control._rules",
