@@ -22,6 +22,7 @@ _LAZY = {
     "embed_texts": "workbench.cluster._backends:embed_texts",
     "shared_embedder": "workbench.cluster._backends:shared_embedder",
     "BACKENDS": "workbench.cluster._backends:BACKENDS",
+    "DEFAULT_BACKEND": "workbench.cluster._backends:DEFAULT_BACKEND",
     "LLMLabeler": "workbench.cluster._labels:LLMLabeler",
     "facet_summaries": "workbench.cluster._labels:facet_summaries",
     "mmr_examples": "workbench.cluster._describe:mmr_examples",
