@@ -18,6 +18,7 @@ from __future__ import annotations
 from workbench.io._common import expand_paths
 from workbench.io._detect import FORMATS, detect_format
 from workbench.io._load import (
+    check_load_arguments,
     from_rows,
     load,
     load_format,
@@ -33,6 +34,7 @@ __all__ = [
     "FORMATS",
     "LoadResult",
     "LoadSummary",
+    "check_load_arguments",
     "detect_format",
     "expand_paths",
     "from_rows",
