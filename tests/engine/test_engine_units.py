@@ -1,7 +1,7 @@
 """Engine choice, argument checks, the KS error bound and the exact quantile edges.
 
 These run dask's synchronous scheduler in this process (no cluster): the cluster tests live in
-test_engine_dask.py. The KS bound checked here is the one stated in workbench/engine/_drift.py:
+test_engine_dask.py. The KS bound checked here is the one stated in workbench/drift/_partitions.py:
 ``|D_dask - D_pandas| <= (L_ref + L_cur) / max_points``.
 """
 
