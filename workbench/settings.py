@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from workbench.cluster._backends import BACKENDS, DEFAULT_BACKEND
+from workbench.cluster import BACKENDS, DEFAULT_BACKEND
 from workbench.errors import ConfigError
 
 EmbeddingBackend = Literal[tuple(BACKENDS)]  # the one registry of embedding backends

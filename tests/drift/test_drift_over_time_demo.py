@@ -190,6 +190,8 @@ def test_cli_drift_and_monitor_exit_codes(tmp_path, capsys):
         "_text",
         "_report",
         "_over_time",
+        "_windows",
+        "_partitions",
         "alerts",
         "control",
         "control._rules",

@@ -1,7 +1,7 @@
 """The dask engine on a real LocalCluster (2 worker processes): every result equals pandas'.
 
 One module-scoped cluster serves every test. Exactness claims tested here (see
-workbench/engine/_drift.py): categorical statistics, PSI, Jensen-Shannon and counts equal the
+workbench/drift/_partitions.py): categorical statistics, PSI, Jensen-Shannon and counts equal the
 pandas engine's to the last bit; KS is within the bound the report states.
 """
 

@@ -1,7 +1,7 @@
 """Engine choice, argument checks, the KS error bound and the exact quantile edges.
 
 These run dask's synchronous scheduler in this process (no cluster): the cluster tests live in
-test_engine_dask.py. The KS bound checked here is the one stated in workbench/engine/_drift.py:
+test_engine_dask.py. The KS bound checked here is the one stated in workbench/drift/_partitions.py:
 ``|D_dask - D_pandas| <= (L_ref + L_cur) / max_points``.
 """
 
@@ -157,7 +157,6 @@ def test_text_columns_are_reported_not_run(sync):
         "workbench.engine._client",
         "workbench.engine._drift",
         "workbench.engine._control",
-        "workbench.engine._windows",
         "workbench.engine._validate",
         "workbench.engine._load",
         pytest.param("workbench.engine._cluster", marks=pytest.mark.slow),  # fits a topic model

@@ -128,6 +128,7 @@ def test_cli_exit_codes(tmp_path, repo_root):
         "workbench.validation._policy",
         "workbench.validation._guard",
         "workbench.validation._report",
+        "workbench.validation._partitions",
         "workbench.validation._regex",
         "workbench.validation._jsonschema",
         "workbench.validation._document",

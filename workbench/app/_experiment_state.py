@@ -113,7 +113,7 @@ class ExperimentState(param.Parameterized):
         return load_config(self.config_dir, app, name).arm_fields()
 
     def baseline_version(self) -> int | None:
-        from workbench.experiments._promote import current_version
+        from workbench.experiments import current_version
 
         app, name, new = self._baseline_parts()
         return None if new else current_version(self.config_dir, app, name)

@@ -25,6 +25,7 @@ _LAZY = {
     "embed_texts": "workbench.cluster._backends:embed_texts",
     "shared_embedder": "workbench.cluster._backends:shared_embedder",
     "BACKENDS": "workbench.cluster._backends:BACKENDS",
+    "DEFAULT_BACKEND": "workbench.cluster._backends:DEFAULT_BACKEND",
     "LLMLabeler": "workbench.cluster._labels:LLMLabeler",
     "facet_summaries": "workbench.cluster._labels:facet_summaries",
     "mmr_examples": "workbench.cluster._describe:mmr_examples",
@@ -42,7 +43,13 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from workbench.cluster._backends import BACKENDS, embed_texts, make_embedder, shared_embedder
+    from workbench.cluster._backends import (
+        BACKENDS,
+        DEFAULT_BACKEND,
+        embed_texts,
+        make_embedder,
+        shared_embedder,
+    )
     from workbench.cluster._clusterer import FailureClusterer
     from workbench.cluster._describe import keyword_name, mmr_examples
     from workbench.cluster._embed import EmbeddingCache, SentenceTransformerEmbedder, TfidfEmbedder
@@ -62,6 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_BACKEND",
     "EmbeddingCache",
     "FailureClusterer",
     "LLMLabeler",

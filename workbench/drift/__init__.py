@@ -5,7 +5,10 @@ Pure statistics live one per module (:mod:`~workbench.drift.ks`, :mod:`~workbenc
 :mod:`~workbench.drift.wasserstein`) and register themselves with a default threshold.
 Detectors ``fit`` a reference into mergeable summaries and ``compute`` current windows;
 :func:`compare` builds a per-column :class:`DriftReport`; :func:`drift_over_time` does it per
-window; :mod:`workbench.drift.control` has control charts with run rules; :mod:`~workbench.drift.alerts`
+window; a frame held in partitions (:class:`Partitioned`, e.g. a Dask frame) is fitted and
+computed from merged partition summaries (:meth:`ReferenceProfile.fit_partitions`,
+:meth:`ReferenceProfile.compute_partitions`, :func:`drift_over_time_partitions`);
+:mod:`workbench.drift.control` has control charts with run rules; :mod:`~workbench.drift.alerts`
 turns a YAML policy into alert rows. Everything is imported lazily.
 
 >>> import workbench.drift as drift
@@ -38,6 +41,9 @@ _LAZY = {
     "DriftReport": "workbench.drift._report:DriftReport",
     "ReferenceProfile": "workbench.drift._report:ReferenceProfile",
     "drift_over_time": "workbench.drift._over_time:drift_over_time",
+    "drift_over_time_partitions": "workbench.drift._partitions:drift_over_time_partitions",
+    "Partitioned": "workbench.drift._partitions:Partitioned",
+    "MAX_POINTS": "workbench.drift._partitions:MAX_POINTS",
     "DriftOverTime": "workbench.drift._over_time:DriftOverTime",
     "AlertPolicy": "workbench.drift.alerts:AlertPolicy",
     "evaluate_alerts": "workbench.drift.alerts:evaluate_alerts",
@@ -46,6 +52,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from workbench.drift._detectors import CategoricalDriftDetector, NumericDriftDetector
     from workbench.drift._over_time import DriftOverTime, drift_over_time
+    from workbench.drift._partitions import MAX_POINTS, Partitioned, drift_over_time_partitions
     from workbench.drift._registry import available
     from workbench.drift._registry import get as get_statistic
     from workbench.drift._report import DriftReport, ReferenceProfile, compare
@@ -64,6 +71,8 @@ __all__ = [
     "CategoricalSummary",
     "DriftOverTime",
     "DriftReport",
+    "MAX_POINTS",
+    "Partitioned",
     "NumericDriftDetector",
     "NumericSummary",
     "ReferenceProfile",
@@ -73,6 +82,7 @@ __all__ = [
     "compare",
     "domain_classifier_test",
     "drift_over_time",
+    "drift_over_time_partitions",
     "evaluate_alerts",
     "get_statistic",
     "jensen_shannon_categorical",

@@ -38,6 +38,7 @@ import pandas as pd
 import workbench.schema as S
 from workbench._results import Result
 from workbench.drift._detectors import MIN_EFFECT_KEY, ROW_KEYS, _notes
+from workbench.drift._partitions import MAX_POINTS, Partitioned
 from workbench.errors import ConfigError, NotFittedError
 
 Correction = Literal["holm", "fdr_bh", "none"]
@@ -246,12 +247,49 @@ class ReferenceProfile:
             if self.kinds_[c] not in _TABULAR:
                 det.fit(reference[c])
 
-    def _plan(self, reference: pd.DataFrame) -> None:
-        """Kinds, unfitted detectors and missing columns of a reference frame."""
+    def fit_partitions(
+        self, reference: Partitioned, max_points: int = MAX_POINTS
+    ) -> ReferenceProfile:
+        """Fit from a reference frame held in partitions (a Dask frame, say); returns self.
+
+        One pass summarises every partition (numeric sketches of at most ``max_points``
+        points, category counts, moments) and merges the summaries; numeric columns whose
+        sketch was compacted get a second pass for their exact quantile bin edges. Kinds are
+        inferred from the first partition's first rows. Text columns are not fitted (they
+        need the raw texts): they are listed in ``text_columns_`` and reported as not run.
+        ``ks_levels_`` holds each numeric sketch's compactions (its KS error is below
+        ``levels / max_points``). See :mod:`workbench.drift._partitions` for what is exact.
+        """
+        from workbench.drift._partitions import fit_partitions
+
+        return fit_partitions(self, reference, max_points)
+
+    def compute_partitions(
+        self,
+        current: Partitioned,
+        correction: Correction | None = None,
+        title: str = "drift report",
+        max_points: int = MAX_POINTS,
+    ) -> DriftReport:
+        """:meth:`compute` of a current frame held in partitions: one pass of summaries.
+
+        Counts, categorical tests, PSI and Jensen-Shannon equal :meth:`compute` on the whole
+        frame; KS and Wasserstein too while each side has at most ``max_points`` finite values,
+        else within the bound in ``report.meta["ks_error_bound"]``.
+        """
+        from workbench.drift._partitions import compute_partitions
+
+        return compute_partitions(self, current, correction, title, max_points)
+
+    def _check_correction(self) -> None:
         if self.correction not in CORRECTIONS:
             raise ConfigError(
                 f"unknown correction {self.correction!r}", key="correction", allowed=CORRECTIONS
             )
+
+    def _plan(self, reference: pd.DataFrame) -> None:
+        """Kinds, unfitted detectors and missing columns of a reference frame."""
+        self._check_correction()
         cols = self.columns if self.columns is not None else list(reference.columns)
         self.kinds_: dict[str, str | None] = {}
         self.detectors_: dict[str, Any] = {}

@@ -21,7 +21,7 @@ SAMPLE = 20_000
 
 
 def _mask(part: pd.DataFrame, where: Any) -> pd.Series:
-    from workbench.cluster._clusterer import FailureClusterer
+    from workbench.cluster import FailureClusterer
 
     return FailureClusterer.failing_mask(part, where)
 
@@ -52,7 +52,7 @@ def fit_clusterer(
     The fitted clusterer; on dask ``fit_info_`` also holds ``n_selected_total`` (rows selected
     over the whole frame) and ``n_sampled``.
     """
-    from workbench.cluster._clusterer import FailureClusterer
+    from workbench.cluster import FailureClusterer
 
     fc = clusterer if clusterer is not None else FailureClusterer(seed=seed)
     if not is_dask(frame):

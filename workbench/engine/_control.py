@@ -1,47 +1,24 @@
 """Control charts over time on the dask engine: aggregate per window on the cluster, chart locally.
 
-Each partition is reduced to per-window counts and sums of the charted column; the window
-aggregates (one row per window, small) are added up and given to the single-machine charts of
-:mod:`workbench.drift.control`, with the same windows, reference and limits as
-:func:`workbench.drift.control.chart_over_time`. ``p`` and ``u`` charts get exact integer
-counts; ``individuals``, ``ewma`` and ``cusum`` chart window means whose sums are added in a
-different order than pandas adds them (equal to floating-point rounding, about 1e-15 relative).
-``xbar_s`` needs every value of a window (its standard deviation per subgroup) and is pandas only.
+Each partition is reduced to per-window counts and sums of the charted column
+(:func:`workbench.drift.control.window_totals`); the window aggregates (one row per window,
+small) are added up and charted by :func:`workbench.drift.control.chart_from_window_totals`,
+with the same windows, reference and limits as :func:`workbench.drift.control.chart_over_time`.
+``p`` and ``u`` charts get exact integer counts; ``individuals``, ``ewma`` and ``cusum`` chart
+window means whose sums are added in a different order than pandas adds them (equal to
+floating-point rounding, about 1e-15 relative). ``xbar_s`` needs every value of a window (its
+standard deviation per subgroup) and is pandas only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 import workbench.schema as S
 from workbench.engine._client import is_dask
-from workbench.engine._windows import NAT, key_times, window_keys
-from workbench.errors import BadInputError, ConfigError
-
-DASK_CHARTS = ("p", "u", "individuals", "ewma", "cusum")
-
-
-def _window_part(part: pd.DataFrame, column: str, chart: str, freq: str) -> pd.DataFrame:
-    from workbench.drift.control._over_time import chart_values
-
-    keys = window_keys(part[S.TIMESTAMP], freq)
-    values = chart_values(part[column], column, chart).to_numpy(dtype=float, na_value=np.nan)
-    timed = keys != NAT
-    windows, inverse = np.unique(keys[timed], return_inverse=True)
-    values = values[timed]
-    has = ~np.isnan(values)
-    count = np.bincount(inverse, weights=has, minlength=len(windows))
-    total = np.bincount(inverse, weights=np.where(has, values, 0.0), minlength=len(windows))
-    return pd.DataFrame(
-        {
-            "window": pd.Series(key_times(windows)).astype(S.TIMESTAMP_DTYPE),
-            "count": count.astype("int64"),
-            "total": total.astype("float64"),
-        }
-    )
+from workbench.errors import BadInputError
 
 
 def window_counts(
@@ -61,6 +38,8 @@ def window_counts(
     >>> w["count"].tolist(), w["total"].tolist()
     ([2, 1], [1.0, 0.0])
     """
+    from workbench.drift.control import window_totals
+
     for c in (column, time_column):
         if c not in frame.columns:
             raise BadInputError(f"no column {c!r} in the frame", field=c)
@@ -68,10 +47,10 @@ def window_counts(
     if time_column != S.TIMESTAMP:
         sub = sub.rename(columns={time_column: S.TIMESTAMP})
     if not is_dask(frame):
-        out = _window_part(sub, column, chart, freq)
+        out = window_totals(sub, column, chart, freq)
     else:
-        meta = _window_part(sub._meta, column, chart, freq)
-        parts = sub.map_partitions(_window_part, column, chart, freq, meta=meta)
+        meta = window_totals(sub._meta, column, chart, freq)
+        parts = sub.map_partitions(window_totals, column, chart, freq, meta=meta)
         out = parts.groupby("window").sum().compute().reset_index()
     return out.groupby("window").sum().sort_index()
 
@@ -100,29 +79,10 @@ def chart_over_time(
     >>> str(res.signals["time"].min().date())
     '2026-01-16'
     """
-    from workbench.drift.control._over_time import (
-        CHARTS,
-        chart_from_totals,
-        reference_windows,
-    )
-    from workbench.drift.control._over_time import chart_over_time as pandas_chart
+    from workbench.drift.control import chart_from_window_totals
+    from workbench.drift.control import chart_over_time as pandas_chart
 
     if not is_dask(frame):
         return pandas_chart(frame, column, chart, freq, reference, time_column, **params)
-    if chart not in CHARTS:
-        raise ConfigError(f"unknown chart {chart!r}", key="chart", allowed=CHARTS)
-    if chart not in DASK_CHARTS:
-        raise ConfigError(
-            f"the {chart!r} chart needs every value of a window; on the dask engine use one of "
-            f"{list(DASK_CHARTS)} (or chart a sample with the pandas engine)",
-            key="chart",
-            allowed=DASK_CHARTS,
-        )
-    agg = window_counts(frame, column, chart, freq, time_column)
-    if agg.empty:
-        raise BadInputError("the frame has no rows to chart")
-    starts = pd.date_range(agg.index.min(), agg.index.max(), freq=freq)
-    n_ref = reference_windows(starts, reference)
-    count = agg["count"].reindex(starts, fill_value=0)
-    total = agg["total"].reindex(starts, fill_value=0).astype(float)
-    return chart_from_totals(chart, total, count, starts, n_ref, column, freq, **params)
+    totals = window_counts(frame, column, chart, freq, time_column)
+    return chart_from_window_totals(totals, column, chart, freq, reference, **params)

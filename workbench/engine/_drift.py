@@ -1,181 +1,27 @@
-"""Drift on the dask engine: per-partition summaries, added up, then the single-machine detectors.
+"""Drift on the dask engine: a dask frame handed to drift as partitions, summarised on the cluster.
 
-Every partition of a dask frame is summarised once with the add-able summaries of
-:mod:`workbench.drift._summary`; the partition summaries are added in a tree (``split_every``
-at a time) and the fitted detectors of :mod:`workbench.drift` compute on the merged summary.
-
-What is exact and what is bounded (``max_points`` = ``P``, default 20,000):
-
-- Categorical columns (chi-square, PSI, Jensen-Shannon, missing share): category counts add
-  exactly, so every statistic equals the pandas engine's.
-- Numeric PSI and Jensen-Shannon: the reference bin edges are the exact reference quantiles
-  (found in a second pass: a sketch brackets each needed order statistic, the partitions send the
-  values inside the bracket and the count below it) and the current counts are a
-  :class:`~workbench.drift._summary.Histogram` over those edges added over partitions: exact.
-- Counts (``n_reference``, ``n_current``, missing and infinite values): exact.
-- KS: each side is a sorted-value sketch. While a side has at most ``P`` finite values it is
-  kept whole and KS (statistic and p-value, scipy's exact method included) equals pandas. Past
-  that, each compaction of the sketch (:meth:`NumericSummary.compact`) moves its ECDF by less
-  than ``1/P``; a merge of sketches keeps the largest error of its parts, so a side compacted
-  on ``L`` levels of the tree has ECDF error below ``L/P`` and
-  ``|D_dask - D_pandas| <= (L_ref + L_cur) / P`` (reported per test in the ``note`` and in
-  ``report.meta["ks_error_bound"]``). The p-value is then the asymptotic one for ``D_dask``.
-- Wasserstein: from the same sketches (each quantile moved by less than ``L/P`` in rank).
-- Text columns (domain classifier, language, novelty) need the raw texts and are not run on the
-  dask engine: they get a ``not_run`` row saying so (compare a sample with
-  :func:`workbench.drift.compare`).
+:mod:`workbench.drift` owns the statistics of a partitioned frame
+(:meth:`~workbench.drift.ReferenceProfile.fit_partitions`,
+:meth:`~workbench.drift.ReferenceProfile.compute_partitions`,
+:func:`~workbench.drift.drift_over_time_partitions`; what is exact and what is bounded is stated
+in :mod:`workbench.drift._partitions`): it asks for a function to be run on every partition and
+the results merged. This module answers for a dask frame: the function runs on the workers, the
+results are merged in a tree (``split_every`` at a time) and the merged result is computed on
+the cluster.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 import workbench.schema as S
+from workbench.drift import MAX_POINTS
 from workbench.engine._client import is_dask
-from workbench.engine._windows import window_keys
-from workbench.errors import BadInputError, ConfigError, NotFittedError
 
-MAX_POINTS = 20_000
 SPLIT_EVERY = 8
-
-
-# -- per-column partial summaries ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NumericPart:
-    """A numeric column's add-able state: sketch (+ its ECDF error), histogram, moments."""
-
-    sketch: Any  # NumericSummary
-    err: float  # bound on sup |ECDF(sketch) - ECDF(values)|
-    levels: int  # compactions on the longest path to this sketch
-    hist: np.ndarray | None  # counts over the reference edges (current side only)
-    moments: tuple[int, float, float]  # (n, mean, M2) of the finite values
-
-
-def _float_values(s: pd.Series) -> np.ndarray:
-    from workbench.drift._summary import _to_float_array
-
-    return _to_float_array(s)
-
-
-def _numeric_part(s: pd.Series, edges: np.ndarray | None, max_points: int) -> NumericPart:
-    from workbench.drift._summary import NumericSummary
-    from workbench.drift.psi import bin_counts_sorted
-
-    full = NumericSummary.from_array(_float_values(s))  # one sort, reused below
-    sketch = full.compact(max_points)
-    compacted = sketch.weights is not None
-    finite = full.sorted_values
-    n = len(finite)
-    mean = float(finite.mean()) if n else 0.0
-    m2 = float(((finite - mean) ** 2).sum()) if n else 0.0
-    hist = None if edges is None else bin_counts_sorted(finite, edges)
-    return NumericPart(
-        sketch, 1.0 / max_points if compacted else 0.0, int(compacted), hist, (n, mean, m2)
-    )
-
-
-def _merge_numeric(parts: list[NumericPart], max_points: int) -> NumericPart:
-    sketch = functools.reduce(lambda a, b: a + b, (p.sketch for p in parts))
-    err = max(p.err for p in parts)
-    levels = max(p.levels for p in parts)
-    out = sketch.compact(max_points)
-    if out.weights is not None and (
-        sketch.weights is None or len(sketch.sorted_values) > max_points
-    ):
-        err += 1.0 / max_points
-        levels += 1
-    hists = [p.hist for p in parts]
-    hist = None if hists[0] is None else functools.reduce(np.add, hists)
-    n, mean, m2 = parts[0].moments
-    for q in parts[1:]:  # Chan et al.'s pairwise update of mean and sum of squares
-        nb, mb, m2b = q.moments
-        if nb == 0:
-            continue
-        tot = n + nb
-        delta = mb - mean
-        mean = mean + delta * nb / tot
-        m2 = m2 + m2b + delta * delta * n * nb / tot
-        n = tot
-    return NumericPart(out, err, levels, hist, (n, mean, m2))
-
-
-def _summarise(part: pd.DataFrame, spec: dict[str, tuple], max_points: int) -> dict[str, Any]:
-    """Summaries of the columns in ``spec`` of one partition (or one window of it)."""
-    from workbench.drift._summary import CategoricalSummary
-
-    out: dict[str, Any] = {"__n__": len(part)}
-    for col, (kind, edges) in spec.items():
-        if col not in part.columns:
-            continue
-        if kind == "numeric":
-            out[col] = _numeric_part(part[col], edges, max_points)
-        elif kind == "categorical":
-            out[col] = CategoricalSummary.from_values(part[col])
-    return out
-
-
-def _merge(dicts: list[dict[str, Any]], max_points: int) -> dict[str, Any]:
-    dicts = [d for d in dicts if d]
-    if not dicts:
-        return {}
-    out: dict[str, Any] = {"__n__": sum(d["__n__"] for d in dicts)}
-    for col in dict.fromkeys(k for d in dicts for k in d if k != "__n__"):
-        vals = [d[col] for d in dicts if col in d]
-        if isinstance(vals[0], NumericPart):
-            out[col] = _merge_numeric(vals, max_points)
-        else:
-            out[col] = functools.reduce(lambda a, b: a + b, vals)
-    return out
-
-
-def _part_windows(
-    part: pd.DataFrame,
-    spec: dict[str, tuple],
-    max_points: int,
-    freq: str | None,
-    ref_bounds: tuple | None,
-) -> dict[Any, dict[str, Any]]:
-    """Per window start (or ``None`` without windows): the partition's summaries."""
-    from workbench.drift._over_time import in_bounds
-
-    if freq is None:
-        return {None: _summarise(part, spec, max_points)}
-    ts = pd.to_datetime(part[S.TIMESTAMP], utc=True)
-    keys = window_keys(ts, freq)
-    if len(keys) and np.all(keys[1:] >= keys[:-1]):  # time-sorted: windows are slices
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        groups = [(keys[a], slice(a, b)) for a, b in zip(starts, np.r_[starts[1:], len(keys)])]
-    else:
-        order = np.argsort(keys, kind="stable")
-        uniq, first = np.unique(keys[order], return_index=True)
-        bounds = np.r_[first, len(keys)]
-        groups = [(k, order[a:b]) for k, a, b in zip(uniq, bounds[:-1], bounds[1:])]
-    out = {}
-    for key, rows in groups:
-        sub = part.iloc[rows]
-        d = _summarise(sub, spec, max_points)
-        if ref_bounds is not None:
-            d["__in_ref__"] = int(in_bounds(ts.iloc[rows], ref_bounds).sum())
-        out[pd.Timestamp(int(key), unit="us", tz="UTC")] = d
-    return out
-
-
-def _merge_windows(dicts: list[dict], max_points: int) -> dict:
-    out = {}
-    for key in dict.fromkeys(k for d in dicts for k in d):
-        vals = [d[key] for d in dicts if key in d]
-        merged = _merge(vals, max_points)
-        if any("__in_ref__" in v for v in vals):
-            merged["__in_ref__"] = sum(v.get("__in_ref__", 0) for v in vals)
-        out[key] = merged
-    return out
 
 
 def _tree(frame: Any, func, merge, split_every: int = SPLIT_EVERY):
@@ -194,21 +40,36 @@ def _tree(frame: Any, func, merge, split_every: int = SPLIT_EVERY):
     return result
 
 
-# -- kinds and the reference profile -----------------------------------------------------------
-
-
 def _head(part: pd.DataFrame, n: int) -> pd.DataFrame:
     return part.head(n)
 
 
-def _kinds(frame: Any, columns, kinds) -> dict[str, str | None]:
-    """Kind per column, inferred as the pandas engine does from the first partition's rows."""
-    from workbench.drift._report import infer_kind
+def _select(part: pd.DataFrame, mask: Callable[[pd.DataFrame], pd.Series]) -> pd.DataFrame:
+    return part[mask(part)]
 
-    cols = columns if columns is not None else list(frame.columns)
-    cols = [c for c in cols if c in frame.columns]
-    head = frame[cols].partitions[0].map_partitions(_head, 2000).compute()
-    return {c: (kinds or {}).get(c) or infer_kind(head[c], c) for c in cols}
+
+class DaskPartitions:
+    """A dask frame as :class:`workbench.drift.Partitioned`: the partitions of the cluster."""
+
+    def __init__(self, frame: Any) -> None:
+        self.frame = frame
+
+    @property
+    def columns(self) -> Sequence[str]:
+        return list(self.frame.columns)
+
+    def head(self, columns: list[str], n: int) -> pd.DataFrame:
+        return self.frame[columns].partitions[0].map_partitions(_head, n).compute()
+
+    def map_reduce(self, columns: list[str], func, merge):
+        return _tree(self.frame[columns], func, merge)
+
+    def where(self, mask: Callable[[pd.DataFrame], pd.Series]) -> DaskPartitions:
+        return DaskPartitions(self.frame.map_partitions(_select, mask, meta=self.frame._meta))
+
+
+def _partitions(frame: Any) -> Any:
+    return DaskPartitions(frame) if is_dask(frame) else frame
 
 
 def fit_profile(
@@ -223,7 +84,8 @@ def fit_profile(
 
     On a dask frame: one pass for the summaries (sketch, counts, moments) and, for numeric
     columns whose reference has more than ``max_points`` finite values, a second pass for the
-    exact quantile bin edges. Text columns are left out (``profile.text_columns_``).
+    exact quantile bin edges (:meth:`~workbench.drift.ReferenceProfile.fit_partitions`). Text
+    columns are left out (``profile.text_columns_``).
 
     Examples
     --------
@@ -232,290 +94,18 @@ def fit_profile(
     >>> sorted(prof.detectors_)
     ['x']
     """
-    from workbench.drift._report import CORRECTIONS, ReferenceProfile, _detector
+    from workbench.drift import ReferenceProfile
 
+    profile = ReferenceProfile(columns, kinds, options, correction)
     if not is_dask(reference):
-        prof = ReferenceProfile(columns, kinds, options, correction).fit(reference)
-        prof.text_columns_ = []
-        prof.ks_levels_ = {}
-        return prof
-    if correction not in CORRECTIONS:
-        raise ConfigError(
-            f"unknown correction {correction!r}", key="correction", allowed=CORRECTIONS
-        )
-    prof = ReferenceProfile(columns, kinds, options, correction)
-    found = _kinds(reference, columns, kinds)
-    prof.missing_ = [c for c in (columns or []) if c not in reference.columns]
-    prof.kinds_, prof.detectors_ = {}, {}
-    prof.text_columns_ = [c for c, k in found.items() if k == "text"]
-    spec = {c: (k, None) for c, k in found.items() if k in ("numeric", "categorical")}
-    summ = _tree(
-        reference[list(spec)] if spec else reference[[S.TIMESTAMP]],
-        functools.partial(_summarise, spec=spec, max_points=max_points),
-        functools.partial(_merge, max_points=max_points),
-    )
-    prof.n_reference_ = int(summ.get("__n__", 0))
-    prof.ks_levels_ = {}
-    exact_needed = {}
-    for c, (kind, _) in spec.items():
-        det = _detector(kind, options or {})
-        if kind == "categorical":
-            from workbench.drift._summary import CategoricalSummary
-
-            det.fit_summary(summ.get(c, CategoricalSummary()))
-        else:
-            part = summ.get(c) or _numeric_part(pd.Series([], dtype="Float64"), None, max_points)
-            det.fit_summary(part.sketch)
-            n, mean, m2 = part.moments
-            if n:
-                det.mean_, det.std_ = mean, float(np.sqrt(m2 / n))
-            prof.ks_levels_[c] = part.levels
-            s = part.sketch
-            constant = s.n and s.sorted_values[0] == s.sorted_values[-1]
-            if s.weights is not None and not constant and det.bins >= 2:
-                exact_needed[c] = (det, part)
-        prof.kinds_[c] = kind
-        prof.detectors_[c] = det
-    if exact_needed:
-        _exact_edges(reference, exact_needed)
-    return prof
+        return profile.fit(reference)
+    return profile.fit_partitions(DaskPartitions(reference), max_points)
 
 
-def _ranks(n: int, bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Order statistics behind numpy's linear quantiles at 1/bins .. (bins-1)/bins."""
-    pos = (np.arange(1, bins) / bins) * (n - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    return lo, hi, pos - lo
-
-
-def _brackets(part: NumericPart, ranks: np.ndarray, widen: int) -> list[tuple[float, float]]:
-    """Per 0-based rank r, values (a, b) with count(x < a) <= r < count(x <= b)."""
-    s = part.sketch
-    cum = np.cumsum(s.weights)
-    slack = int(np.ceil(part.err * widen * s.n)) + 1
-    out = []
-    for r in ranks:
-        j = np.searchsorted(cum + slack, r, side="right") - 1  # largest j with cum_j + E <= r
-        a = s.sorted_values[j] if j >= 0 else -np.inf
-        k = min(np.searchsorted(cum, r + 1, side="left"), len(cum) - 1)  # smallest cum_k >= r+1
-        out.append((float(a), float(s.sorted_values[k])))
-    return out
-
-
-def _bracket_part(part: pd.DataFrame, brackets: dict[str, list]) -> dict[str, list]:
-    out = {}
-    for c, bl in brackets.items():
-        x = _float_values(part[c])
-        x = np.sort(x[np.isfinite(x)])
-        res = []
-        for a, b in bl:
-            i = np.searchsorted(x, a, side="left")
-            j = np.searchsorted(x, b, side="right")
-            res.append((int(i), x[i:j]))
-        out[c] = res
-    return out
-
-
-def _merge_brackets(dicts: list[dict]) -> dict:
-    dicts = [d for d in dicts if d]
-    if not dicts:
-        return {}
-    out = {}
-    for c in dicts[0]:
-        res = []
-        for k in range(len(dicts[0][c])):
-            below = sum(d[c][k][0] for d in dicts)
-            vals = np.concatenate([d[c][k][1] for d in dicts])
-            res.append((below, vals))
-        out[c] = res
-    return out
-
-
-def _exact_edges(reference: Any, needed: dict[str, tuple], widen: int = 1) -> None:
-    """Set exact quantile ``edges_`` and ``reference_counts_`` on sketched numeric detectors."""
-    plan = {}
-    for c, (det, part) in needed.items():
-        n = part.sketch.n
-        lo, hi, frac = _ranks(n, det.bins)
-        ranks = np.unique(np.concatenate([lo, hi]))
-        plan[c] = (ranks, _brackets(part, ranks, widen))
-    got = _tree(
-        reference[list(needed)],
-        functools.partial(_bracket_part, brackets={c: p[1] for c, p in plan.items()}),
-        _merge_brackets,
-    )
-    retry = {}
-    for c, (det, part) in needed.items():
-        ranks, brackets = plan[c]
-        n = part.sketch.n
-        stat, below_of, vals_of = {}, {}, {}
-        ok = True
-        for r, (_a, b), (below, vals) in zip(ranks, brackets, got[c]):
-            vals = np.sort(vals)
-            if not (below <= r < below + len(vals)):
-                ok = False
-                break
-            stat[int(r)] = vals[r - below]
-            below_of[int(r)], vals_of[int(r)] = below, (vals, b)
-        if not ok:
-            retry[c] = (det, part)
-            continue
-        lo, hi, frac = _ranks(n, det.bins)
-        xl = np.array([stat[int(r)] for r in lo])
-        xh = np.array([stat[int(r)] for r in hi])
-        qs = xl + (xh - xl) * frac
-        cuts_all = []
-        for q, r, x_lo in zip(qs, lo, xl):
-            vals, b = vals_of[int(r)]
-            below = below_of[int(r)]
-            if q <= b:
-                cuts_all.append(below + int(np.searchsorted(vals, q, side="left")))
-            else:  # nothing lies strictly between the order statistics r and r + 1
-                cuts_all.append(below + int(np.searchsorted(vals, x_lo, side="right")))
-        edges, first = np.unique(qs, return_index=True)
-        cuts = np.asarray(cuts_all, dtype=np.int64)[first]
-        det.edges_ = edges
-        det.reference_counts_ = np.diff(np.concatenate([[0], cuts, [n]])).astype(np.int64)
-    if retry:
-        if widen > 16:
-            raise RuntimeError(
-                f"could not bracket the reference quantiles of {sorted(retry)}; "
-                "raise max_points or report this as a bug"
-            )
-        _exact_edges(reference, retry, widen * 4)
-
-
-# -- computing current windows ----------------------------------------------------------------
-
-
-def _spec_for(profile) -> dict[str, tuple]:
-    spec = {}
-    for c, det in profile.detectors_.items():
-        kind = profile.kinds_[c]
-        spec[c] = (kind, det.edges_ if kind == "numeric" else None)
-    return spec
-
-
-def _report(
-    profile,
-    summ: dict[str, Any],
-    present: dict[str, str | None],
-    correction: str,
-    title: str,
-    ref_levels: dict[str, int],
-    max_points: int,
-):
-    """The :class:`DriftReport` of merged current summaries (as ``ReferenceProfile.compute``)."""
-    from workbench.drift._detectors import _row
-    from workbench.drift._report import DriftReport, _finish, det_n, missing_row
-    from workbench.drift._summary import CategoricalSummary
-
-    rows: list[dict[str, Any]] = []
-    dists: dict[str, Any] = {}
-    n_cur = int(summ.get("__n__", 0))
-    bounds = {}
-    for c in profile.missing_:
-        rows.append(missing_row(c, None, 0, n_cur if c in present else 0, "reference"))
-    for c, det in profile.detectors_.items():
-        kind = profile.kinds_[c]
-        if c not in present:
-            rows.append(missing_row(c, kind, det_n(det), 0, "current"))
-            continue
-        if kind == "numeric":
-            part = summ.get(c) or _numeric_part(
-                pd.Series([], dtype="Float64"), det.edges_, max_points
-            )
-            out = det.compute_summary(part.sketch, counts=part.hist)
-            ref_err = ref_levels.get(c, 0) / max_points
-            bound = ref_err + part.err
-            if bound > 0:
-                bounds[c] = bound
-                for r in out:
-                    if r["test"] in ("ks", "wasserstein") and r["status"] == "ok":
-                        r["note"] = "; ".join(
-                            filter(
-                                None,
-                                [r["note"], f"sketched ECDFs: KS statistic within {bound:.2g}"],
-                            )
-                        )
-            if part.sketch.n:
-                dists[c] = det.distribution(part.sketch, counts=part.hist)
-        else:
-            cs = summ.get(c, CategoricalSummary())
-            out = det.compute_summary(cs)
-            if cs.n:
-                dists[c] = det.distribution(cs)
-        rows.extend({"column": c, "kind": kind, **r} for r in out)
-    for c in getattr(profile, "text_columns_", []):
-        rows.append(
-            {
-                "column": c,
-                "kind": "text",
-                **_row(
-                    "any",
-                    float("nan"),
-                    "p_value",
-                    profile.n_reference_,
-                    n_cur,
-                    note="text drift needs the raw texts: not run on the dask engine "
-                    "(compare a sample with workbench.drift.compare)",
-                ),
-            }
-        )
-    extra = [
-        c
-        for c, k in present.items()
-        if c not in profile.detectors_
-        and c not in profile.missing_
-        and c not in getattr(profile, "text_columns_", [])
-        and (profile.columns is None or c in profile.columns)
-        and k is not None
-        and c not in profile.kinds_
-    ]
-    for c in extra:
-        rows.append(missing_row(c, present[c], 0, n_cur, "reference"))
-    frame = _finish(rows, correction)
-    meta = {
-        "correction": correction,
-        "n_reference": profile.n_reference_,
-        "n_current": n_cur,
-        "columns_drifted": int(
-            frame.loc[frame["drifted"].fillna(False).astype(bool), "column"].nunique()
-        ),
-        "engine": "dask",
-        "ks_error_bound": bounds,
-    }
-    return DriftReport(frame, title=title, meta=meta, distributions=dists)
-
-
-def _check_profile(profile) -> None:
-    if not hasattr(profile, "detectors_"):
-        raise NotFittedError("call fit(reference) before compute(current)")
-
-
-def compute(profile, current: Any, correction: str | None = None, max_points: int = MAX_POINTS):
-    """``profile.compute(current)`` for a pandas or a dask ``current`` frame."""
-    _check_profile(profile)
-    correction = correction or profile.correction
+def _compute(profile, current: Any, correction: str | None, max_points: int):
     if not is_dask(current):
         return profile.compute(current, correction=correction)
-    spec = _spec_for(profile)
-    present = _kinds(current, None, profile.kinds)
-    summ = _tree(
-        current[[c for c in spec if c in current.columns] or [S.TIMESTAMP]],
-        functools.partial(_summarise, spec=spec, max_points=max_points),
-        functools.partial(_merge, max_points=max_points),
-    )
-    return _report(
-        profile,
-        summ,
-        present,
-        correction,
-        "drift report",
-        getattr(profile, "ks_levels_", {}),
-        max_points,
-    )
+    return profile.compute_partitions(DaskPartitions(current), correction, max_points=max_points)
 
 
 def compare(
@@ -541,7 +131,7 @@ def compare(
     >>> compare(ref, cur).drifted_columns()
     ['x']
     """
-    from workbench.drift._report import ReferenceProfile
+    from workbench.drift import ReferenceProfile
 
     if isinstance(reference, ReferenceProfile):
         profile = reference
@@ -551,7 +141,7 @@ def compare(
         return pandas_compare(reference, current, columns, correction, kinds, options)
     else:
         profile = fit_profile(reference, columns, kinds, options, correction, max_points)
-    return compute(profile, current, correction, max_points)
+    return _compute(profile, current, correction, max_points)
 
 
 # -- windows over time --------------------------------------------------------------------------
@@ -583,9 +173,8 @@ def drift_over_time(
     >>> res.first_drift()
     Timestamp('2026-01-05 00:00:00+0000', tz='UTC')
     """
-    from workbench.drift._over_time import DriftOverTime, in_bounds, reference_bounds
-    from workbench.drift._over_time import drift_over_time as pandas_over_time
-    from workbench.drift._report import ReferenceProfile
+    from workbench.drift import drift_over_time as pandas_over_time
+    from workbench.drift import drift_over_time_partitions
 
     if not is_dask(frame):
         if is_dask(reference):
@@ -593,59 +182,14 @@ def drift_over_time(
         return pandas_over_time(
             frame, reference, freq, time_column, columns, correction, kinds, options
         )
-    if time_column != S.TIMESTAMP:
-        frame = frame.rename(columns={time_column: S.TIMESTAMP})
-    if S.TIMESTAMP not in frame.columns:
-        raise BadInputError(f"no time column {time_column!r}; pass time_column=", field=time_column)
-    bounds = None
-    if isinstance(reference, ReferenceProfile):
-        profile = reference
-    elif isinstance(reference, pd.DataFrame) or is_dask(reference):
-        profile = fit_profile(reference, columns, kinds, options, correction, max_points)
-    else:
-        start = frame[S.TIMESTAMP].min().compute()  # a duration counts from the first call
-        if pd.isna(start):
-            raise BadInputError("the frame has no rows", field="reference")
-        bounds = reference_bounds(start, reference)
-        sel = frame[in_bounds(frame[S.TIMESTAMP], bounds)]
-        profile = fit_profile(sel, columns, kinds, options, correction, max_points)
-        if profile.n_reference_ == 0:
-            raise BadInputError(
-                f"the reference {reference!r} selects no rows of the frame", field="reference"
-            )
-    _check_profile(profile)
-    spec = _spec_for(profile)
-    present = _kinds(frame, None, profile.kinds)
-    cols = [S.TIMESTAMP, *(c for c in spec if c in frame.columns and c != S.TIMESTAMP)]
-    windows = _tree(
-        frame[cols],
-        functools.partial(
-            _part_windows, spec=spec, max_points=max_points, freq=freq, ref_bounds=bounds
-        ),
-        functools.partial(_merge_windows, max_points=max_points),
+    return drift_over_time_partitions(
+        DaskPartitions(frame),
+        _partitions(reference),
+        freq,
+        time_column,
+        columns,
+        correction,
+        kinds,
+        options,
+        max_points,
     )
-    if not windows:
-        starts = pd.DatetimeIndex([], tz="UTC")
-    else:  # the windows of the first and the last call, and every window between them
-        starts = pd.date_range(min(windows), max(windows), freq=freq)
-    offset = pd.tseries.frequencies.to_offset(freq)
-    parts = []
-    levels = getattr(profile, "ks_levels_", {})
-    for st in starts:
-        summ = windows.get(st, {"__n__": 0})
-        rep = _report(profile, summ, present, correction, "drift report", levels, max_points)
-        f = rep.frame
-        f.insert(0, "window_start", st)
-        f.insert(1, "window_end", st + offset)
-        f.insert(2, "in_reference", summ.get("__in_ref__", 0) > 0)
-        f.insert(3, "n_window", summ["__n__"])
-        parts.append(f)
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    meta = {
-        "freq": freq,
-        "correction": correction,
-        "windows": len(starts),
-        "reference_rows": profile.n_reference_,
-        "engine": "dask",
-    }
-    return DriftOverTime(out, title=f"drift over time ({freq} windows)", meta=meta)

@@ -40,8 +40,6 @@ import workbench.schema as S
 from workbench.engine._client import _require_dask, resolve_engine
 from workbench.errors import BadInputError, ConfigError
 
-ERRORS = ("raise", "quarantine")
-
 log = logging.getLogger("workbench.engine")
 
 
@@ -94,8 +92,6 @@ def load(
     >>> r = load("logs/*.jsonl", engine="dask", errors="quarantine")  # doctest: +SKIP
     >>> r.frame, r.quarantine, r.rows_read == r.rows_loaded + len(r.quarantine)  # doctest: +SKIP
     """
-    if errors not in ERRORS:
-        raise ConfigError(f"unknown errors mode {errors!r}", key="errors", allowed=list(ERRORS))
     engine = resolve_engine(engine, settings)
     if engine == "pandas":
         from workbench.io import load as io_load
@@ -107,21 +103,11 @@ def load(
     _require_dask()
     import dask.dataframe as dd
 
-    from workbench.io import FORMATS, detect_format, expand_paths, time_bound
+    from workbench.io import check_load_arguments, detect_format, expand_paths
 
-    if format != "auto" and format not in FORMATS:
-        raise ConfigError(f"unknown format {format!r}", key="format", allowed=["auto", *FORMATS])
-    lo, hi = time_bound(since, "since"), time_bound(until, "until")
-    if lo is not None and hi is not None and lo >= hi:
-        raise ConfigError(f"since ({lo}) must be before until ({hi})", key="since")
-    cols = None
-    if columns is not None:
-        cols = [columns] if isinstance(columns, str) else list(columns)
-        unknown = [c for c in cols if c not in S.COLUMN_NAMES and not S.is_derived(c)]
-        if unknown:
-            raise ConfigError(
-                f"unknown columns {unknown}", key="columns", allowed=list(S.COLUMN_NAMES)
-            )
+    lo, hi, cols = check_load_arguments(
+        format=format, since=since, until=until, columns=columns, errors=errors
+    )
     given = [path_or_glob] if isinstance(path_or_glob, str | os.PathLike) else list(path_or_glob)
     if errors == "quarantine":
         return _load_quarantine(given, format, lo, hi, cols, blocksize, split_row_groups)

@@ -24,6 +24,7 @@ _LAZY = {
     "expand_paths": "workbench.io._common:expand_paths",
     "FORMATS": "workbench.io._detect:FORMATS",
     "detect_format": "workbench.io._detect:detect_format",
+    "check_load_arguments": "workbench.io._load:check_load_arguments",
     "from_rows": "workbench.io._load:from_rows",
     "load": "workbench.io._load:load",
     "load_format": "workbench.io._load:load_format",
@@ -39,7 +40,15 @@ _LAZY = {
 if TYPE_CHECKING:
     from workbench.io._common import expand_paths
     from workbench.io._detect import FORMATS, detect_format
-    from workbench.io._load import from_rows, load, load_format, read_otlp, time_bound, type_records
+    from workbench.io._load import (
+        check_load_arguments,
+        from_rows,
+        load,
+        load_format,
+        read_otlp,
+        time_bound,
+        type_records,
+    )
     from workbench.io._result import LoadResult, LoadSummary
     from workbench.io._table import read_table
     from workbench.io._write import write
@@ -48,6 +57,7 @@ __all__ = [
     "FORMATS",
     "LoadResult",
     "LoadSummary",
+    "check_load_arguments",
     "detect_format",
     "expand_paths",
     "from_rows",

@@ -119,6 +119,40 @@ class _Progress:
             self.bar.close()
 
 
+def check_load_arguments(
+    *,
+    format: str = "auto",
+    since: Any = None,
+    until: Any = None,
+    columns: str | list[str] | None = None,
+    errors: str = "raise",
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None, list[str] | None]:
+    """:func:`load`'s checks of its arguments, for any loader that takes them (the Dask engine).
+
+    Returns ``(since, until, columns)`` as :func:`load` uses them: UTC bounds or None, and the
+    column list or None; raises ``ConfigError`` naming the argument otherwise.
+
+    >>> check_load_arguments(since="2026-01-01", columns="output")
+    (Timestamp('2026-01-01 00:00:00+0000', tz='UTC'), None, ['output'])
+    """
+    if errors not in ERRORS:
+        raise ConfigError(f"unknown errors mode {errors!r}", key="errors", allowed=list(ERRORS))
+    if format != "auto" and format not in FORMATS:
+        raise ConfigError(f"unknown format {format!r}", key="format", allowed=["auto", *FORMATS])
+    lo, hi = time_bound(since, "since"), time_bound(until, "until")
+    if lo is not None and hi is not None and lo >= hi:
+        raise ConfigError(f"since ({lo}) must be before until ({hi})", key="since")
+    cols = None
+    if columns is not None:
+        cols = [columns] if isinstance(columns, str) else list(columns)
+        unknown = [c for c in cols if c not in S.COLUMN_NAMES and not S.is_derived(c)]
+        if unknown:
+            raise ConfigError(
+                f"unknown columns {unknown}", key="columns", allowed=list(S.COLUMN_NAMES)
+            )
+    return lo, hi, cols
+
+
 def load(
     path_or_glob: str | os.PathLike | Sequence[str | os.PathLike],
     format: str = "auto",
@@ -179,24 +213,16 @@ def load(
     >>> r.rows_read == len(r.frame) + len(r.quarantine)
     True
     """
-    if errors not in ERRORS:
-        raise ConfigError(f"unknown errors mode {errors!r}", key="errors", allowed=list(ERRORS))
-    if format != "auto" and format not in FORMATS:
-        raise ConfigError(f"unknown format {format!r}", key="format", allowed=["auto", *FORMATS])
+    lo, hi, cols = check_load_arguments(
+        format=format, since=since, until=until, columns=columns, errors=errors
+    )
     if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes < 0):
         raise ConfigError(f"max_bytes must be a whole number of bytes >= 0, not {max_bytes!r}")
-    ctx = Context(errors=errors, since=time_bound(since, "since"), until=time_bound(until, "until"))
+    ctx = Context(errors=errors, since=lo, until=hi)
     ctx.max_bytes = max_bytes
     ctx.fast_bytes = _common.FAST_BYTES  # read at call time so tests can lower it
-    if ctx.since is not None and ctx.until is not None and ctx.since >= ctx.until:
-        raise ConfigError(f"since ({ctx.since}) must be before until ({ctx.until})", key="since")
-    if columns is not None:
-        ctx.columns = [columns] if isinstance(columns, str) else list(columns)
-        unknown = [c for c in ctx.columns if c not in S.COLUMN_NAMES and not S.is_derived(c)]
-        if unknown:
-            raise ConfigError(
-                f"unknown columns {unknown}", key="columns", allowed=list(S.COLUMN_NAMES)
-            )
+    if cols is not None:
+        ctx.columns = cols
     paths = expand_paths(path_or_glob)
 
     mapping_obj = None

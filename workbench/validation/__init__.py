@@ -42,6 +42,11 @@ _LAZY = {
     "CostValidator": "workbench.validation._operational:CostValidator",
     "LatencyValidator": "workbench.validation._operational:LatencyValidator",
     "TokenBudgetValidator": "workbench.validation._operational:TokenBudgetValidator",
+    "partition_counts": "workbench.validation._partitions:partition_counts",
+    "partition_rates": "workbench.validation._partitions:partition_rates",
+    "rates_from_counts": "workbench.validation._partitions:rates_from_counts",
+    "summary_from_counts": "workbench.validation._partitions:summary_from_counts",
+    "validate_partition": "workbench.validation._partitions:validate_partition",
     "PassRule": "workbench.validation._policy:PassRule",
     "Policy": "workbench.validation._policy:Policy",
     "LanguageValidator": "workbench.validation._quality:LanguageValidator",
@@ -84,6 +89,13 @@ if TYPE_CHECKING:
         LatencyValidator,
         TokenBudgetValidator,
     )
+    from workbench.validation._partitions import (
+        partition_counts,
+        partition_rates,
+        rates_from_counts,
+        summary_from_counts,
+        validate_partition,
+    )
     from workbench.validation._policy import PassRule, Policy
     from workbench.validation._quality import (
         LanguageValidator,
@@ -123,10 +135,15 @@ __all__ = [
     "ValidationReport",
     "Validator",
     "build_validator",
+    "partition_counts",
+    "partition_rates",
+    "rates_from_counts",
     "register",
     "registered_types",
     "starter_policy",
+    "summary_from_counts",
     "validate",
+    "validate_partition",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

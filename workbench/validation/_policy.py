@@ -172,6 +172,14 @@ class Policy:
         )
 
     @classmethod
+    def coerce(cls, policy: Policy | dict[str, Any] | str | os.PathLike) -> Policy:
+        """``policy`` itself, or the policy a dict or a YAML path describes (what every
+        ``policy=`` argument accepts)."""
+        if isinstance(policy, Policy):
+            return policy
+        return cls.from_dict(policy) if isinstance(policy, dict) else cls.from_yaml(policy)
+
+    @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> Policy:
         """Load and validate a policy file (UTF-8 YAML; see :mod:`._document` for its bounds)."""
         from workbench.validation._document import read_yaml

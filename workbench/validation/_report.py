@@ -188,8 +188,7 @@ def validate(
         raise SchemaError(
             f"validate() needs a pandas DataFrame (a LogFrame), got {type(frame).__name__}"
         )
-    if not isinstance(policy, Policy):
-        policy = Policy.from_dict(policy) if isinstance(policy, dict) else Policy.from_yaml(policy)
+    policy = Policy.coerce(policy)
     base = frame.drop(columns=[c for c in frame.columns if _is_ours(c, policy)])
     step = max(int(chunk_size), 1)
     chunks = [base.iloc[s : s + step] for s in range(0, max(len(base), 1), step)]

@@ -81,6 +81,81 @@ def chart_over_time(
     return _windowed(res, column, freq, n_ref)
 
 
+#: the charts that need only each window's count and total (not ``xbar_s``)
+TOTALS_CHARTS = ("p", "u", "individuals", "ewma", "cusum")
+
+
+def _check_totals_chart(chart: str) -> None:
+    if chart not in CHARTS:
+        raise ConfigError(f"unknown chart {chart!r}", key="chart", allowed=CHARTS)
+    if chart not in TOTALS_CHARTS:
+        raise ConfigError(
+            f"the {chart!r} chart needs every value of a window; on the dask engine use one of "
+            f"{list(TOTALS_CHARTS)} (or chart a sample with the pandas engine)",
+            key="chart",
+            allowed=TOTALS_CHARTS,
+        )
+
+
+def window_totals(
+    part: pd.DataFrame, column: str, chart: ChartName = "p", freq: str = "1D"
+) -> pd.DataFrame:
+    """Per ``freq`` window of one partition: rows with a value (``count``) and their sum.
+
+    ``part`` has the ``timestamp`` column and ``column``; the values are :func:`chart_values`
+    (failure indicators for ``chart="p"``; ``chart`` is one of :data:`TOTALS_CHARTS`). Rows
+    without a time are left out, and so are empty windows. Add these frames up by ``window`` over partitions and chart the total with
+    :func:`chart_from_window_totals`.
+
+    >>> ts = pd.to_datetime(["2026-01-01 01:00", "2026-01-01 02:00", "2026-01-02 00:00"], utc=True)
+    >>> w = window_totals(pd.DataFrame({"timestamp": ts, "rule__ok": [True, False, True]}), "rule__ok")
+    >>> w["count"].tolist(), w["total"].tolist()
+    ([2, 1], [1.0, 0.0])
+    """
+    from workbench.drift._windows import NAT, key_times, window_keys
+
+    _check_totals_chart(chart)
+    keys = window_keys(part[S.TIMESTAMP], freq)
+    values = chart_values(part[column], column, chart).to_numpy(dtype=float, na_value=np.nan)
+    timed = keys != NAT
+    windows, inverse = np.unique(keys[timed], return_inverse=True)
+    values = values[timed]
+    has = ~np.isnan(values)
+    count = np.bincount(inverse, weights=has, minlength=len(windows))
+    total = np.bincount(inverse, weights=np.where(has, values, 0.0), minlength=len(windows))
+    return pd.DataFrame(
+        {
+            "window": pd.Series(key_times(windows)).astype(S.TIMESTAMP_DTYPE),
+            "count": count.astype("int64"),
+            "total": total.astype("float64"),
+        }
+    )
+
+
+def chart_from_window_totals(
+    totals: pd.DataFrame,
+    column: str,
+    chart: ChartName = "p",
+    freq: str = "1D",
+    reference: Any = "7D",
+    **params: Any,
+) -> ControlChartResult:
+    """:func:`chart_over_time` from per-window ``count`` and ``total`` indexed by window start.
+
+    ``totals`` is the sum of :func:`window_totals` over the partitions of a frame; the windows,
+    reference and limits are those of :func:`chart_over_time` on the whole frame. ``xbar_s``
+    needs every value of a window and is refused.
+    """
+    _check_totals_chart(chart)
+    if totals.empty:
+        raise BadInputError("the frame has no rows to chart")
+    starts = pd.date_range(totals.index.min(), totals.index.max(), freq=freq)
+    n_ref = reference_windows(starts, reference)
+    count = totals["count"].reindex(starts, fill_value=0)
+    total = totals["total"].reindex(starts, fill_value=0).astype(float)
+    return chart_from_totals(chart, total, count, starts, n_ref, column, freq, **params)
+
+
 def reference_windows(starts: pd.DatetimeIndex, reference: Any) -> int:
     """Number of leading windows in ``reference`` (a duration like ``"7D"`` or a count); >= 2."""
     if isinstance(reference, int):
@@ -106,8 +181,8 @@ def chart_from_totals(
 ) -> ControlChartResult:
     """A chart from per-window ``total`` (events or sum) and ``count`` (rows with a value).
 
-    Shared by the pandas path above and the Dask engine, which computes the per-window
-    aggregates on the cluster. Every chart except ``xbar_s`` needs only these two numbers.
+    Shared by the pandas path above and :func:`chart_from_window_totals`. Every chart except
+    ``xbar_s`` needs only these two numbers.
     """
     times = list(starts)
     ref = slice(0, n_ref)
