@@ -16,7 +16,7 @@ frame. :func:`partition_rates` and :func:`rates_from_counts` do the same for
 >>> parts = [validate_partition(frame.iloc[:2], policy), validate_partition(frame.iloc[2:], policy)]
 >>> totals = sum(partition_counts(p, policy).iloc[0] for p in parts)
 >>> summary, failures = summary_from_counts(totals, policy)
->>> summary.equals(validate(frame, policy).summary), int(totals["rows"])
+>>> summary.equals(validate(frame, policy).summary()), int(totals["rows"])
 (True, 4)
 """
 
