@@ -196,3 +196,22 @@ def test_sampled_fit_assigns_the_rest(failures):
     assert fc.assignments_[S.TOPIC].notna().all()
     s = score_clusters(*_truth(fc, failures))
     assert s["ari"] >= 0.8, s
+
+
+def test_tables_of_a_new_frame(fitted, failures):
+    window = failures.tail(100)
+    n_sel = int((~window["rule__policy"]).sum())
+    t = fitted.topic_table(window).to_frame()
+    assert t["size"].sum() == n_sel
+    assert np.isclose(t["failure_rate"].sum(), n_sel / len(window))
+    assert (
+        fitted.breakdown(frame=window)
+        .to_frame()
+        .groupby("dimension")["count"]
+        .sum()
+        .eq(n_sel)
+        .all()
+    )
+    assert (
+        fitted.topics_over_time(frame=fitted.transform(window)).to_frame()["count"].sum() == n_sel
+    )

@@ -5,13 +5,13 @@ Layout of the directory::
     clusterer.json          version stamp, parameters, topic names/labels/words/examples, fit info
     embedder.json           embedding backend and its parameters (TF-IDF vocabularies)
     embedder.safetensors    fitted arrays of the backend (SVD components, idf vectors)
-    train.safetensors       fitted documents' embeddings and topics (for ``assign(method="knn")``)
+    train.safetensors       fitted documents' embeddings and topics (for ``transform(method="knn")``)
     assignments.parquet     per-row topics of the fitted frame (record id, topic, time, dims, rules)
     bertopic/               BERTopic.save(serialization="safetensors", save_ctfidf=True)
 
 Only JSON, Parquet and safetensors are read back. BERTopic's safetensors format keeps topic
 embeddings, c-TF-IDF and the vectorizer but not UMAP or HDBSCAN, so after loading,
-``assign(method="bertopic")`` compares embeddings with topic embeddings (no outliers), while the
+``transform(method="bertopic")`` compares embeddings with topic embeddings (no outliers), while the
 default ``method="knn"`` gives the same topics as before saving.
 """
 
@@ -68,7 +68,9 @@ def save_clusterer(clusterer: Any, path: str | Path) -> Path:
 
     Refuses to overwrite an existing directory (save to a new path per version).
     """
-    clusterer._check()
+    from workbench.cluster._clusterer import check_fitted
+
+    check_fitted(clusterer)
     path = Path(path)
     if path.exists():
         raise FileExistsError(f"{path} exists; save each model version to a new directory")
@@ -141,8 +143,9 @@ def load_clusterer(path: str | Path, settings: Any = None):
     Raises :class:`VersionMismatchError` when the directory was written by another workbench
     version or format, and :class:`BadInputError` when it is not a saved clusterer.
     """
-    from workbench.cluster._clusterer import FailureClusterer, bertopic_backend
+    from workbench.cluster._clusterer import FailureClusterer
     from workbench.cluster._embed import embedder_from_state
+    from workbench.cluster._stages import bertopic_backend
 
     path = Path(path)
     cfile = path / "clusterer.json"
