@@ -138,6 +138,14 @@ def test_save_load_round_trip(fitted, failures, tmp_path):
     assert set(loaded.transform(new, method="bertopic")[S.TOPIC].dropna()) <= set(fitted.names_)
 
 
+def test_saved_params_are_the_scalar_constructor_arguments(fitted, tmp_path):
+    from workbench.cluster._persist import NOT_SAVED
+
+    doc = json.loads((fitted.save(tmp_path / "m") / "clusterer.json").read_text())
+    assert set(doc["params"]) == set(fitted.get_params()) - set(NOT_SAVED)
+    assert doc["params"]["umap_epochs"] == 60
+
+
 def test_save_refuses_to_overwrite(fitted, tmp_path):
     fitted.save(tmp_path / "m")
     with pytest.raises(FileExistsError):

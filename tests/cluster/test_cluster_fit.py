@@ -215,3 +215,14 @@ def test_tables_of_a_new_frame(fitted, failures):
     assert (
         fitted.topics_over_time(frame=fitted.transform(window)).to_frame()["count"].sum() == n_sel
     )
+
+
+def test_get_params_are_the_constructor_arguments():
+    import inspect
+
+    names = [n for n in inspect.signature(FailureClusterer.__init__).parameters if n != "self"]
+    fc = FailureClusterer(seed=3, n_neighbors=7, signals=None, cache_dir=False)
+    params = fc.get_params()
+    assert list(params) == names
+    assert params["seed"] == 3 and params["n_neighbors"] == 7 and params["signals"] is None
+    assert FailureClusterer(**params).get_params() == params

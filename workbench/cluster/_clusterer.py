@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import sys
 import time
 import warnings
@@ -161,27 +162,9 @@ class FailureClusterer:
         self.verbose = verbose
 
     def get_params(self) -> dict[str, Any]:
-        """Scalar constructor arguments (the injected models are not included)."""
-        keys = (
-            "min_topic_size",
-            "min_samples",
-            "n_neighbors",
-            "n_components",
-            "umap_epochs",
-            "umap_init",
-            "nr_topics",
-            "signals",
-            "signal_weight",
-            "merge",
-            "reduce_outliers",
-            "outlier_threshold",
-            "top_n_words",
-            "n_examples",
-            "max_fit_docs",
-            "min_docs",
-            "seed",
-        )
-        return {k: getattr(self, k) for k in keys}
+        """The constructor's arguments, by name (as scikit-learn's ``get_params``)."""
+        names = [n for n in inspect.signature(type(self).__init__).parameters if n != "self"]
+        return {n: getattr(self, n) for n in names}
 
     def _log(self, msg: str, t0: tuple[float, float] | None = None) -> tuple[float, float]:
         """Print ``msg`` when verbose, with the wall and CPU seconds (all threads) since ``t0``;

@@ -32,6 +32,18 @@ from workbench.errors import BadInputError, VersionMismatchError
 
 FORMAT = "workbench.FailureClusterer"
 FORMAT_VERSION = 1
+#: constructor arguments not saved: injected objects, and where this process caches and logs
+NOT_SAVED = (
+    "embedder",
+    "umap_model",
+    "hdbscan_model",
+    "vectorizer_model",
+    "ctfidf_model",
+    "representation_model",
+    "cache_dir",
+    "settings",
+    "verbose",
+)
 
 
 def _workbench_version() -> str:
@@ -112,7 +124,7 @@ def save_clusterer(clusterer: Any, path: str | Path) -> Path:
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "workbench_version": _workbench_version(),
-            "params": clusterer.get_params(),
+            "params": {k: v for k, v in clusterer.get_params().items() if k not in NOT_SAVED},
             "text": clusterer.text_,
             "where": clusterer.where_,
             "signal_spec": [list(f) for f in getattr(clusterer, "signal_spec_", [])],
