@@ -198,6 +198,16 @@ def test_sampled_fit_assigns_the_rest(failures):
     assert s["ari"] >= 0.8, s
 
 
+def test_assignments_row_is_the_position_in_the_fitted_frame(failures):
+    f = failures.copy()
+    f.index = f.index * 3 + 7  # positions differ from labels
+    fc = FailureClusterer(**FAST).fit(f)
+    a = fc.assignments_
+    assert (f[S.RECORD_ID].to_numpy()[a["row"]] == a[S.RECORD_ID].to_numpy()).all()
+    out = fc.fit_transform(f)
+    np.testing.assert_array_equal(out[S.TOPIC].to_numpy()[a["row"]], a[S.TOPIC].to_numpy())
+
+
 def test_tables_of_a_new_frame(fitted, failures):
     window = failures.tail(100)
     n_sel = int((~window["rule__policy"]).sum())

@@ -89,8 +89,8 @@ class FailureClusterer:
     Attributes
     ----------
     assignments_ : DataFrame
-        One row per selected row of the fitted frame: ``record_id``, ``topic`` (Int64, -1:
-        outlier or empty text),
+        One row per selected row of the fitted frame: ``row`` (its position in that frame,
+        ``frame.iloc[row]``), ``record_id``, ``topic`` (Int64, -1: outlier or empty text),
         ``empty``, and the frame's time, app, model, prompt version, variant, finish reason,
         status and ``rule__*`` columns where present (see
         :func:`~workbench.cluster._tables.assignment_frame`).
@@ -328,7 +328,7 @@ class FailureClusterer:
         self.fit(frame, text=text, where=where)
         out = frame.copy()
         out[S.TOPIC] = (
-            self.assignments_.set_index("_row")[S.TOPIC].reindex(range(len(frame))).to_numpy()
+            self.assignments_.set_index("row")[S.TOPIC].reindex(range(len(frame))).to_numpy()
         )
         out[S.TOPIC] = out[S.TOPIC].astype("Int64")
         return out

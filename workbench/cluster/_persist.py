@@ -6,13 +6,16 @@ Layout of the directory::
     embedder.json           embedding backend and its parameters (TF-IDF vocabularies)
     embedder.safetensors    fitted arrays of the backend (SVD components, idf vectors)
     train.safetensors       fitted documents' embeddings and topics (for ``transform(method="knn")``)
-    assignments.parquet     per-row topics of the fitted frame (record id, topic, time, dims, rules)
+    assignments.parquet     ``assignments_`` of the fitted frame (row, record id, topic, time, dims, rules)
     bertopic/               BERTopic.save(serialization="safetensors", save_ctfidf=True)
 
 Only JSON, Parquet and safetensors are read back. BERTopic's safetensors format keeps topic
 embeddings, c-TF-IDF and the vectorizer but not UMAP or HDBSCAN, so after loading,
 ``transform(method="bertopic")`` compares embeddings with topic embeddings (no outliers), while the
 default ``method="knn"`` gives the same topics as before saving.
+
+Format versions read: 2, and 1 (before ``assignments_`` had a public ``row`` column it was
+called ``_row``).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ import pandas as pd
 from workbench.errors import BadInputError, VersionMismatchError
 
 FORMAT = "workbench.FailureClusterer"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 #: constructor arguments not saved: injected objects, and where this process caches and logs
 NOT_SAVED = (
     "embedder",
@@ -172,7 +176,8 @@ def load_clusterer(path: str | Path, settings: Any = None):
             f"not a saved FailureClusterer (format {doc.get('format')!r})", file=str(cfile)
         )
     mine = _workbench_version()
-    if doc.get("format_version") != FORMAT_VERSION or doc.get("workbench_version") != mine:
+    version = doc.get("format_version")
+    if version not in READABLE_VERSIONS or doc.get("workbench_version") != mine:
         raise VersionMismatchError(
             f"{path} was saved by workbench {doc.get('workbench_version')} (format "
             f"{doc.get('format_version')}); this is workbench {mine} (format {FORMAT_VERSION}). "
@@ -193,6 +198,8 @@ def load_clusterer(path: str | Path, settings: Any = None):
     fc.examples_ = {int(k): v for k, v in doc["examples"].items()}
     fc.llm_labels_ = {int(k): v for k, v in doc.get("llm_labels", {}).items()}
     a = pd.read_parquet(path / "assignments.parquet")
+    if version == 1:
+        a = a.rename(columns={"_row": "row"})
     a["_text"] = pd.array([""] * len(a), dtype="string")
     fc.assignments_ = a
     fc.map_ = None

@@ -28,15 +28,15 @@ def assignment_frame(
 ) -> pd.DataFrame:
     """Per-row result of the rows ``index`` of ``frame``, whose topics are ``topics``.
 
-    Columns: ``_row`` (position in ``frame``), ``record_id`` (the row position as text when the
-    frame has none), ``topic`` (Int64: -1 outliers and empty texts,
+    Columns: ``row`` (position in ``frame``: ``frame.iloc[row]``), ``record_id`` (the row
+    position as text when the frame has none), ``topic`` (Int64: -1 outliers and empty texts,
     ``<NA>`` not clustered), ``empty`` (no text), the columns of :data:`CARRIED` and the
     ``rule__*`` columns that ``frame`` has, and a private ``_text`` (the cleaned text ``docs``).
     """
     pos = pd.Series(np.arange(len(frame)), index=frame.index).loc[index].to_numpy()
     out = pd.DataFrame(
         {
-            "_row": pos,
+            "row": pos,
             S.RECORD_ID: (
                 frame.loc[index, S.RECORD_ID].astype("string").to_numpy()
                 if S.RECORD_ID in frame.columns
