@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 import workbench.schema as S
+from workbench.cluster._select import clean_texts, failing_mask, resolve_text
 from workbench.errors import ConfigError
 
 METHODS = ("knn", "bertopic")
@@ -86,6 +87,29 @@ def knn_topics(
         return np.empty(0, dtype=np.int64)
     nb = neighbours(np.asarray(query, np.float32), np.asarray(base, np.float32), k)
     return mode_rows(base_topics[nb])
+
+
+def transform_frame(
+    clusterer: Any, frame: pd.DataFrame, where: Any = "same", method: str = "knn"
+) -> pd.DataFrame:
+    """See :meth:`FailureClusterer.transform <workbench.cluster.FailureClusterer.transform>`."""
+    fc = clusterer
+    if isinstance(where, str) and where == "same":
+        where = fc.where_ if fc.where_ != "mask" else "all"
+    mask = failing_mask(frame, where)
+    col = resolve_text(frame, fc.text_)
+    out = frame.copy()
+    topic = pd.array([pd.NA] * len(frame), dtype="Int64")
+    sel = np.flatnonzero(mask.to_numpy())
+    if len(sel):
+        topic[sel] = transform_texts(
+            fc,
+            clean_texts(frame[col].iloc[sel]).tolist(),
+            frame.iloc[sel].reset_index(drop=True),
+            method=method,
+        )
+    out[S.TOPIC] = topic
+    return out
 
 
 def transform_texts(

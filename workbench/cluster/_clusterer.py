@@ -30,8 +30,13 @@ import numpy as np
 import pandas as pd
 
 import workbench.schema as S
-from workbench.cluster import _select, _tables
+from workbench.cluster import _assignment, _select, _tables
+from workbench.cluster._describe import describe_single_topic, describe_topics
+from workbench.cluster._embed import embedding_cache, fit_embed, make_embedder
+from workbench.cluster._outliers import reduce_outliers
 from workbench.cluster._results import TopicBreakdown, TopicMap, TopicsOverTime, TopicTable
+from workbench.cluster._signals import combine, signal_matrix, signal_spec
+from workbench.cluster._stages import fit_bertopic
 from workbench.errors import NotFittedError
 
 
@@ -187,13 +192,6 @@ class FailureClusterer:
         Empty or whitespace-only texts are not embedded: they get topic ``-1`` and are counted in
         ``fit_info_["n_empty"]``. All-identical texts give a single topic named "unclustered".
         """
-        from workbench.cluster._assignment import knn_topics, stratified_sample
-        from workbench.cluster._describe import describe_single_topic, describe_topics
-        from workbench.cluster._embed import embedding_cache, fit_embed, make_embedder
-        from workbench.cluster._outliers import reduce_outliers
-        from workbench.cluster._signals import combine, signal_matrix, signal_spec
-        from workbench.cluster._stages import fit_bertopic
-
         t0 = _clock()
         col, sub, docs_all = _select.documents(frame, text, where, self.min_docs)
         nonempty = (docs_all != "").to_numpy()
@@ -246,7 +244,7 @@ class FailureClusterer:
         else:
             fit_idx = np.arange(n)
             if n > self.max_fit_docs:
-                fit_idx = stratified_sample(emb, self.max_fit_docs, mts, self.seed)
+                fit_idx = _assignment.stratified_sample(emb, self.max_fit_docs, mts, self.seed)
                 info["sampled"], info["n_fit"] = True, int(len(fit_idx))
                 self._log(f"fitting on a stratified sample of {len(fit_idx):,} of {n:,} documents")
             self.model_, doc_topics = fit_bertopic(
@@ -255,7 +253,9 @@ class FailureClusterer:
             t = self._log("UMAP + HDBSCAN + c-TF-IDF", t)
             if len(fit_idx) < n:
                 rest = np.setdiff1d(np.arange(n), fit_idx)
-                doc_topics[rest] = knn_topics(emb[rest], emb[fit_idx], doc_topics[fit_idx])
+                doc_topics[rest] = _assignment.knn_topics(
+                    emb[rest], emb[fit_idx], doc_topics[fit_idx]
+                )
                 t = self._log(
                     f"assigned {len(rest):,} unsampled documents by nearest neighbours", t
                 )
@@ -301,25 +301,7 @@ class FailureClusterer:
         ``method="bertopic"``: BERTopic's own ``transform`` (UMAP.transform + HDBSCAN
         approximate_predict on a freshly fitted model; after load, similarity to topic embeddings).
         """
-        from workbench.cluster._assignment import transform_texts
-
-        check_fitted(self)
-        if isinstance(where, str) and where == "same":
-            where = self.where_ if self.where_ != "mask" else "all"
-        mask = _select.failing_mask(frame, where)
-        col = _select.resolve_text(frame, self.text_)
-        out = frame.copy()
-        topic = pd.array([pd.NA] * len(frame), dtype="Int64")
-        sel = np.flatnonzero(mask.to_numpy())
-        if len(sel):
-            topic[sel] = transform_texts(
-                self,
-                _select.clean_texts(frame[col].iloc[sel]).tolist(),
-                frame.iloc[sel].reset_index(drop=True),
-                method=method,
-            )
-        out[S.TOPIC] = topic
-        return out
+        return _assignment.transform_frame(check_fitted(self), frame, where, method)
 
     def fit_transform(
         self, frame: pd.DataFrame, text: str = "output", where: Any = None
