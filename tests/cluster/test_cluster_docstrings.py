@@ -17,6 +17,7 @@ import pytest
         "workbench.cluster._openai_embed",
         "workbench.cluster._http",
         "workbench.cluster._describe",
+        "workbench.cluster._clusterer",
         "workbench.cluster._select",
         "workbench.cluster._assignment",
         "workbench.cluster._outliers",

@@ -1,9 +1,11 @@
 """FailureClusterer: failure topics on BERTopic with injected, deterministic sub-models.
 
-Pipeline: text column of the failing rows -> embeddings (offline TF-IDF/SVD backend by default,
-cached on disk by text hash) -> UMAP (seeded) -> HDBSCAN -> c-TF-IDF topic words. Past
-``max_fit_docs`` documents the model is fitted on a stratified sample and the other documents are
-assigned by nearest neighbours in embedding space.
+Pipeline: text column of the failing rows -> embeddings (the offline backend of
+``Settings.embedding_backend`` by default, cached on disk by text hash) -> UMAP (seeded) ->
+HDBSCAN -> c-TF-IDF topic words. Past ``max_fit_docs`` documents the model is fitted on a
+stratified sample and the other documents are assigned by nearest neighbours in embedding space.
+Sampling, assignment, outliers, topic descriptions, tables and persistence live in the sibling
+modules named in the class's methods; this module keeps the estimator.
 
 Examples
 --------
@@ -46,7 +48,7 @@ class FailureClusterer:
     Parameters
     ----------
     embedder : object with ``fit(docs)``, ``embed(docs)`` and ``fingerprint()``, optional
-        Embedding backend; default from ``settings`` (the offline :class:`TfidfEmbedder`).
+        Embedding backend; default from ``settings`` (the offline ``wordllama`` backend).
     umap_model, hdbscan_model : optional
         Injected dimensionality-reduction and clustering models (anything BERTopic accepts).
         Defaults: ``UMAP(n_neighbors, n_components, min_dist=0, metric="cosine", random_state=seed)``
