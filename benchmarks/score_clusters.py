@@ -207,7 +207,8 @@ def merge_sweep(seed: int, params: dict | None = None) -> None:
         ).fit(df, where="all")
         a = fc.assignments_
         truth = df.set_index("record_id").loc[a["record_id"], "truth"].to_numpy()
-        emb = fc.embedder_.embed(a["_text"].tolist())
+        texts = df[fc.text_].iloc[a["row"]].astype("string").fillna("").str.strip()
+        emb = fc.embedder_.embed(texts.tolist())
         topics = a["topic"].to_numpy(dtype=np.int64)
         ids = sorted(set(topics.tolist()) - {-1})
         s = score_clusters(topics, truth)

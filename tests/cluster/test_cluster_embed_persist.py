@@ -138,6 +138,30 @@ def test_save_load_round_trip(fitted, failures, tmp_path):
     assert set(loaded.transform(new, method="bertopic")[S.TOPIC].dropna()) <= set(fitted.names_)
 
 
+def test_saved_params_are_the_scalar_constructor_arguments(fitted, tmp_path):
+    from workbench.cluster._persist import NOT_SAVED
+
+    doc = json.loads((fitted.save(tmp_path / "m") / "clusterer.json").read_text())
+    assert set(doc["params"]) == set(fitted.get_params()) - set(NOT_SAVED)
+    assert doc["params"]["umap_epochs"] == 60
+
+
+def test_load_format_1(fitted, failures, tmp_path):
+    """Directories of format 1 named the row position ``_row``; they still load."""
+    import pandas as pd
+
+    path = fitted.save(tmp_path / "m")
+    doc = json.loads((path / "clusterer.json").read_text())
+    doc["format_version"] = 1
+    (path / "clusterer.json").write_text(json.dumps(doc))
+    a = pd.read_parquet(path / "assignments.parquet").rename(columns={"row": "_row"})
+    a.to_parquet(path / "assignments.parquet", index=False)
+    loaded = FailureClusterer.load(path)
+    keep = [c for c in fitted.assignments_.columns if c != "_text"]
+    assert loaded.assignments_[keep].equals(fitted.assignments_[keep])
+    assert loaded.transform(failures)[S.TOPIC].equals(fitted.transform(failures)[S.TOPIC])
+
+
 def test_save_refuses_to_overwrite(fitted, tmp_path):
     fitted.save(tmp_path / "m")
     with pytest.raises(FileExistsError):

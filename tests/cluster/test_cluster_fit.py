@@ -196,3 +196,43 @@ def test_sampled_fit_assigns_the_rest(failures):
     assert fc.assignments_[S.TOPIC].notna().all()
     s = score_clusters(*_truth(fc, failures))
     assert s["ari"] >= 0.8, s
+
+
+def test_assignments_row_is_the_position_in_the_fitted_frame(failures):
+    f = failures.copy()
+    f.index = f.index * 3 + 7  # positions differ from labels
+    fc = FailureClusterer(**FAST).fit(f)
+    a = fc.assignments_
+    assert (f[S.RECORD_ID].to_numpy()[a["row"]] == a[S.RECORD_ID].to_numpy()).all()
+    out = fc.fit_transform(f)
+    np.testing.assert_array_equal(out[S.TOPIC].to_numpy()[a["row"]], a[S.TOPIC].to_numpy())
+
+
+def test_tables_of_a_new_frame(fitted, failures):
+    window = failures.tail(100)
+    n_sel = int((~window["rule__policy"]).sum())
+    t = fitted.topic_table(window).to_frame()
+    assert t["size"].sum() == n_sel
+    assert np.isclose(t["failure_rate"].sum(), n_sel / len(window))
+    assert (
+        fitted.breakdown(frame=window)
+        .to_frame()
+        .groupby("dimension")["count"]
+        .sum()
+        .eq(n_sel)
+        .all()
+    )
+    assert (
+        fitted.topics_over_time(frame=fitted.transform(window)).to_frame()["count"].sum() == n_sel
+    )
+
+
+def test_get_params_are_the_constructor_arguments():
+    import inspect
+
+    names = [n for n in inspect.signature(FailureClusterer.__init__).parameters if n != "self"]
+    fc = FailureClusterer(seed=3, n_neighbors=7, signals=None, cache_dir=False)
+    params = fc.get_params()
+    assert list(params) == names
+    assert params["seed"] == 3 and params["n_neighbors"] == 7 and params["signals"] is None
+    assert FailureClusterer(**params).get_params() == params

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from workbench.cluster import _knn
-from workbench.cluster._clusterer import FailureClusterer, _mode_rows
+from workbench.cluster._assignment import knn_topics, mode_rows
 from workbench.cluster._knn import ExactKnnUMAP, enable_numba_cache, nearest, self_knn
 
 
@@ -44,8 +44,8 @@ def test_knn_assign_with_duplicates_equals_assign_without_dedup():
     base_topics = rng.integers(-1, 4, size=300)
     query = base[rng.integers(0, 300, size=200)] + 0.01 * rng.normal(size=(200, 10))
     query = np.vstack([query, query[:80]]).astype(np.float32)  # 80 exact duplicate queries
-    got = FailureClusterer()._knn_assign(query, base, base_topics, k=10)
-    want = _mode_rows(base_topics[_reference(query, base, 10)[0]])
+    got = knn_topics(query, base, base_topics, k=10)
+    want = mode_rows(base_topics[_reference(query, base, 10)[0]])
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(got[200:], got[:80])
 

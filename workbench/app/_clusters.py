@@ -30,7 +30,7 @@ def cluster_dataset(ds, **params: Any) -> dict[str, Any]:
     fc = FailureClusterer(seed=0, **params).fit(ds.frame)
     a = fc.assignments_
     topics = np.full(ds.n, S.NOT_CLUSTERED, dtype=np.int64)
-    topics[a["_row"].to_numpy()] = a[S.TOPIC].fillna(-1).astype("int64").to_numpy()
+    topics[a["row"].to_numpy()] = a[S.TOPIC].fillna(S.OUTLIER_TOPIC).astype("int64").to_numpy()
     ds.set_topics(topics)
     table = fc.topic_table().to_frame()
     try:
@@ -39,7 +39,7 @@ def cluster_dataset(ds, **params: Any) -> dict[str, Any]:
         tmap = exc
     pos = pd.Series(np.arange(ds.n), index=ds.frame[S.RECORD_ID].astype(str).to_numpy())
     if isinstance(tmap, pd.DataFrame):
-        tmap["_row"] = pos.reindex(tmap[S.RECORD_ID].astype(str).to_numpy()).to_numpy()
+        tmap["row"] = pos.reindex(tmap[S.RECORD_ID].astype(str).to_numpy()).to_numpy()
     return {"clusterer": fc, "table": table, "map": tmap, "seconds": time.perf_counter() - t0}
 
 
@@ -254,8 +254,8 @@ def _render(session: Any, res: dict[str, Any]) -> list:
     parts: list = [tab, pn.Row(filt, new_exp), drill]
     tmap = res.get("map")
     if isinstance(tmap, pd.DataFrame) and len(tmap):
-        pts = tmap[tmap["_row"].notna()]
-        keep = state.mask[pts["_row"].astype(int).to_numpy()]
+        pts = tmap[tmap["row"].notna()]
+        keep = state.mask[pts["row"].astype(int).to_numpy()]
         pts = pts[keep]
         many = len(pts) > 5_000
         plot = pts.hvplot.scatter(

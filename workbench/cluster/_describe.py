@@ -6,6 +6,7 @@ inside a longer one ("refund" next to "refund policy") and numbers. :func:`mmr_e
 representative texts by maximal marginal relevance on the text embeddings: the first is the text
 nearest the topic centroid, each next one trades closeness to the centroid against similarity to
 the texts already picked, so three examples show three faces of a topic, not one text thrice.
+:func:`describe_topics` gives every topic of a fit its words, name, label and examples.
 
 Examples
 --------
@@ -20,10 +21,14 @@ Examples
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import numpy as np
 
+import workbench.schema as S
+
 _NUMBERLIKE = re.compile(r"^[\d\W_]+$")
+UNCLUSTERED_NAME = "unclustered"
 
 
 def keyword_name(words: list[str], n: int = 3, sep: str = " / ") -> str:
@@ -73,3 +78,67 @@ def mmr_examples(emb: np.ndarray, docs: list[str], k: int = 3, diversity: float 
         chosen.append(j)
         best_sim = np.maximum(best_sim, x @ x[j])
     return [docs[idx[j]] for j in chosen]
+
+
+class TopicText(NamedTuple):
+    """What is read about each topic id: keywords, short name, BERTopic-style label, examples."""
+
+    words: dict[int, list[str]]
+    names: dict[int, str]
+    labels: dict[int, str]
+    examples: dict[int, list[str]]
+
+
+def describe_topics(
+    topic_words: dict, docs: list[str], doc_topics: np.ndarray, text_emb: np.ndarray, k: int = 3
+) -> TopicText:
+    """Words, names, labels and ``k`` examples of each topic of a fit.
+
+    ``topic_words``: BERTopic's ``get_topics()`` (topic -> [(word, weight), ...]); a topic of
+    ``doc_topics`` missing from it gets no words. Examples are picked by :func:`mmr_examples` on
+    the text embeddings; the outliers' are their first distinct texts.
+    """
+    words: dict[int, list[str]] = {}
+    for t, reps in (topic_words or {}).items():
+        words[int(t)] = [w for w, _ in reps if w]
+    for t in set(doc_topics.tolist()):
+        words.setdefault(int(t), [])
+    examples: dict[int, list[str]] = {}
+    for t in words:
+        idx = np.flatnonzero(doc_topics == t)
+        if t == S.OUTLIER_TOPIC or len(idx) == 0:
+            examples[t] = list(dict.fromkeys(docs[i] for i in idx[: k * 3]))[:k]
+            continue
+        examples[t] = mmr_examples(text_emb[idx], [docs[i] for i in idx], k=k, diversity=0.5)
+    return TopicText(
+        words,
+        {t: _readable_name(t, w) for t, w in words.items()},
+        {t: _label(t, w) for t, w in words.items()},
+        examples,
+    )
+
+
+def describe_single_topic(docs: list[str], n_words: int = 10, k: int = 3) -> TopicText:
+    """Topic 0, named "unclustered", for texts too alike to separate: most frequent words."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    try:
+        cv = CountVectorizer(token_pattern=r"(?u)\b\w+\b").fit(docs)
+        counts = np.asarray(cv.transform(docs).sum(axis=0)).ravel()
+        terms = cv.get_feature_names_out()
+        w = [str(terms[i]) for i in np.argsort(-counts)[:n_words]]
+    except ValueError:
+        w = []
+    return TopicText(
+        {0: w}, {0: UNCLUSTERED_NAME}, {0: _label(0, w)}, {0: list(dict.fromkeys(docs))[:k]}
+    )
+
+
+def _readable_name(topic: int, words: list[str]) -> str:
+    if topic == S.OUTLIER_TOPIC:
+        return "outliers"
+    return keyword_name(words) or f"topic {topic}"
+
+
+def _label(topic: int, words: list[str]) -> str:
+    return "_".join([str(topic), *[w.replace(" ", "-") for w in words[:4]]])

@@ -40,6 +40,8 @@ __all__ = [
     "cached_embed",
     "corpus_key",
     "embedder_from_state",
+    "embedding_cache",
+    "fit_embed",
     "make_embedder",
     "text_key",
 ]
@@ -442,6 +444,46 @@ class EmbeddingCache:
         np.savez(buf, **arrays)
         write_atomic(d / "embedder.npz", buf.getvalue())
         write_atomic(d / "embedder.json", json.dumps(meta))
+
+
+def embedding_cache(cache_dir: str | Path | bool | None, settings: Any = None):
+    """The cache of a ``cache_dir`` argument: ``False`` none, ``None``/``True`` ``Settings.cache_dir``."""
+    if cache_dir is False:
+        return None
+    if cache_dir is None or cache_dir is True:
+        from workbench.settings import Settings
+
+        return EmbeddingCache((settings or Settings.from_env()).cache_dir)
+    return EmbeddingCache(cache_dir)
+
+
+def fit_embed(
+    embedder, docs: list[str], cache: EmbeddingCache | None, max_docs: int, seed: int = 0
+) -> tuple[Any, np.ndarray]:
+    """Fit ``embedder`` on (a seeded sample of at most ``max_docs``) ``docs`` and embed them all.
+
+    Returns the fitted embedder and the embeddings. A :class:`TfidfEmbedder` fitted before on the
+    same texts with the same parameters comes from ``cache`` instead; backends without ``fit``
+    (pretrained) are used as they are.
+    """
+    from workbench.cluster._assignment import fit_subset
+
+    if isinstance(embedder, TfidfEmbedder):
+        key = None
+        if cache is not None:
+            key = "tfidf-" + corpus_key([*docs, repr(sorted(embedder.get_params().items()))])[:32]
+            fitted = cache.get_model(key)
+            if fitted is not None:
+                embedder = fitted
+        if not hasattr(embedder, "components_"):
+            sub = fit_subset(docs, max_docs, seed)
+            known = dict(zip(sub, embedder.fit_embed(sub), strict=True))
+            if cache is not None:
+                cache.put_model(key, embedder)
+            return embedder, cached_embed(embedder, docs, cache, known=known)
+    elif hasattr(embedder, "fit"):
+        embedder.fit(fit_subset(docs, max_docs, seed))
+    return embedder, cached_embed(embedder, docs, cache)
 
 
 def cached_embed(

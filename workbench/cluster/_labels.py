@@ -26,6 +26,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import workbench.schema as S
 from workbench._atomic import write_atomic
 from workbench.errors import ConfigError, ProviderError
 
@@ -242,6 +243,22 @@ class LLMLabeler:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+
+
+def label_fitted(clusterer: Any, labeler: LLMLabeler | None = None) -> dict[int, dict[str, str]]:
+    """Labels of a fitted clusterer's topics (not the outliers) from their keywords and examples.
+
+    ``labeler``: default :meth:`LLMLabeler.from_settings` of the clusterer's ``settings``.
+    """
+    fc = clusterer
+    if labeler is None:
+        labeler = LLMLabeler.from_settings(fc.settings)
+    topics = {
+        t: {"keywords": fc.words_.get(t, []), "examples": fc.examples_.get(t, [])}
+        for t in sorted(fc.names_)
+        if t != S.OUTLIER_TOPIC
+    }
+    return labeler.label_topics(topics)
 
 
 def facet_summaries(

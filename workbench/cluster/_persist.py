@@ -5,14 +5,17 @@ Layout of the directory::
     clusterer.json          version stamp, parameters, topic names/labels/words/examples, fit info
     embedder.json           embedding backend and its parameters (TF-IDF vocabularies)
     embedder.safetensors    fitted arrays of the backend (SVD components, idf vectors)
-    train.safetensors       fitted documents' embeddings and topics (for ``assign(method="knn")``)
-    assignments.parquet     per-row topics of the fitted frame (record id, topic, time, dims, rules)
+    train.safetensors       fitted documents' embeddings and topics (for ``transform(method="knn")``)
+    assignments.parquet     ``assignments_`` of the fitted frame (row, record id, topic, time, dims, rules)
     bertopic/               BERTopic.save(serialization="safetensors", save_ctfidf=True)
 
 Only JSON, Parquet and safetensors are read back. BERTopic's safetensors format keeps topic
 embeddings, c-TF-IDF and the vectorizer but not UMAP or HDBSCAN, so after loading,
-``assign(method="bertopic")`` compares embeddings with topic embeddings (no outliers), while the
+``transform(method="bertopic")`` compares embeddings with topic embeddings (no outliers), while the
 default ``method="knn"`` gives the same topics as before saving.
+
+Format versions read: 2, and 1 (before ``assignments_`` had a public ``row`` column it was
+called ``_row``).
 """
 
 from __future__ import annotations
@@ -31,7 +34,20 @@ import pandas as pd
 from workbench.errors import BadInputError, VersionMismatchError
 
 FORMAT = "workbench.FailureClusterer"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+#: constructor arguments not saved: injected objects, and where this process caches and logs
+NOT_SAVED = (
+    "embedder",
+    "umap_model",
+    "hdbscan_model",
+    "vectorizer_model",
+    "ctfidf_model",
+    "representation_model",
+    "cache_dir",
+    "settings",
+    "verbose",
+)
 
 
 def _workbench_version() -> str:
@@ -68,7 +84,9 @@ def save_clusterer(clusterer: Any, path: str | Path) -> Path:
 
     Refuses to overwrite an existing directory (save to a new path per version).
     """
-    clusterer._check()
+    from workbench.cluster._clusterer import check_fitted
+
+    check_fitted(clusterer)
     path = Path(path)
     if path.exists():
         raise FileExistsError(f"{path} exists; save each model version to a new directory")
@@ -110,7 +128,7 @@ def save_clusterer(clusterer: Any, path: str | Path) -> Path:
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "workbench_version": _workbench_version(),
-            "params": clusterer.get_params(),
+            "params": {k: v for k, v in clusterer.get_params().items() if k not in NOT_SAVED},
             "text": clusterer.text_,
             "where": clusterer.where_,
             "signal_spec": [list(f) for f in getattr(clusterer, "signal_spec_", [])],
@@ -141,8 +159,9 @@ def load_clusterer(path: str | Path, settings: Any = None):
     Raises :class:`VersionMismatchError` when the directory was written by another workbench
     version or format, and :class:`BadInputError` when it is not a saved clusterer.
     """
-    from workbench.cluster._clusterer import FailureClusterer, bertopic_backend
+    from workbench.cluster._clusterer import FailureClusterer
     from workbench.cluster._embed import embedder_from_state
+    from workbench.cluster._stages import bertopic_backend
 
     path = Path(path)
     cfile = path / "clusterer.json"
@@ -157,7 +176,8 @@ def load_clusterer(path: str | Path, settings: Any = None):
             f"not a saved FailureClusterer (format {doc.get('format')!r})", file=str(cfile)
         )
     mine = _workbench_version()
-    if doc.get("format_version") != FORMAT_VERSION or doc.get("workbench_version") != mine:
+    version = doc.get("format_version")
+    if version not in READABLE_VERSIONS or doc.get("workbench_version") != mine:
         raise VersionMismatchError(
             f"{path} was saved by workbench {doc.get('workbench_version')} (format "
             f"{doc.get('format_version')}); this is workbench {mine} (format {FORMAT_VERSION}). "
@@ -178,6 +198,8 @@ def load_clusterer(path: str | Path, settings: Any = None):
     fc.examples_ = {int(k): v for k, v in doc["examples"].items()}
     fc.llm_labels_ = {int(k): v for k, v in doc.get("llm_labels", {}).items()}
     a = pd.read_parquet(path / "assignments.parquet")
+    if version == 1:
+        a = a.rename(columns={"_row": "row"})
     a["_text"] = pd.array([""] * len(a), dtype="string")
     fc.assignments_ = a
     fc.map_ = None
