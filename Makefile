@@ -35,16 +35,16 @@ demo: install
 
 lint: install
 	$(PY) notebooks/_strip.py
-	$(VENV)/bin/ruff check workbench tests benchmarks
-	$(VENV)/bin/ruff format --check workbench tests benchmarks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 format: install
-	$(VENV)/bin/ruff format workbench tests benchmarks
-	$(VENV)/bin/ruff check --fix workbench tests benchmarks
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 test: install chromium
-	$(VENV)/bin/ruff check workbench tests benchmarks
-	$(VENV)/bin/ruff format --check workbench tests benchmarks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
 
 # JupyterLab refuses to run as root without --allow-root (containers, CI machines).
