@@ -141,12 +141,3 @@ def test_a_live_writers_log_is_not_taken_by_recovery(tmp_path):
     assert recover(tmp_path) == 0 and len(list((tmp_path / WAL_DIR).glob("*.jsonl"))) == 1
     w.close()
     assert len(read(tmp_path)) == 1
-
-
-@pytest.mark.parametrize("module", ["", "._layout", "._writer", "._read"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module("workbench.store" + module))
-    assert result.failed == 0 and result.attempted > 0
