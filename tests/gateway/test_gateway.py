@@ -195,7 +195,7 @@ def test_sigkill_loses_no_call_whose_response_was_sent(tools, config_dir, tmp_pa
             await asyncio.gather(*tasks)
 
     asyncio.run(main())
-    gw.proc.wait()
+    gw.stop()  # reaps the killed process and closes its stderr pipe
     restarted = tools.start_gateway(config_dir, logs, fake, port=gw.port)  # recovers the dead log
     restarted.stop()
     ids = read(logs)[C.RECORD_ID]

@@ -17,7 +17,13 @@ ANSWER = {
 
 
 async def _serve(handler):
-    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    async def closing(reader, writer):
+        try:
+            await handler(reader, writer)
+        finally:  # also when the test's loop ends first and cancels the handler
+            writer.close()
+
+    server = await asyncio.start_server(closing, "127.0.0.1", 0)
     return server, server.sockets[0].getsockname()[1]
 
 

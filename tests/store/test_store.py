@@ -127,6 +127,7 @@ def test_no_acknowledged_row_is_lost_or_duplicated_after_sigkill(tmp_path):
         os.kill(p.pid, signal.SIGKILL)
         p.wait()
         rest = p.stdout.read()
+        p.stdout.close()
         acked |= {f"r{int(x)}-{round_}" for x in (lines + rest.splitlines()) if x.strip()}
         recover(tmp_path)
         ids = read(tmp_path)[C.RECORD_ID]
