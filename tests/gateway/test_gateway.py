@@ -16,7 +16,7 @@ import workbench._columns as C
 from workbench.experiments._versions import rollback
 from workbench.store import read
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.slow]  # gateway processes: not in `make check`
 
 
 def _client(gw, **kw) -> openai.OpenAI:
