@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 PORT ?= 5006
 
-.PHONY: install demo test lint format lab bench chromium clean
+.PHONY: install demo test check lint format lab bench chromium clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,17 +35,22 @@ demo: install
 
 lint: install
 	$(PY) notebooks/_strip.py
-	$(VENV)/bin/ruff check workbench tests benchmarks
-	$(VENV)/bin/ruff format --check workbench tests benchmarks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 format: install
-	$(VENV)/bin/ruff format workbench tests benchmarks
-	$(VENV)/bin/ruff check --fix workbench tests benchmarks
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 test: install chromium
-	$(VENV)/bin/ruff check workbench tests benchmarks
-	$(VENV)/bin/ruff format --check workbench tests benchmarks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
+
+# The fast unit tests (no browser, notebooks, Dask clusters or slow integration tests): under
+# 2 minutes. `make test` still runs everything.
+check: install
+	$(PY) -m pytest -m "not ui and not notebook and not cluster and not slow"
 
 # JupyterLab refuses to run as root without --allow-root (containers, CI machines).
 lab: install

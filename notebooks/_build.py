@@ -44,7 +44,9 @@ def params(extra: str = "") -> object:
     SEED = 0
     POLICY_PATH = None  # validation policy YAML; None means the example policy data/policy.yaml
     """
-    return code(textwrap.dedent(base).strip() + "\n" + textwrap.dedent(extra).strip(), ["parameters"])
+    return code(
+        textwrap.dedent(base).strip() + "\n" + textwrap.dedent(extra).strip(), ["parameters"]
+    )
 
 
 SETUP = """

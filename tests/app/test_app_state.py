@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
-import importlib
 
 import numpy as np
 import pandas as pd
@@ -146,24 +144,3 @@ def test_empty_filters_give_empty_frames(state):
     assert state.kpis()["records"] == 0
     assert state.daily().empty
     assert state.by_level().empty
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "workbench.app",
-        "workbench.app._dataset",
-        "workbench.app._state",
-        "workbench.app._safety",
-        "workbench.app._sources",
-        "workbench.app._validation",
-        "workbench.app._experiment_state",
-        "workbench.app._escape",
-        "workbench.app._throttle",
-        "workbench.app._upload",
-        "workbench.app._auth",
-    ],
-)
-def test_doctests(module):
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0

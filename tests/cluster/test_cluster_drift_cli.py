@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -117,23 +114,6 @@ def test_cli_missing_file_is_a_clear_error(tmp_path):
     _cli.configure(p)
     with pytest.raises(BadInputError, match="file not found"):
         _cli.run(p.parse_args([str(tmp_path / "nope.jsonl")]))
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "workbench.cluster",
-        "workbench.cluster._embed",
-        "workbench.cluster._mix",
-        "workbench.cluster._quality",
-        "workbench.cluster._signals",
-        "workbench.cluster._cli",
-        "workbench.cluster._clusterer",
-    ],
-)
-def test_doctests(module):
-    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert res.failed == 0 and res.attempted > 0
 
 
 def test_import_is_light():

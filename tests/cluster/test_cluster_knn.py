@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import warnings
 
 import numpy as np
@@ -104,11 +103,6 @@ def test_numba_cache_can_be_switched_off(monkeypatch):
 def test_nearest_rejects_unknown_metric():
     with pytest.raises(ValueError, match="metric"):
         nearest(np.ones((1, 2)), np.ones((2, 2)), 1, metric="manhattan")
-
-
-def test_knn_doctests():
-    res = doctest.testmod(_knn, optionflags=doctest.ELLIPSIS)
-    assert res.failed == 0 and res.attempted > 0
 
 
 def test_embeddings_from_fitting_are_reused_and_match_a_fresh_embedding(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import importlib
 import subprocess
 import sys
@@ -10,18 +9,10 @@ import sys
 import pandas as pd
 import pytest
 
-from workbench import _atomic, _lazy, _results, _retry, _tls, errors, schema, settings
+from workbench import _results, errors
 from workbench._atomic import write_atomic
 from workbench.errors import ConfigError
 from workbench.settings import Settings
-
-
-@pytest.mark.parametrize(
-    "module", [_atomic, _lazy, _results, _retry, _tls, errors, schema, settings]
-)
-def test_docstring_examples_run(module):
-    failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert failed == 0
 
 
 def test_write_atomic_never_overwrites_a_version(tmp_path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pandas as pd
 import pytest
 
@@ -59,8 +57,3 @@ def test_unknown_backend_is_a_config_error():
 
 def test_drift_uses_the_shared_detector_and_counts_unknown():
     assert drift_languages([*TEXTS, ""]) == [*EXPECTED, "unknown"]
-
-
-def test_lang_doctests():
-    res = doctest.testmod(lang, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert res.failed == 0 and res.attempted > 0

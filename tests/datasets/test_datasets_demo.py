@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import re
 
@@ -285,11 +284,6 @@ def test_empty_and_tiny_frames():
     one = D.demo_logs(n=1, days=1, drift_day=0)
     assert len(one) == 1 and one[S.TRUTH_DRIFTED].all()
     S.validate_logframe(one)
-
-
-def test_doctests():
-    result = doctest.testmod(D, raise_on_error=False)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_large_n_keeps_ids_unique():

@@ -198,17 +198,6 @@ def test_threads_preparing_during_promotions_and_rollbacks_never_fail(tmp_path):
     assert errors == [] and len(seen) >= 5
 
 
-@pytest.mark.parametrize(
-    "module", ["", "._snapshot", "._guards", "._record", "._runtime", "._otel"]
-)
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module("workbench.deploy" + module))
-    assert result.failed == 0 and result.attempted > 0
-
-
 def test_an_edited_policy_is_picked_up_and_a_broken_one_keeps_the_last_good(tmp_path):
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)

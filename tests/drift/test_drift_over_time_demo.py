@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -174,32 +171,3 @@ def test_cli_drift_and_monitor_exit_codes(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "2026-01-15" in out and "json" in out
     assert main(["drift", str(tmp_path / "missing.csv"), str(cur)]) == 2
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "ks",
-        "psi",
-        "chisquare",
-        "jensen_shannon",
-        "wasserstein",
-        "_registry",
-        "_summary",
-        "_detectors",
-        "_text",
-        "_report",
-        "_over_time",
-        "_windows",
-        "_partitions",
-        "alerts",
-        "control",
-        "control._rules",
-        "control._charts",
-        "control._over_time",
-    ],
-)
-def test_docstring_examples_run(module):
-    mod = importlib.import_module(f"workbench.drift.{module}".rstrip("."))
-    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert res.failed == 0 and res.attempted > 0

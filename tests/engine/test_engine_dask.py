@@ -16,6 +16,8 @@ import pytest
 
 import workbench.schema as S
 
+pytestmark = pytest.mark.cluster  # starts Dask LocalClusters: left out of `make check`
+
 dd = pytest.importorskip("dask.dataframe")
 pytest.importorskip("distributed")
 

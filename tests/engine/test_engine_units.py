@@ -7,7 +7,6 @@ test_engine_dask.py. The KS bound checked here is the one stated in workbench/dr
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import numpy as np
@@ -148,27 +147,6 @@ def test_text_columns_are_reported_not_run(sync):
     rep = compare(dd.from_pandas(ref, 2), dd.from_pandas(ref, 2), kinds={"x": "numeric"})
     row = rep.frame[rep.frame["column"] == "output"].iloc[0]
     assert row["status"] == "not_run" and "dask engine" in row["note"]
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "workbench.engine",
-        "workbench.engine._client",
-        "workbench.engine._drift",
-        "workbench.engine._control",
-        "workbench.engine._validate",
-        "workbench.engine._load",
-        pytest.param("workbench.engine._cluster", marks=pytest.mark.slow),  # fits a topic model
-    ],
-)
-def test_doctests(module, monkeypatch, repo_root):
-    import importlib
-
-    monkeypatch.chdir(repo_root)
-    mod = importlib.import_module(module)
-    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert res.failed == 0
 
 
 def _spoiled(tmp_path) -> str:

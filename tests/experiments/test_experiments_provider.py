@@ -132,7 +132,7 @@ def test_killed_run_resumes_without_resending_completed_requests(chat_server, tm
         while len(srv.answered) < 50 and time.time() < deadline and proc.poll() is None:
             time.sleep(0.005)
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.communicate()  # reaps it and closes its pipes
         assert 0 < len(srv.answered) < 120, "the run was not killed halfway"
         cache = RequestCache(tmp_path)
         completed = {json.dumps(r, sort_keys=True) for r in cache.requests()}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
 from pathlib import Path
 
 import pytest
@@ -110,29 +108,3 @@ def test_example_specs_load_with_config_refs():
         spec = ExperimentSpec.from_yaml(path)
         assert spec.baseline.name == "control"
         assert spec.baseline.system_prompt.startswith("You are ShopBot")
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "_spec",
-        "_stats",
-        "_plan",
-        "_analysis",
-        "_cache",
-        "_providers",
-        "_runner",
-        "_online",
-        "_promote",
-        "_template",
-        "_arm",
-        "_assign",
-        "_versions",
-        "_audit",
-        "__init__",
-    ],
-)
-def test_docstring_examples_run(module):
-    name = "workbench.experiments" + ("" if module == "__init__" else f".{module}")
-    result = doctest.testmod(importlib.import_module(name))
-    assert result.failed == 0 and result.attempted > 0

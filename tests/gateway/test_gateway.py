@@ -16,7 +16,7 @@ import workbench._columns as C
 from workbench.experiments._versions import rollback
 from workbench.store import read
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.slow]  # gateway processes: not in `make check`
 
 
 def _client(gw, **kw) -> openai.OpenAI:
@@ -195,7 +195,7 @@ def test_sigkill_loses_no_call_whose_response_was_sent(tools, config_dir, tmp_pa
             await asyncio.gather(*tasks)
 
     asyncio.run(main())
-    gw.proc.wait()
+    gw.stop()  # reaps the killed process and closes its stderr pipe
     restarted = tools.start_gateway(config_dir, logs, fake, port=gw.port)  # recovers the dead log
     restarted.stop()
     ids = read(logs)[C.RECORD_ID]

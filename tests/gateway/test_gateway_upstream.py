@@ -17,7 +17,13 @@ ANSWER = {
 
 
 async def _serve(handler):
-    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    async def closing(reader, writer):
+        try:
+            await handler(reader, writer)
+        finally:  # also when the test's loop ends first and cancels the handler
+            writer.close()
+
+    server = await asyncio.start_server(closing, "127.0.0.1", 0)
     return server, server.sockets[0].getsockname()[1]
 
 
@@ -158,12 +164,3 @@ def test_a_silent_upstream_times_out():
 
     out = asyncio.run(main())
     assert out.status == "error" and "timeout" in out.error
-
-
-@pytest.mark.parametrize("module", ["", "._openai", "._metrics", "._fake", "._upstream"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module("workbench.gateway" + module))
-    assert result.failed == 0 and result.attempted > 0

@@ -21,6 +21,8 @@ import workbench.schema as S
 from workbench.errors import WorkbenchError
 from workbench.io import load
 
+pytestmark = pytest.mark.slow  # loads a large hostile corpus: left out of `make check`
+
 _values = st.one_of(
     st.none(),
     st.booleans(),

@@ -22,6 +22,8 @@ import workbench.schema as S
 from workbench.errors import BadInputError, InputTooLarge
 from workbench.io import _inflate, load
 
+pytestmark = pytest.mark.slow  # large and adversarial files: left out of `make check`
+
 MODES = ("raise", "quarantine")
 
 

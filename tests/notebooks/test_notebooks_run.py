@@ -16,6 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = (
+    pytest.mark.notebook
+)  # runs the notebooks on a Jupyter kernel: left out of `make check`
+
 REPO = Path(__file__).resolve().parents[2]
 NB_DIR = REPO / "notebooks"
 EXPECTED = (

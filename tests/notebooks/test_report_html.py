@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import doctest
 import re
 
 import pandas as pd
 import pytest
 
-import workbench.report as report_module
 from workbench.errors import ConfigError
 from workbench.report import HtmlReport
-
-
-def test_doctests():
-    assert doctest.testmod(report_module).failed == 0
 
 
 def test_save_writes_one_self_contained_file_with_figures(tmp_path):

@@ -127,6 +127,7 @@ def test_no_acknowledged_row_is_lost_or_duplicated_after_sigkill(tmp_path):
         os.kill(p.pid, signal.SIGKILL)
         p.wait()
         rest = p.stdout.read()
+        p.stdout.close()
         acked |= {f"r{int(x)}-{round_}" for x in (lines + rest.splitlines()) if x.strip()}
         recover(tmp_path)
         ids = read(tmp_path)[C.RECORD_ID]
@@ -141,12 +142,3 @@ def test_a_live_writers_log_is_not_taken_by_recovery(tmp_path):
     assert recover(tmp_path) == 0 and len(list((tmp_path / WAL_DIR).glob("*.jsonl"))) == 1
     w.close()
     assert len(read(tmp_path)) == 1
-
-
-@pytest.mark.parametrize("module", ["", "._layout", "._writer", "._read"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module("workbench.store" + module))
-    assert result.failed == 0 and result.attempted > 0

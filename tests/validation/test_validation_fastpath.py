@@ -6,12 +6,15 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench.validation._accuracy import GroundednessValidator
 from workbench.validation._base import build_validator
 from workbench.validation._batch import SMALL, Batch, Record
+
+pytestmark = pytest.mark.slow  # batches past the vectorised cut-over: left out of `make check`
 
 PIECES = st.sampled_from(
     list("ab Z09$#.,-_/!?\n\t\v:;'\"()éÉ€")

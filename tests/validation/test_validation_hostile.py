@@ -18,6 +18,8 @@ from workbench.errors import ConfigError
 from workbench.validation import Guard, Policy, validate
 from workbench.validation._regex import RegexFallbackWarning
 
+pytestmark = pytest.mark.slow  # large and adversarial texts: left out of `make check`
+
 CONTEXT = "Our refund policy is explained on the help pages."
 #: the probe's catastrophic patterns (6-16 s a check on Python's re) and a ~28-character text
 #: each backtracks on; the last is one RE2 cannot run (the time limit bounds it)

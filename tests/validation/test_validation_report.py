@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
-
 import pandas as pd
 import pytest
 
@@ -110,30 +107,3 @@ def test_cli_exit_codes(tmp_path, repo_root):
     assert main(["validate", str(logs), "--policy", str(bad)]) == 1
     (tmp_path / "broken.yaml").write_text("validators:\n  - type: nope\n", encoding="utf-8")
     assert main(["validate", str(logs), "--policy", str(tmp_path / "broken.yaml")]) == 2
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "workbench.validation",
-        "workbench.validation._base",
-        "workbench.validation._batch",
-        "workbench.validation._format",
-        "workbench.validation._compliance",
-        "workbench.validation._quality",
-        "workbench.validation._accuracy",
-        "workbench.validation._kernels",
-        "workbench.validation._operational",
-        "workbench.validation._judge",
-        "workbench.validation._policy",
-        "workbench.validation._guard",
-        "workbench.validation._report",
-        "workbench.validation._partitions",
-        "workbench.validation._regex",
-        "workbench.validation._jsonschema",
-        "workbench.validation._document",
-    ],
-)
-def test_doctests(module):
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0

@@ -64,7 +64,14 @@ CASES = [
         [True, False, False],
     ),
     ({"type": "regex", "must_match": r"^Hi"}, ["Hi there", "Hello"], [True, False]),
-    ({"type": "regex", "must_not_match": r"(?<=a)b"}, ["ab", "cb"], [False, True]),
+    pytest.param(  # a lookbehind cannot run on RE2: the validator says so (by design) and falls back
+        {"type": "regex", "must_not_match": r"(?<=a)b"},
+        ["ab", "cb"],
+        [False, True],
+        marks=pytest.mark.filterwarnings(
+            "ignore::workbench.validation._regex.RegexFallbackWarning"
+        ),
+    ),
     (
         {"type": "length", "min_chars": 3, "max_chars": 10},
         ["ok", "fine", "far too long text"],

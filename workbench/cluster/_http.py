@@ -17,6 +17,7 @@ import os
 import random
 import threading
 import time
+import weakref
 from typing import Any
 
 from workbench._retry import RETRY_STATUS, retry_delay
@@ -82,6 +83,8 @@ class JsonClient:
                     self._client = httpx.Client(
                         headers=headers, timeout=self.timeout, transport=self.transport
                     )
+                    # an embedder dropped without close() must not leave its sockets open
+                    weakref.finalize(self, self._client.close)
         return self._client
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:

@@ -313,7 +313,7 @@ def meta_value(raw: str) -> Any:
     A bad escape (``"\\q"``) or an integer over Python's 4,300-digit limit is unreadable: a
     ``where`` condition on it does not hold, in the guard and in the batch alike.
 
-    >>> meta_value("true"), meta_value('"a\\u00e9"'), meta_value('"\\q"'), meta_value("9" * 5000)
+    >>> meta_value("true"), meta_value('"a\\u00e9"'), meta_value('"\\\\q"'), meta_value("9" * 5000)
     (True, 'aé', <unreadable>, <unreadable>)
     """
     try:
