@@ -29,7 +29,8 @@ every page).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -95,12 +96,21 @@ class AppState(param.Parameterized):
             self._fail_pattern = self._build_fail(ds)
         self.revision += 1
 
-    def _cube_codes(self) -> dict[str, np.ndarray]:
+    def _indexed_cube(self) -> Cube:
+        """The cube of the dataset in view (only called while there is one)."""
         cube = self._cube
+        assert cube is not None, "Dataset.from_frame always builds the cube"
+        return cube
+
+    def _cube_codes(self) -> dict[str, np.ndarray]:
+        cube = self._indexed_cube()
         return {"day": cube.day, "topic": cube.topic, **cube.dims}
 
     def _row_codes(self, ds: Dataset) -> dict[str, np.ndarray]:
-        return {"day": ds.day_code, "topic": self._topic_code, **ds.codes}
+        codes = {"day": ds.day_code, **ds.codes}
+        if self._topic_code is not None:  # _keep reads "topic" only then
+            codes["topic"] = self._topic_code
+        return codes
 
     def _keep(
         self, ds: Dataset, codes: dict[str, np.ndarray], *, with_time: bool = True
@@ -135,15 +145,19 @@ class AppState(param.Parameterized):
 
     def _build_fail(self, ds: Dataset) -> np.ndarray:
         """Per validation pattern: does a row with it count as failed under ``validators``?"""
+        pattern_pass, pattern_error = ds.pattern_pass, ds.pattern_error
+        assert pattern_pass is not None and pattern_error is not None, "set by from_frame"
         if not self.validators and ds.policy_pass is not None:
+            assert ds.pattern_policy_pass is not None, "set by from_frame"
             return ~ds.pattern_policy_pass
         if ds.rule_pass.shape[1] == 0:
-            return ds.pattern_error.copy()
+            return pattern_error.copy()
         names = self.validators or ds.rule_names
         idx = [ds.rule_names.index(n) for n in names if n in ds.rule_names]
         if not idx:
-            return np.zeros(len(ds.pattern_error), dtype=bool)
-        return ~ds.pattern_pass[:, idx].all(axis=1)
+            return np.zeros(len(pattern_error), dtype=bool)
+        # .all(axis=1) of a 2-D array is an array (the stubs also allow a scalar)
+        return cast(np.ndarray, ~pattern_pass[:, idx].all(axis=1))
 
     def day_range(self) -> tuple[dt.date | None, dt.date | None]:
         """The effective (first, last) day: a picked ``day`` narrows ``start``/``end``."""
@@ -202,7 +216,7 @@ class AppState(param.Parameterized):
         """Per cell of the cube: the filtered records, failures, cost, tokens and latency sums."""
 
         def compute() -> dict[str, np.ndarray]:
-            cube, ok = self._cube, self._ok.astype(float)
+            cube, ok = self._indexed_cube(), self._ok.astype(float)
             failed = np.bincount(
                 cube.cp_cell,
                 weights=cube.cp_count * self._fail_pattern[cube.cp_pattern],
@@ -223,7 +237,8 @@ class AppState(param.Parameterized):
         """(days, latency buckets) counts of the filtered records."""
 
         def compute() -> np.ndarray:
-            ds, cube = self.dataset, self._cube
+            ds, cube = self.dataset, self._indexed_cube()
+            assert ds is not None, "the cube belongs to a dataset"
             nb = len(LATENCY_EDGES)
             w = cube.cb_count * self._ok[cube.cb_cell]
             key = cube.day[cube.cb_cell].astype(np.int64) * nb + cube.cb_bucket
@@ -258,7 +273,7 @@ class AppState(param.Parameterized):
         def compute() -> dict[str, Any]:
             cells = self._cells() if self.dataset is not None else None
             n = int(round(cells["records"].sum())) if cells is not None else 0
-            if n == 0:
+            if cells is None or n == 0:
                 return dict(
                     records=0,
                     pass_rate=float("nan"),
@@ -294,7 +309,8 @@ class AppState(param.Parameterized):
         ds = self.dataset
         if ds is None:
             return pd.DataFrame(columns=["day", "records", "failed", "pass_rate"])
-        nd, cube, cells = len(ds.days), self._cube, self._cells()
+        nd, cube, cells = len(ds.days), self._indexed_cube(), self._cells()
+        labels: Sequence[str | None]
         if by is None:
             key, nlev, labels = cube.day.astype(np.int64), 1, [None]
         else:
@@ -366,14 +382,21 @@ class AppState(param.Parameterized):
             cols = ["validator", "records", "failed", "pass_rate"]
             if ds is None or not ds.rule_names:
                 return pd.DataFrame(columns=cols)
-            cube = self._cube
+            cube = self._indexed_cube()
+            pattern_ran, pattern_pass, pattern_error = (
+                ds.pattern_ran,
+                ds.pattern_pass,
+                ds.pattern_error,
+            )
+            assert pattern_ran is not None and pattern_pass is not None, "set by from_frame"
+            assert pattern_error is not None, "set by from_frame"
             per_pattern = np.bincount(
                 cube.cp_pattern,
                 weights=cube.cp_count * self._ok[cube.cp_cell],
-                minlength=len(ds.pattern_error),
+                minlength=len(pattern_error),
             )
-            ran = np.rint(per_pattern @ ds.pattern_ran).astype(np.int64)
-            failed = np.rint(per_pattern @ (ds.pattern_ran & ~ds.pattern_pass)).astype(np.int64)
+            ran = np.rint(per_pattern @ pattern_ran).astype(np.int64)
+            failed = np.rint(per_pattern @ (pattern_ran & ~pattern_pass)).astype(np.int64)
             out = pd.DataFrame({"validator": ds.rule_names, "records": ran, "failed": failed})
             with np.errstate(invalid="ignore", divide="ignore"):
                 out["pass_rate"] = np.where(ran > 0, 1 - failed / np.maximum(ran, 1), np.nan)
@@ -403,7 +426,7 @@ class AppState(param.Parameterized):
             cols = [S.TOPIC, "records", "failed", "failure_rate"]
             if ds is None or self._topic_code is None:
                 return pd.DataFrame(columns=cols)
-            k, cube, cells = len(self._topic_levels), self._cube, self._cells()
+            k, cube, cells = len(self._topic_levels), self._indexed_cube(), self._cells()
             rec = np.rint(np.bincount(cube.topic, weights=cells["records"], minlength=k))
             fail = np.rint(np.bincount(cube.topic, weights=cells["failed"], minlength=k))
             out = pd.DataFrame(
@@ -423,7 +446,7 @@ class AppState(param.Parameterized):
         """The levels each filter can take (for the widgets the views build)."""
         ds = self.dataset
         if ds is None:
-            return {name: [] for name in FILTER_PARAMS} | {"validators": [], "topics": []}
+            return {name: [] for name in (*FILTER_PARAMS, "validators", "topics")}
         out: dict[str, list] = {name: list(ds.levels[col]) for name, col in FILTER_PARAMS.items()}
         out["validators"] = list(ds.rule_names)
         out["topics"] = [t for t in ds.topic_levels if t >= -1]
