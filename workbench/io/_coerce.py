@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 import workbench.schema as S
@@ -31,6 +32,11 @@ def _short(v: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _text_where(cond: npt.ArrayLike, text: str) -> np.ndarray:
+    """``text`` where ``cond`` holds, else None (an object array, as ``np.where`` gives)."""
+    return np.where(cond, text, None)  # type: ignore[call-overload]  # numpy stubs reject None
+
+
 # -- per-column converters: (converted series, reason per row or None) -------------------------
 
 
@@ -40,7 +46,7 @@ def _as_text(s: pd.Series, name: str) -> tuple[pd.Series, pd.Series | None]:
     if s.dtype != object and not isinstance(s.dtype, pd.StringDtype):
         if pd.api.types.is_bool_dtype(s.dtype):
             reasons = pd.Series(
-                np.where(s.notna(), "expected text, got a boolean", None), index=s.index
+                _text_where(s.notna(), "expected text, got a boolean"), index=s.index
             )
             return pd.Series(pd.NA, index=s.index, dtype=S.string_dtype()), reasons
         out = s.astype(object).where(s.notna(), None).map(lambda v: v if v is None else str(v))
@@ -51,39 +57,39 @@ def _as_text(s: pd.Series, name: str) -> tuple[pd.Series, pd.Series | None]:
         fast = _arrow_text(values, s.index)
         if fast is not None:
             return fast, None
-    out: list[Any] = [None] * len(values)
-    reasons: list[Any] = [None] * len(values)
+    texts: list[Any] = [None] * len(values)
+    row_reasons: list[Any] = [None] * len(values)
     any_bad = False
     for i, v in enumerate(values):
         if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
             continue
         if isinstance(v, str):
             if valid_text(v):
-                out[i] = v
+                texts[i] = v
             else:
-                reasons[i], any_bad = (
+                row_reasons[i], any_bad = (
                     "invalid Unicode (an unpaired surrogate or undecodable bytes)",
                     True,
                 )
         elif isinstance(v, bool):
-            reasons[i], any_bad = "expected text, got a boolean", True
+            row_reasons[i], any_bad = "expected text, got a boolean", True
         elif isinstance(v, int | float):
-            out[i] = str(v)
+            texts[i] = str(v)
         elif isinstance(v, dict | list):
             if allow_json:
                 text = dumps(v)
                 if valid_text(text):
-                    out[i] = text
+                    texts[i] = text
                 else:
-                    reasons[i], any_bad = "invalid Unicode (an unpaired surrogate)", True
+                    row_reasons[i], any_bad = "invalid Unicode (an unpaired surrogate)", True
             else:
                 kind = "an object" if isinstance(v, dict) else "a list"
-                reasons[i], any_bad = f"expected text, got {kind}", True
+                row_reasons[i], any_bad = f"expected text, got {kind}", True
         else:
-            reasons[i], any_bad = f"expected text, got {type(v).__name__}", True
+            row_reasons[i], any_bad = f"expected text, got {type(v).__name__}", True
     return (
-        pd.Series(pd.array(out, dtype=S.string_dtype()), index=s.index),
-        pd.Series(reasons, index=s.index, dtype=object) if any_bad else None,
+        pd.Series(pd.array(texts, dtype=S.string_dtype()), index=s.index),
+        pd.Series(row_reasons, index=s.index, dtype=object) if any_bad else None,
     )
 
 
@@ -106,7 +112,7 @@ def _as_number(s: pd.Series, name: str) -> tuple[pd.Series, pd.Series | None]:
         return s, None
     if pd.api.types.is_bool_dtype(s.dtype):
         reasons = pd.Series(
-            np.where(s.notna(), f"expected {what}, got a boolean", None), index=s.index
+            _text_where(s.notna(), f"expected {what}, got a boolean"), index=s.index
         )
         return pd.Series(pd.NA, index=s.index, dtype=target), reasons
     if pd.api.types.is_numeric_dtype(s.dtype):
@@ -223,10 +229,10 @@ def _as_timestamp(
     if pd.api.types.is_datetime64_dtype(s.dtype):
         if timezone:
             return _localize(s, timezone)
-        reasons = np.where(
-            s.notna(), "naive timestamp (no time zone); add a UTC offset such as +00:00", None
+        per_row = _text_where(
+            s.notna(), "naive timestamp (no time zone); add a UTC offset such as +00:00"
         )
-        return pd.Series(pd.NaT, index=idx, dtype=S.TIMESTAMP_DTYPE), pd.Series(reasons, index=idx)
+        return pd.Series(pd.NaT, index=idx, dtype=S.TIMESTAMP_DTYPE), pd.Series(per_row, index=idx)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return _from_epoch(s.astype("float64"), unit)
     text = s
@@ -304,7 +310,7 @@ def _localize(s: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series | None]
     bad = s.notna() & out.isna()
     if bad.any():
         reasons = pd.Series(
-            np.where(bad, f"local time that does not exist or is ambiguous in {timezone}", None),
+            _text_where(bad, f"local time that does not exist or is ambiguous in {timezone}"),
             index=s.index,
         )
         return out, reasons
@@ -314,10 +320,10 @@ def _localize(s: pd.Series, timezone: str) -> tuple[pd.Series, pd.Series | None]
 def _from_epoch(num: pd.Series, unit: str | None) -> tuple[pd.Series, pd.Series | None]:
     idx = num.index
     if not unit:
-        reasons = np.where(
-            num.notna(), "number where an ISO 8601 timestamp was expected; set timestamp_unit", None
+        per_row = _text_where(
+            num.notna(), "number where an ISO 8601 timestamp was expected; set timestamp_unit"
         )
-        return pd.Series(pd.NaT, index=idx, dtype=S.TIMESTAMP_DTYPE), pd.Series(reasons, index=idx)
+        return pd.Series(pd.NaT, index=idx, dtype=S.TIMESTAMP_DTYPE), pd.Series(per_row, index=idx)
     scale = {"s": 1e6, "ms": 1e3, "us": 1.0, "ns": 1e-3}[unit]
     us = num * scale
     ok = num.notna() & np.isfinite(num) & (us.abs() < 9.2e18)
@@ -328,7 +334,7 @@ def _from_epoch(num: pd.Series, unit: str | None) -> tuple[pd.Series, pd.Series 
         )
     bad = num.notna() & ~ok
     reasons = (
-        pd.Series(np.where(bad, "timestamp number out of range", None), index=idx)
+        pd.Series(_text_where(bad, "timestamp number out of range"), index=idx)
         if bad.any()
         else None
     )
@@ -442,7 +448,7 @@ class _Problems:
         new = failed & ~self.bad
         if not new.any():
             return
-        if self.reason is None:
+        if self.reason is None or self.field is None:  # set together
             self.reason = np.full(len(self.bad), None, dtype=object)
             self.field = np.full(len(self.bad), None, dtype=object)
         self.reason[new] = why[new] if isinstance(why, np.ndarray) else why
@@ -521,7 +527,7 @@ def duplicate_entries(frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, A
         value = ids.iloc[i]
         j = first_pos[value]
         where = _where(frame, j)
-        line, row = _location(frame, i, "row")
+        line, row = _location(frame, int(i), "row")
         raw = {c: _plain(frame[c].iloc[i]) for c in frame.columns if not c.startswith("__")}
         entries.append(
             bad_record(
