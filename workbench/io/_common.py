@@ -84,7 +84,7 @@ def raise_bad(entry: dict[str, Any]) -> None:
 def _int_or_none(v: object) -> int | None:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
         return None
-    return int(v)  # type: ignore[arg-type]
+    return int(v)  # type: ignore[call-overload]  # whatever int() takes; it raises otherwise
 
 
 def clip_raw(raw: object) -> str | None:
@@ -167,8 +167,7 @@ def expand_paths(path_or_glob: str | os.PathLike | list | tuple) -> list[Path]:
         if not p.exists():
             raise BadInputError("no such file; check the path", file=text)
         out.append(p)
-    seen: set[Path] = set()
-    return [p for p in out if not (p in seen or seen.add(p))]
+    return list(dict.fromkeys(out))  # first of each path, in order
 
 
 FOLDER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet")
@@ -303,6 +302,16 @@ def get_path(obj: Any, path: str, default: Any = None) -> Any:
         else:
             return default
     return cur
+
+
+def dict_at(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    """``obj[key]`` when it is a dict, else a new empty dict.
+
+    >>> dict_at({"meta": {"app": "x"}, "extra": None}, "meta"), dict_at({"extra": None}, "extra")
+    ({'app': 'x'}, {})
+    """
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def is_missing(v: object) -> bool:

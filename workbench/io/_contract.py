@@ -321,7 +321,7 @@ def csv_chunks(path: Path, ctx: Context, fmt: str, keep_all: bool = False) -> It
         return
     with fh:
         lines = iter(fh)  # read forward only: a gzip stream cannot seek
-        leading = []
+        leading: list[str] = []
         for text in lines:
             leading.append(text.lstrip("\ufeff") if not leading else text)
             if text.strip("\ufeff \t\r\n"):
@@ -353,7 +353,7 @@ def csv_chunks(path: Path, ctx: Context, fmt: str, keep_all: bool = False) -> It
         idx = [i for i, h in enumerate(header) if keep is None or h in keep]
         names = [header[i] for i in idx]
         rows: list[list[Any]] = []
-        lines: list[int] = []
+        line_nos: list[int] = []
         prev_end = reader.line_num
         while True:
             start = prev_end + 1
@@ -382,11 +382,11 @@ def csv_chunks(path: Path, ctx: Context, fmt: str, keep_all: bool = False) -> It
                 ctx.reject(bad_record(file, "invalid UTF-8", line=start, raw=",".join(rec)), bad)
                 continue
             rows.append([rec[i] if rec[i] != "" else None for i in idx])
-            lines.append(start)
+            line_nos.append(start)
             if len(rows) >= CHUNK_RECORDS:
-                yield _csv_chunk(names, rows, lines, bad, fmt, file)
-                rows, lines, bad = [], [], []
-        yield _csv_chunk(names, rows, lines, bad, fmt, file)
+                yield _csv_chunk(names, rows, line_nos, bad, fmt, file)
+                rows, line_nos, bad = [], [], []
+        yield _csv_chunk(names, rows, line_nos, bad, fmt, file)
 
 
 def _csv_chunk(names, rows, lines, bad, fmt, file) -> Chunk:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ FORMATS = (
 """Formats :func:`workbench.io.load` reads; ``"auto"`` detects one per file."""
 
 
-def classify(keys: set[str] | list[str], record: dict[str, Any] | None = None) -> str | None:
+def classify(
+    keys: AbstractSet[str] | list[str], record: dict[str, Any] | None = None
+) -> str | None:
     """The format a record with these keys belongs to, or None.
 
     >>> classify({"custom_id", "method", "url", "body"})

@@ -127,9 +127,9 @@ def convert(rec: dict[str, Any]) -> dict[str, Any]:
     props = maybe_json(rec.get("request_properties") or rec.get("properties"))
     props = props if isinstance(props, dict) else {}
     for key, value in props.items():
-        col = _PROPERTY_COLUMNS.get(_property_key(str(key)))
-        if col is not None and not is_missing(value):
-            row[col] = value
+        prop_col = _PROPERTY_COLUMNS.get(_property_key(str(key)))
+        if prop_col is not None and not is_missing(value):
+            row[prop_col] = value
     extra = {
         "user_id": rec.get("user_id"),
         "http_status": status,

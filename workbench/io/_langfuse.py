@@ -22,6 +22,7 @@ from workbench.io._common import (
     Context,
     Skip,
     convert_records,
+    dict_at,
     dumps,
     get_path,
     is_missing,
@@ -64,8 +65,8 @@ def convert(rec: dict[str, Any], trace: dict[str, Any] | None = None) -> dict[st
     }
     row.update(input_fields(rec.get("input")))
     row.update(output_fields(rec.get("output")))
-    usage = rec.get("usage") if isinstance(rec.get("usage"), dict) else {}
-    details = rec.get("usageDetails") if isinstance(rec.get("usageDetails"), dict) else {}
+    usage = dict_at(rec, "usage")
+    details = dict_at(rec, "usageDetails")
     row[S.TOKENS_IN] = _first(
         details.get("input"), usage.get("input"), usage.get("promptTokens"), rec.get("promptTokens")
     )
@@ -99,7 +100,7 @@ def convert(rec: dict[str, Any], trace: dict[str, Any] | None = None) -> dict[st
     name, version = rec.get("promptName"), rec.get("promptVersion")
     if not is_missing(version):
         row[S.PROMPT_VERSION] = f"{name}:{version}" if name else str(version)
-    meta = rec.get("metadata") if isinstance(rec.get("metadata"), dict) else {}
+    meta = dict_at(rec, "metadata")
     if trace is not None and trace.get("name"):
         row[S.APP] = trace["name"]
     for col in (S.APP, S.VARIANT, S.PROMPT_VERSION):

@@ -24,6 +24,7 @@ from workbench.io._common import (
     Chunk,
     Context,
     Skip,
+    dict_at,
     dumps,
     is_missing,
     maybe_json,
@@ -45,11 +46,9 @@ def convert(rec: dict[str, Any]) -> dict[str, Any]:
     kind = rec.get("run_type")
     if kind != "llm":
         raise Skip(f"non-LLM runs ({kind})")
-    extra = rec.get("extra") if isinstance(rec.get("extra"), dict) else {}
-    meta = extra.get("metadata") if isinstance(extra.get("metadata"), dict) else {}
-    params = (
-        extra.get("invocation_params") if isinstance(extra.get("invocation_params"), dict) else {}
-    )
+    extra = dict_at(rec, "extra")
+    meta = dict_at(extra, "metadata")
+    params = dict_at(extra, "invocation_params")
     start = utc_time(rec.get("start_time"), "start_time")
     end = utc_time(rec.get("end_time"), "end_time")
     first_token = utc_time(rec.get("first_token_time"), "first_token_time")

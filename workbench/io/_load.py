@@ -124,7 +124,7 @@ def check_load_arguments(
     format: str = "auto",
     since: Any = None,
     until: Any = None,
-    columns: str | list[str] | None = None,
+    columns: str | Sequence[str] | None = None,
     errors: str = "raise",
 ) -> tuple[pd.Timestamp | None, pd.Timestamp | None, list[str] | None]:
     """:func:`load`'s checks of its arguments, for any loader that takes them (the Dask engine).

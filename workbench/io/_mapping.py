@@ -21,6 +21,7 @@ A key that names a field absent from the source is a ConfigError naming the mapp
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -81,7 +82,7 @@ class Mapping:
         return self.spec.timestamp_unit
 
 
-def load_mapping(mapping: str | Path | dict | Mapping) -> Mapping:
+def load_mapping(mapping: str | os.PathLike | dict | Mapping) -> Mapping:
     """Read and validate a mapping YAML file (or a dict); errors name the file and key."""
     if isinstance(mapping, Mapping):
         return mapping

@@ -164,7 +164,10 @@ def openai_message(m: Any) -> Any:
     if m.get("lc") is not None and isinstance(m.get("kwargs"), dict):
         ident = m.get("id")
         kind = ident[-1] if isinstance(ident, list) and ident else None
-        out = {"role": _LC_ROLES.get(kind, kind), "content": m["kwargs"].get("content")}
+        out = {
+            "role": None if kind is None else _LC_ROLES.get(kind, kind),
+            "content": m["kwargs"].get("content"),
+        }
         if m["kwargs"].get("tool_calls"):
             out["tool_calls"] = m["kwargs"]["tool_calls"]
         return out

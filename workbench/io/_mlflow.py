@@ -108,7 +108,7 @@ def _duration_ms(value: Any) -> float | None:
     return None
 
 
-def _mapping(value: Any) -> dict[str, Any]:
+def _mapping(value: Any) -> dict[Any, Any]:  # a [{"key", "value"}] key may be anything
     value = maybe_json(value)
     if isinstance(value, list):  # [{"key", "value"}] as 2.x protobuf JSON has them
         return {d.get("key"): d.get("value") for d in value if isinstance(d, dict)}
@@ -290,7 +290,7 @@ def _span_type(span: Any) -> str | None:
 
 def _expand(records: list) -> list:
     """One record per LLM span of each trace, or the trace itself when it has none."""
-    out = []
+    out: list[tuple[Any, dict[str, Any], Any]] = []
     for loc, rec, raw in records:
         try:
             trace = _trace(rec)

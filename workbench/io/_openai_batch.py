@@ -29,6 +29,7 @@ from workbench.io._common import (
     Chunk,
     Context,
     bad_record,
+    dict_at,
     dumps,
     epoch_seconds,
     json_records,
@@ -50,7 +51,7 @@ def failure(rec: dict[str, Any]) -> str | None:
     True
     """
     error = rec.get("error")
-    response = rec.get("response") if isinstance(rec.get("response"), dict) else {}
+    response = dict_at(rec, "response")
     status = response.get("status_code")
     body = response.get("body")
     if error:
@@ -110,12 +111,13 @@ def read(paths: list[Path], ctx: Context) -> list[Chunk]:
             why = f"result for custom_id {cid!r} has no request in the input file(s); load the input file too"
             ctx.reject(bad_record(file, why, line=line, field="custom_id", raw=rec), bad)
             continue
-        response = rec.get("response") if isinstance(rec.get("response"), dict) else {}
+        response = dict_at(rec, "response")
         body = response.get("body")
         error = failure(rec)
         row: dict[str, Any] = {S.RECORD_ID: cid, S.TRACE_ID: response.get("request_id")}
         meta: dict[str, Any] = {"batch_request_id": rec.get("id"), "url": req[2].get("url")}
         if error is None:
+            assert isinstance(body, dict), "failure() is None only for a dict body"
             created = body.get("created")
             try:
                 row[S.TIMESTAMP] = (
@@ -138,6 +140,7 @@ def read(paths: list[Path], ctx: Context) -> list[Chunk]:
             row[S.MODEL] = req_body.get("model")
             row[S.MODEL_PARAMS] = model_params(req_body)
         if error is None:
+            assert isinstance(body, dict), "failure() is None only for a dict body"
             row.update(completion_fields(body))
             row[S.STATUS] = S.STATUS_OK
             meta["completion_id"] = body.get("id")

@@ -26,6 +26,7 @@ from workbench.io._common import (
     Skip,
     bad_record,
     base_suffix,
+    dict_at,
     dumps,
     is_missing,
     json_records,
@@ -47,8 +48,8 @@ def _error_text(info: Any) -> str | None:
 
 
 def _row(item: dict[str, Any], trace: dict[str, Any], project: Any, kind: str) -> dict[str, Any]:
-    meta = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
-    trace_meta = trace.get("metadata") if isinstance(trace.get("metadata"), dict) else {}
+    meta = dict_at(item, "metadata")
+    trace_meta = dict_at(trace, "metadata")
     start = utc_time(item.get("start_time"), "start_time")
     end = utc_time(item.get("end_time"), "end_time")
     row: dict[str, Any] = {
@@ -113,7 +114,7 @@ _BAD = "__bad__"
 
 def _expand(records: list, file: str) -> list:
     """One record per ``llm`` span of each trace file, or the trace when it has none."""
-    out = []
+    out: list[tuple[Any, dict[str, Any], Any]] = []
     for loc, rec, raw in records:
         trace, spans = rec.get("trace"), rec.get("spans")
         if not isinstance(trace, dict) or not isinstance(spans, list):
@@ -149,7 +150,7 @@ def _records(path: Path, ctx: Context) -> tuple[list, list, str]:
     if base_suffix(path) != ".json":
         records, bad = json_records(path, ctx)
         return records, bad, "line"
-    bad: list = []
+    bad = []
     data, broken = read_prefix(path, ctx.max_bytes)
     ctx.advance(len(data))
     if broken is not None:

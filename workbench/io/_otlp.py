@@ -652,7 +652,7 @@ def _read_file(path: Path, ctx: Context) -> Chunk:
             data = data[3:]
         _json_documents(data, collector)
     rows = collector.finish()
-    bad = []
+    bad: list[dict[str, Any]] = []
     for entry in collector.bad:
         ctx.reject(entry, bad)
     frame = _frame(rows) if rows else pd.DataFrame()
