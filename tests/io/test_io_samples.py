@@ -206,3 +206,15 @@ def test_mapping_sample():
     assert list(frame[S.TIMESTAMP]) == list(pd.to_datetime(raw["ts_epoch_ms"], unit="ms", utc=True))
     assert frame[S.LATENCY_MS].tolist() == raw["ms"].tolist()
     assert frame[S.FEEDBACK_SCORE].isna().sum() == raw["thumbs"].isna().sum()
+
+
+def test_mapping_reads_parquet(tmp_path):
+    # a mapped .parquet file imported a reader that no longer exists (ImportError)
+    mapping = SAMPLES.parent / "mappings" / "custom_table.yaml"
+    raw = pd.read_csv(SAMPLES / "custom_table.csv")
+    raw.to_parquet(tmp_path / "custom_table.parquet", index=False)
+    frame = load(tmp_path / "custom_table.parquet", mapping=mapping).frame
+    expected = load(SAMPLES / "custom_table.csv", mapping=mapping).frame
+    assert list(frame[S.RECORD_ID]) == list(raw["call_uuid"])
+    assert list(frame[S.TIMESTAMP]) == list(expected[S.TIMESTAMP])
+    assert frame[S.LATENCY_MS].tolist() == expected[S.LATENCY_MS].tolist()

@@ -40,6 +40,7 @@ from workbench.io._common import (
     get_path,
     is_missing,
     json_records,
+    parquet_records,
     parse_json_document,
 )
 from workbench.io._inflate import read_bytes
@@ -188,10 +189,8 @@ def _records(path: Path, mapping: Mapping, ctx: Context) -> tuple[list, Any, lis
         recs = frame.astype(object).where(frame.notna(), None).to_dict("records")
         return [(int(lines[i]), r, b"") for i, r in enumerate(recs)], None, chunk.bad, "line"
     if fmt == "parquet":
-        from workbench.io._phoenix import _parquet_records
-
         bad: list = []
-        return _parquet_records(path, ctx, bad), None, bad, "row"
+        return parquet_records(path, ctx, bad), None, bad, "row"
     if mapping.spec.records or fmt == "json":
         bad = []
         data = read_bytes(path, ctx.max_bytes)
