@@ -57,7 +57,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -70,7 +70,7 @@ from workbench.errors import BadInputError, NotFittedError
 
 if TYPE_CHECKING:
     from workbench.drift._over_time import DriftOverTime
-    from workbench.drift._report import DriftReport, ReferenceProfile
+    from workbench.drift._report import Correction, DriftReport, ReferenceProfile
 
 #: default size of a numeric column's sketch per side (see the module's notes on KS)
 MAX_POINTS = 20_000
@@ -157,7 +157,7 @@ def _merge_numeric(parts: list[NumericPart], max_points: int) -> NumericPart:
         err += 1.0 / max_points
         levels += 1
     hists = [p.hist for p in parts]
-    hist = None if hists[0] is None else functools.reduce(np.add, hists)
+    hist = None if hists[0] is None else functools.reduce(np.add, cast("list[np.ndarray]", hists))
     n, mean, m2 = parts[0].moments
     for q in parts[1:]:  # Chan et al.'s pairwise update of mean and sum of squares
         nb, mb, m2b = q.moments
@@ -213,6 +213,7 @@ def _part_windows(
     keys = window_keys(ts, freq)
     if len(keys) and np.all(keys[1:] >= keys[:-1]):  # time-sorted: windows are slices
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        groups: list[tuple[Any, slice | np.ndarray]]
         groups = [(keys[a], slice(a, b)) for a, b in zip(starts, np.r_[starts[1:], len(keys)])]
     else:
         order = np.argsort(keys, kind="stable")
@@ -307,6 +308,7 @@ def _ranks(n: int, bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _brackets(part: NumericPart, ranks: np.ndarray, widen: int) -> list[tuple[float, float]]:
     """Per 0-based rank r, values (a, b) with count(x < a) <= r < count(x <= b)."""
     s = part.sketch
+    assert s.weights is not None, "only compacted (weighted) sketches need exact edges"
     cum = np.cumsum(s.weights)
     slack = int(np.ceil(part.err * widen * s.n)) + 1
     out = []
@@ -509,7 +511,7 @@ def _report(
 def compute_partitions(
     profile: ReferenceProfile,
     current: Partitioned,
-    correction: str | None = None,
+    correction: Correction | None = None,
     title: str = "drift report",
     max_points: int = MAX_POINTS,
 ) -> DriftReport:
@@ -550,7 +552,7 @@ def drift_over_time_partitions(
     freq: str = "1D",
     time_column: str = S.TIMESTAMP,
     columns: list[str] | None = None,
-    correction: str = "holm",
+    correction: Correction = "holm",
     kinds: dict[str, str] | None = None,
     options: dict[str, dict[str, Any]] | None = None,
     max_points: int = MAX_POINTS,

@@ -221,6 +221,10 @@ class ReferenceProfile:
     inference alone gets its length, language and novelty tests.
     """
 
+    # set by fit_partitions only (workbench.drift._partitions)
+    text_columns_: list[str]
+    ks_levels_: dict[str, int]
+
     def __init__(
         self,
         columns: list[str] | None = None,
