@@ -48,5 +48,8 @@ class Server:
             _, err = self.proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            _, err = self.proc.communicate()
+            try:
+                _, err = self.proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:  # killed, but a child still holds its pipes
+                raise AssertionError(f"{self.args}: a child process outlived the server") from None
         return err or ""

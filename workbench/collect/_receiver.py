@@ -354,11 +354,26 @@ def convert(body: bytes, encoding: str | None, media: str, source: str, max_infl
 
 
 def _warm() -> None:
-    """Import the reader in a new converter process before the first request needs it."""
+    """Import the reader in a new converter process before the first request needs it.
+
+    It also starts the process's watch on its parent: a receiver killed with SIGKILL cannot
+    shut its pool down, and its converters would otherwise live on (holding the receiver's
+    stdout and stderr open) until something writes to their queue.
+    """
+    import threading
+
     from workbench.io import read_otlp
     from workbench.store import frame_rows
 
     frame_rows(read_otlp(b'{"resourceSpans": []}', protobuf=False, source="warm-up").frame)
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with(parent: int, every: float = 0.5) -> None:
+    """Exit this process once ``parent`` is gone (it is then re-parented: a new ``getppid()``)."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(0)
 
 
 class RecentIds:
