@@ -257,8 +257,12 @@ def run_dask(path: Path, rows: int, args) -> dict:
         ) as client,
         WorkerPeaks(client) as peaks,
     ):
-        ref = engine.load(glob, engine="dask", until=ref_until, columns=cols, split_row_groups=1)
-        cur = engine.load(glob, engine="dask", since=ref_until, columns=cols, split_row_groups=1)
+        ref = engine.load(
+            glob, engine="dask", until=ref_until, columns=cols, split_row_groups=1
+        ).frame
+        cur = engine.load(
+            glob, engine="dask", since=ref_until, columns=cols, split_row_groups=1
+        ).frame
         print(f"reference partitions {ref.npartitions}, current partitions {cur.npartitions}")
         profile, t_fit = _timed(
             lambda: engine.fit_profile(ref, columns=cols, max_points=args.max_points), args.repeat
@@ -276,11 +280,11 @@ def run_dask(path: Path, rows: int, args) -> dict:
             engine="dask",
             columns=[S.OUTPUT, S.LATENCY_MS, S.TOKENS_IN, S.TOKENS_OUT, S.COST, S.FINISH_REASON],
             split_row_groups=1,  # one 250k-row group a partition: bounded worker memory
-        )
+        ).frame
         report, t_val = _timed(lambda: engine.validate(everything, POLICY), args.repeat)
         chart_frame = engine.load(
             glob, engine="dask", columns=[S.LATENCY_MS, S.FINISH_REASON], split_row_groups=1
-        )
+        ).frame
         charts, t_charts = _timed(
             lambda: [
                 engine.chart_over_time(chart_frame, S.LATENCY_MS, "individuals", "1D", "7D"),

@@ -91,3 +91,14 @@ def test_summary_and_text_on_real_results(tmp_path):
     for result in results:
         assert isinstance(result.summary(), pd.DataFrame) and len(result.summary())
         assert isinstance(str(result), str) and str(result).strip()
+
+
+@pytest.mark.parametrize("errors", ["raise", "quarantine"])
+def test_engine_load_returns_what_load_returns(errors):
+    from workbench import engine
+
+    path = "data/samples/contract.jsonl"
+    got = engine.load(path, engine="pandas", errors=errors)
+    expected = workbench.load(path, errors=errors)
+    assert type(got) is type(expected) is workbench.LoadResult
+    pd.testing.assert_frame_equal(got.frame, expected.frame)

@@ -85,6 +85,8 @@ def test_load_equals_pandas(client, files, pattern, kwargs):
 
     expected = load(str(files / pattern), engine="pandas", **kwargs)
     got = load(str(files / pattern), engine="dask", **kwargs)
+    assert type(got) is type(expected)  # a LoadResult on both engines
+    expected, got = expected.frame, got.frame
     assert type(got).__module__.startswith("dask")
     assert len(expected) > 0 and (len(expected) < 5_000) == bool(kwargs)
     pd.testing.assert_frame_equal(got.compute().reset_index(drop=True), expected)
@@ -93,8 +95,8 @@ def test_load_equals_pandas(client, files, pattern, kwargs):
 def test_load_parquet_skips_row_groups_outside_the_range(client, files):
     from workbench.engine import load
 
-    whole = load(str(files / "logs-*.parquet"), engine="dask")
-    late = load(str(files / "logs-*.parquet"), engine="dask", since="2026-01-25")
+    whole = load(str(files / "logs-*.parquet"), engine="dask").frame
+    late = load(str(files / "logs-*.parquet"), engine="dask", since="2026-01-25").frame
     assert late.npartitions < whole.npartitions  # files/row groups before the range are not read
 
 
@@ -103,7 +105,8 @@ def test_load_engine_from_settings(client, files):
     from workbench.settings import Settings
 
     got = load(str(files / "logs-0.parquet"), settings=Settings(engine="dask"))
-    assert type(got).__module__.startswith("dask")
+    assert type(got.frame).__module__.startswith("dask")
+    assert got.quarantine.empty and got.meta["engine"] == "dask"
 
 
 @pytest.fixture(scope="module")
@@ -192,10 +195,10 @@ def test_load_raise_mode_names_file_and_line(client, bad_files):
     from workbench.errors import BadInputError
 
     with pytest.raises(BadInputError) as err:
-        load(bad_files[0], engine="dask").compute()
+        load(bad_files[0], engine="dask").frame.compute()
     assert (err.value.file, err.value.line) == (bad_files[0], 2)
     with pytest.raises(BadInputError) as err:
-        load(bad_files[1], engine="dask").compute()
+        load(bad_files[1], engine="dask").frame.compute()
     assert err.value.file == bad_files[1] and err.value.field == S.LATENCY_MS
 
 

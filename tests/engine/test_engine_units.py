@@ -222,7 +222,7 @@ def test_load_parquet_repeated_id_in_a_partition(tmp_path, sync):
     path = tmp_path / "dup.parquet"
     frame.to_parquet(path)
     with pytest.raises(BadInputError, match="duplicate record_id") as err:
-        load(str(path), engine="dask").compute()
+        load(str(path), engine="dask").frame.compute()
     assert err.value.field == "record_id"
     got = load(str(path), engine="dask", errors="quarantine")
     assert got.quarantine["row"].tolist() == [10]

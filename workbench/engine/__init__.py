@@ -11,9 +11,9 @@ summaries are added up, and the detectors compute on the merged summary.
 Functions take either kind of frame and dispatch on it, so one script serves both engines:
 
 - :func:`client`: a ``distributed.Client`` for the settings (``dask_address`` or a LocalCluster);
-- :func:`load`: logs -> a LogFrame (pandas) or a dask LogFrame, with time range and columns
-  pushed down to the Parquet reader; ``errors="quarantine"`` gives a ``LoadResult`` of the
-  frame and its quarantine on either engine;
+- :func:`load`: logs -> a ``LoadResult`` whose ``.frame`` is a LogFrame (pandas) or a dask
+  LogFrame, with time range and columns pushed down to the Parquet reader, and whose
+  ``.quarantine`` holds the bad records with ``errors="quarantine"``, on either engine;
 - :func:`validate`: validators per partition, a report with the single-machine summary;
 - :func:`fit_profile`, :func:`compare`, :func:`drift_over_time`: drift from merged summaries;
 - :func:`chart_over_time`: control charts on per-window aggregates computed on the cluster;

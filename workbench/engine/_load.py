@@ -10,11 +10,12 @@ On the dask engine:
   :func:`workbench.io.load` on a worker, so a bad record is named by file and line exactly as on
   one machine. Split very large JSONL files into several files to get more partitions.
 
+Both modes return a :class:`workbench.io.LoadResult`, as :func:`workbench.io.load` does.
 ``errors="raise"`` (the default) stops at a bad record with ``BadInputError``: when the frame is
 computed, naming the file and line (JSONL, CSV) or the file and the row within its partition
-(Parquet). ``errors="quarantine"`` returns a :class:`workbench.io.LoadResult` instead of the bare
-frame: ``.frame`` is the dask LogFrame of the good rows, ``.quarantine`` a pandas frame of the bad
-ones (file, line or row, field, reason, raw), ``.counts()`` the counts. Every file (Parquet:
+(Parquet); its ``.frame`` is the lazy dask LogFrame and its quarantine is empty.
+``errors="quarantine"``: ``.frame`` is the dask LogFrame of the good rows, ``.quarantine`` a pandas
+frame of the bad ones (file, line or row, field, reason, raw), ``.counts()`` the counts. Every file (Parquet:
 every group of row groups, read with pyarrow, with the same pruning by timestamp statistics) is
 one delayed task returning its good rows, its bad rows and its counts; the frame is built from
 those tasks with ``dd.from_delayed``, and the bad rows and counts are computed at load time, in
@@ -32,13 +33,16 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 import workbench.schema as S
 from workbench.engine._client import _require_dask, resolve_engine
 from workbench.errors import BadInputError, ConfigError
+
+if TYPE_CHECKING:
+    from workbench.io import LoadResult
 
 log = logging.getLogger("workbench.engine")
 
@@ -55,7 +59,7 @@ def load(
     blocksize: str | int | None = "128MiB",
     split_row_groups: str | int | bool = "infer",
     errors: str = "raise",
-) -> Any:
+) -> LoadResult:
     """Load logs as a pandas LogFrame (``engine="pandas"``) or a dask LogFrame (``"dask"``).
 
     Parameters
@@ -78,17 +82,18 @@ def load(
 
     Returns
     -------
-    pandas.DataFrame, dask.dataframe.DataFrame or LoadResult
-        ``errors="raise"``: a LogFrame: contract columns at their dtypes, in contract order, then
-        extra columns. ``compute()`` of the dask frame equals the pandas frame (up to the index).
-        ``errors="quarantine"``: a :class:`workbench.io.LoadResult` whose ``.frame`` is that
-        LogFrame (pandas or dask) and whose ``.quarantine`` is a pandas frame; records read
-        equal loaded + quarantined (``rows_read``, ``rows_loaded``, ``summary()``).
+    LoadResult
+        ``.frame`` is a LogFrame, pandas or dask: contract columns at their dtypes, in contract
+        order, then extra columns; ``compute()`` of the dask frame equals the pandas frame (up to
+        the index). ``.quarantine`` is a pandas frame (empty with ``errors="raise"``); records
+        read equal loaded + quarantined (``rows_read``, ``rows_loaded``, ``summary()``). With
+        ``errors="raise"`` on dask the counts are not gathered at load time: ``rows_loaded``
+        computes the frame's length.
 
     Examples
     --------
     >>> from workbench.engine import load
-    >>> frame = load("data/samples/contract.parquet", engine="pandas")  # doctest: +SKIP
+    >>> frame = load("data/samples/contract.parquet", engine="pandas").frame  # doctest: +SKIP
     >>> r = load("logs/*.jsonl", engine="dask", errors="quarantine")  # doctest: +SKIP
     >>> r.frame, r.quarantine, r.rows_read == r.rows_loaded + len(r.quarantine)  # doctest: +SKIP
     """
@@ -99,7 +104,7 @@ def load(
         result = io_load(
             path_or_glob, format=format, since=since, until=until, columns=columns, errors=errors
         )
-        return result.frame if errors == "raise" else result
+        return result
     _require_dask()
     import dask.dataframe as dd
 
@@ -145,7 +150,20 @@ def load(
                 )
             )
     frame = parts[0] if len(parts) == 1 else dd.concat(parts, ignore_unknown_divisions=True)
-    return frame
+    return _lazy_result(frame, groups, lo, hi)
+
+
+def _lazy_result(frame, groups: dict[str, list[str]], lo, hi) -> LoadResult:
+    """The ``errors="raise"`` result: the lazy frame; nothing counted until it is computed."""
+    from workbench.io import LoadResult
+
+    files = tuple(f for paths in groups.values() for f in paths)
+    label = " + ".join(groups)
+    meta: dict[str, Any] = {"format": label, "files": len(files), "engine": "dask"}
+    meta.update({k: v.isoformat() for k, v in (("since", lo), ("until", hi)) if v is not None})
+    return LoadResult(
+        frame=frame, title="workbench.engine.load", meta=meta, format=label, files=files
+    )
 
 
 def _meta(cols: list[str] | None, extra: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -238,7 +256,7 @@ def _typed(part: pd.DataFrame, where: str, lo, hi, cols) -> pd.DataFrame:
 _PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 
 
-def _load_quarantine(given, format, lo, hi, cols, blocksize, split_row_groups) -> Any:
+def _load_quarantine(given, format, lo, hi, cols, blocksize, split_row_groups) -> LoadResult:
     """The dask LogFrame, with the quarantine and the counts gathered in one pass over the files.
 
     Each file (Parquet: each group of row groups) is one delayed task returning ``(good rows,
