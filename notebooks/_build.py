@@ -680,7 +680,7 @@ def nb04():
         start, end = scored[S.TIMESTAMP].min().floor("D"), scored[S.TIMESTAMP].max().ceil("D")
         early = scored[scored[S.TIMESTAMP] < start + pd.Timedelta(days=REFERENCE_DAYS)]
         late = scored[scored[S.TIMESTAMP] >= end - pd.Timedelta(days=CURRENT_DAYS)]
-        mix = clusterer.compare(early, late)
+        mix = clusterer.topic_drift(early, late)
         print(f"drifted: {mix.drifted}; grew: {mix.grew()}")
         mix.frame
         """),

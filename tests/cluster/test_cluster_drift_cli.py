@@ -54,7 +54,9 @@ def test_compare_windows_with_clusterer(failures):
         [late, late[pii], late[pii]], ignore_index=True
     )  # pii triples in the late window
     late[S.RECORD_ID] = [f"x{i}" for i in range(len(late))]
-    d = fc.compare(early, late)
+    d = fc.topic_drift(early, late)
+    with pytest.warns(DeprecationWarning, match="topic_drift"):
+        assert fc.compare(early, late).frame.equals(d.frame)
     assert d.drifted
     a = fc.assignments_
     pii_topic = (a["rule__no_pii"] == False).groupby(a[S.TOPIC]).sum().idxmax()  # noqa: E712

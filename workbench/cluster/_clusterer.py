@@ -367,10 +367,11 @@ class FailureClusterer:
             self.map_ = _tables.topic_map(self, max_points, n_epochs)
         return self.map_
 
-    def compare(self, reference: pd.DataFrame, current: pd.DataFrame, **options: Any):
+    def topic_drift(self, reference: pd.DataFrame, current: pd.DataFrame, **options: Any):
         """Topic-mix drift between two frames (transformed if they have no ``topic`` column).
 
-        See :func:`workbench.cluster.topic_mix_drift` for the options.
+        A :class:`workbench.cluster.TopicDrift` with the topics' names; see
+        :func:`workbench.cluster.topic_mix_drift` for the options.
         """
         from workbench.cluster._mix import topic_mix_drift
 
@@ -378,6 +379,17 @@ class FailureClusterer:
         ref = reference if S.TOPIC in reference.columns else self.transform(reference)
         cur = current if S.TOPIC in current.columns else self.transform(current)
         return topic_mix_drift(ref[S.TOPIC], cur[S.TOPIC], names=self.names_, **options)
+
+    def compare(self, reference: pd.DataFrame, current: pd.DataFrame, **options: Any):
+        """Deprecated name of :meth:`topic_drift` (``compare`` is drift's verb)."""
+        import warnings
+
+        warnings.warn(
+            "FailureClusterer.compare is now FailureClusterer.topic_drift",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.topic_drift(reference, current, **options)
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
