@@ -34,7 +34,7 @@ _LAZY = {
     "topic_alerts": "workbench.cluster._mix:topic_alerts",
     "save_clusterer": "workbench.cluster._persist:save_clusterer",
     "load_clusterer": "workbench.cluster._persist:load_clusterer",
-    "score_clusters": "workbench.cluster._quality:score_clusters",
+    "score_clusters": "workbench.cluster._scores:score_clusters",
     "TopicTable": "workbench.cluster._results:TopicTable",
     "TopicBreakdown": "workbench.cluster._results:TopicBreakdown",
     "TopicsOverTime": "workbench.cluster._results:TopicsOverTime",
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from workbench.cluster._mix import topic_alerts, topic_mix_drift
     from workbench.cluster._openai_embed import OpenAIEmbedder
     from workbench.cluster._persist import load_clusterer, save_clusterer
-    from workbench.cluster._quality import score_clusters
+    from workbench.cluster._scores import score_clusters
     from workbench.cluster._results import (
         TopicBreakdown,
         TopicDrift,
