@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from workbench.cluster._mix import topic_alerts, topic_mix_drift
     from workbench.cluster._openai_embed import OpenAIEmbedder
     from workbench.cluster._persist import load_clusterer, save_clusterer
-    from workbench.cluster._scores import score_clusters
     from workbench.cluster._results import (
         TopicBreakdown,
         TopicDrift,
@@ -65,6 +64,7 @@ if TYPE_CHECKING:
         TopicsOverTime,
         TopicTable,
     )
+    from workbench.cluster._scores import score_clusters
     from workbench.cluster._static import StaticEmbedder
 
 __all__ = [

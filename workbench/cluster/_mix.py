@@ -164,7 +164,7 @@ def topic_alerts(drift: TopicDrift, policy=None, window_start=None):
     >>> a.loc[a["test"] == "emerging_topic", "message"].tolist()
     ["topic 'pii leak' appeared: 0.0% -> 30.0% of failures"]
     """
-    from workbench.drift import _registry
+    from workbench.drift import get_statistic
     from workbench.drift.alerts import ALERT_COLUMNS, AlertPolicy, AlertReport
 
     policy = policy or AlertPolicy.default()
@@ -178,7 +178,7 @@ def topic_alerts(drift: TopicDrift, policy=None, window_start=None):
             continue
         tests = list(stats) if rule.test == "*" else [rule.test] if rule.test in stats else []
         for test in tests:
-            spec = _registry.get(test)
+            spec = get_statistic(test)
             threshold = spec.threshold if rule.threshold is None else rule.threshold
             stat, p = stats[test]
             fired = spec.drifted(stat, p, threshold)
