@@ -7,42 +7,20 @@ nothing else at run time, so importing a package does no work."""
 
 from __future__ import annotations
 
-import ast
 import importlib
 from pathlib import Path
 
 import pytest
+from _inits import init_parts
 
 ROOT = Path(__file__).resolve().parents[2] / "workbench"
 INITS = sorted(p for p in ROOT.rglob("__init__.py") if not p.parent.name.startswith("_"))
 RUNTIME_IMPORTS = {"__future__", "typing", "warnings", "workbench._lazy"}
 
 
-def _parts(path: Path):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    lazy, all_, typed, runtime = None, None, {}, []
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            if node.targets[0].id == "_LAZY":
-                lazy = ast.literal_eval(node.value)
-            elif node.targets[0].id == "__all__":
-                all_ = ast.literal_eval(node.value)
-        elif isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
-            for imp in node.body:
-                assert isinstance(imp, ast.ImportFrom), ast.unparse(imp)
-                for a in imp.names:
-                    if imp.module == "workbench" and a.asname is None:  # a subpackage
-                        typed[a.name] = f"workbench.{a.name}"
-                    else:
-                        typed[a.asname or a.name] = f"{imp.module}:{a.name}"
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            runtime.append(node.module if isinstance(node, ast.ImportFrom) else node.names[0].name)
-    return lazy, all_, typed, runtime
-
-
 @pytest.mark.parametrize("path", INITS, ids=lambda p: str(p.parent.relative_to(ROOT.parent)))
 def test_package_init_uses_the_one_lazy_style(path):
-    lazy, all_, typed, runtime = _parts(path)
+    lazy, all_, typed, runtime = init_parts(path)
     assert lazy is not None, "no _LAZY map"
     assert all_ is not None, "no literal __all__"
     assert set(all_) - {"__version__"} == set(lazy), "__all__ and _LAZY differ"
@@ -54,5 +32,5 @@ def test_package_init_uses_the_one_lazy_style(path):
 def test_every_lazy_name_resolves(path):
     package = ".".join(path.parent.relative_to(ROOT.parent).parts)
     module = importlib.import_module(package)
-    for name in _parts(path)[0]:
+    for name in init_parts(path)[0]:
         assert getattr(module, name) is not None, f"{package}.{name}"

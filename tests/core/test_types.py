@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from _inits import init_parts
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = Path(__file__).with_name("types_baseline.json")
@@ -51,18 +52,8 @@ def _seam_any() -> Counter[str]:
     """``Any`` annotations per exported name, read from the source (nothing imported)."""
     found: Counter[str] = Counter()
     for init in sorted((ROOT / "workbench").rglob("__init__.py")):
-        tree = ast.parse(init.read_text(encoding="utf-8"))
-        lazy = next(
-            (
-                ast.literal_eval(n.value)
-                for n in tree.body
-                if isinstance(n, ast.Assign)
-                and isinstance(n.targets[0], ast.Name)
-                and n.targets[0].id == "_LAZY"
-            ),
-            {},
-        )
-        for public, target in lazy.items():
+        package = init.parent.relative_to(ROOT).as_posix()
+        for public, target in (init_parts(init).lazy or {}).items():
             if ":" not in target:
                 continue  # a subpackage
             module, attr = target.split(":")
@@ -71,14 +62,13 @@ def _seam_any() -> Counter[str]:
                 path = ROOT / module.replace(".", "/") / "__init__.py"
             for node in ast.parse(path.read_text(encoding="utf-8")).body:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == attr:
-                    found[f"{init.parent.relative_to(ROOT).as_posix()}:{public}"] += _any_in(node)
+                    found[f"{package}:{public}"] += _any_in(node)
                 elif isinstance(node, ast.ClassDef) and node.name == attr:
                     for m in node.body:
                         if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef) and (
                             not m.name.startswith("_") or m.name == "__init__"
                         ):
-                            key = f"{init.parent.relative_to(ROOT).as_posix()}:{public}"
-                            found[key] += _any_in(m)
+                            found[f"{package}:{public}"] += _any_in(m)
     return +found
 
 
