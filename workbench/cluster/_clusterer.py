@@ -35,8 +35,15 @@ import workbench.schema as S
 from workbench.cluster import _assignment, _select, _tables
 from workbench.cluster._describe import describe_single_topic, describe_topics
 from workbench.cluster._embed import embedding_cache, fit_embed, make_embedder
+from workbench.cluster._mix import ALPHA, PSI_THRESHOLD, topic_mix_drift
 from workbench.cluster._outliers import reduce_outliers
-from workbench.cluster._results import TopicBreakdown, TopicMap, TopicsOverTime, TopicTable
+from workbench.cluster._results import (
+    TopicBreakdown,
+    TopicDrift,
+    TopicMap,
+    TopicsOverTime,
+    TopicTable,
+)
 from workbench.cluster._signals import combine, signal_matrix, signal_spec
 from workbench.cluster._stages import fit_bertopic
 from workbench.errors import NotFittedError
@@ -367,23 +374,36 @@ class FailureClusterer:
             self.map_ = _tables.topic_map(self, max_points, n_epochs)
         return self.map_
 
-    def topic_drift(self, reference: pd.DataFrame, current: pd.DataFrame, **options: Any):
+    def topic_drift(
+        self,
+        reference: pd.DataFrame,
+        current: pd.DataFrame,
+        *,
+        include_outliers: bool = True,
+        alpha: float = ALPHA,
+        psi_threshold: float = PSI_THRESHOLD,
+        min_delta: float = 0.02,
+    ) -> TopicDrift:
         """Topic-mix drift between two frames (transformed if they have no ``topic`` column).
 
-        A :class:`workbench.cluster.TopicDrift` with the topics' names; see
-        :func:`workbench.cluster.topic_mix_drift` for the options.
+        A :class:`workbench.cluster.TopicDrift` with the topics' names; the options are
+        :func:`workbench.cluster.topic_mix_drift`'s.
         """
-        from workbench.cluster._mix import topic_mix_drift
-
         check_fitted(self)
         ref = reference if S.TOPIC in reference.columns else self.transform(reference)
         cur = current if S.TOPIC in current.columns else self.transform(current)
-        return topic_mix_drift(ref[S.TOPIC], cur[S.TOPIC], names=self.names_, **options)
+        return topic_mix_drift(
+            ref[S.TOPIC],
+            cur[S.TOPIC],
+            names=self.names_,
+            include_outliers=include_outliers,
+            alpha=alpha,
+            psi_threshold=psi_threshold,
+            min_delta=min_delta,
+        )
 
     def compare(self, reference: pd.DataFrame, current: pd.DataFrame, **options: Any):
         """Deprecated name of :meth:`topic_drift` (``compare`` is drift's verb)."""
-        import warnings
-
         warnings.warn(
             "FailureClusterer.compare is now FailureClusterer.topic_drift",
             DeprecationWarning,
